@@ -1,0 +1,11 @@
+//! wharf keeps the AWS side of container delivery — ECR repositories and, in later
+//! parts, the registry, IAM roles and ECS — exactly as a YAML manifest says.
+//!
+//! Pure core, I/O at the edge: `manifest` → `resources` → `plan` → `render` never touch
+//! the network; only `aws` does, and `apply` walks a plan through it.
+
+pub mod diagnostics;
+pub mod live;
+pub mod manifest;
+pub mod plan;
+pub mod resources;

@@ -1,0 +1,144 @@
+//! Manifest loading, PURE: text → spanned YAML tree → variables substituted → shape
+//! checked against the schema → typed `Manifest` → semantically validated. Every stage
+//! collects diagnostics instead of stopping at the first (cargo's raw → real pipeline).
+
+pub mod model;
+pub mod node;
+pub mod schema;
+pub mod schema_check;
+pub mod validate;
+pub mod vars;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Span};
+pub use model::Manifest;
+use std::collections::{BTreeMap, HashMap};
+pub use vars::Variables;
+
+/// Where each manifest node came from, by JSON pointer (`/repositories/shop~1web/tags`).
+/// A key's own span is stored under `POINTER#key`.
+#[derive(Clone, Debug, Default)]
+pub struct SpanIndex {
+    spans: HashMap<String, Span>,
+}
+
+impl SpanIndex {
+    /// The span of the node at `pointer`, or of its nearest ancestor that exists (a value
+    /// that came from `defaults` points at the resource that inherited it).
+    pub fn at(&self, pointer: &str) -> Span {
+        let mut current = pointer;
+        loop {
+            if let Some(span) = self.spans.get(current) {
+                return *span;
+            }
+            match current.rfind('/') {
+                Some(i) => current = &current[..i],
+                None => return self.spans.get("").copied().unwrap_or(Span::new(0, 0)),
+            }
+        }
+    }
+
+    /// The span of the mapping key at `pointer` (falls back to the value).
+    pub fn key(&self, pointer: &str) -> Span {
+        self.spans
+            .get(&format!("{pointer}#key"))
+            .copied()
+            .unwrap_or_else(|| self.at(pointer))
+    }
+
+    pub fn contains(&self, pointer: &str) -> bool {
+        self.spans.contains_key(pointer)
+    }
+}
+
+/// JSON pointer for a path of segments, escaping each.
+pub fn pointer(segments: &[&str]) -> String {
+    segments
+        .iter()
+        .map(|s| format!("/{}", node::escape_pointer(s)))
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadedManifest {
+    pub file_name: String,
+    pub source: String,
+    pub manifest: Manifest,
+    pub spans: SpanIndex,
+    /// Variables the manifest referenced, with the values used (for saved plans).
+    pub variables_used: BTreeMap<String, String>,
+    /// Warnings found on the way; errors make `load` fail instead.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a manifest did not load: every diagnostic found, sorted by position.
+#[derive(Clone, Debug)]
+pub struct LoadFailure {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn load(
+    file_name: &str,
+    source: &str,
+    vars: &Variables,
+) -> Result<LoadedManifest, LoadFailure> {
+    let mut diagnostics = Diagnostics::default();
+    let mut tree = match node::parse(source) {
+        Ok(tree) => tree,
+        Err(d) => {
+            return Err(LoadFailure {
+                diagnostics: vec![d],
+            });
+        }
+    };
+    let mut variables_used = BTreeMap::new();
+    vars::interpolate(
+        &mut tree,
+        source,
+        vars,
+        &mut variables_used,
+        &mut diagnostics,
+    );
+    if matches!(tree.value, node::NodeValue::Null) {
+        diagnostics.push(
+            Diagnostic::error(tree.span, "the manifest is empty")
+                .with_hint("start with `version: 1` and `stack: NAME`"),
+        );
+        return Err(LoadFailure {
+            diagnostics: diagnostics.into_sorted(),
+        });
+    }
+    schema_check::SchemaChecker::new(schema::manifest_schema()).check(&mut tree, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(LoadFailure {
+            diagnostics: diagnostics.into_sorted(),
+        });
+    }
+    let mut spans = SpanIndex::default();
+    tree.index_spans("", &mut spans.spans);
+    let manifest: Manifest = match serde_json::from_value(tree.to_json()) {
+        Ok(m) => m,
+        Err(e) => {
+            // The schema check accepts what the decoder accepts; this is a backstop.
+            diagnostics.push(Diagnostic::error(
+                tree.span,
+                format!("cannot read the manifest: {e}"),
+            ));
+            return Err(LoadFailure {
+                diagnostics: diagnostics.into_sorted(),
+            });
+        }
+    };
+    validate::validate(&manifest, &spans, &mut diagnostics);
+    let all = diagnostics.into_sorted();
+    if all.iter().any(Diagnostic::is_error) {
+        return Err(LoadFailure { diagnostics: all });
+    }
+    Ok(LoadedManifest {
+        file_name: file_name.to_string(),
+        source: source.to_string(),
+        manifest,
+        spans,
+        variables_used,
+        warnings: all,
+    })
+}

@@ -1,0 +1,163 @@
+//! The plan as a value (Terraform's `plans`): what changes, why, field by field, and the
+//! operations apply will carry out. PURE: built by `resources`, read by `render` and
+//! `apply`, serialized as the JSON of DESIGN.md. Apply walks it; it never re-decides.
+
+pub mod order;
+
+use crate::resources::repository::RepositoryOperation;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub format_version: u32,
+    pub stack: String,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+    /// Notes for the reader that change nothing (e.g. a setting AWS will ignore).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    pub fn new(stack: &str, changes: Vec<Change>, warnings: Vec<String>) -> Self {
+        let changes = order::order(changes);
+        let summary = Summary::of(&changes);
+        Self {
+            format_version: FORMAT_VERSION,
+            stack: stack.to_string(),
+            changes,
+            summary,
+            warnings,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+}
+
+impl Summary {
+    pub fn of(changes: &[Change]) -> Self {
+        let mut s = Summary::default();
+        for c in changes {
+            match c.action {
+                ChangeAction::Create => s.create += 1,
+                ChangeAction::Update => s.update += 1,
+                ChangeAction::Replace => s.replace += 1,
+                ChangeAction::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeAction {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl ChangeAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Replace => "replace",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// Why an action was chosen (Terraform's ActionReason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeReason {
+    /// Declared in the manifest, absent in AWS.
+    CreateBecauseMissing,
+    /// Declared and present, but some fields differ.
+    UpdateBecauseDrifted,
+    /// A field differs that AWS cannot change in place.
+    ReplaceBecauseCannotUpdate,
+    /// Owned by this stack, no longer in the manifest, and `--prune` was given.
+    DeleteBecauseNotInManifest,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub address: String,
+    pub action: ChangeAction,
+    /// One line for people: "imageTagMutability differs".
+    pub reason: String,
+    pub reason_code: ChangeReason,
+    pub fields: Vec<FieldChange>,
+    /// Present on deletes and replaces: what would be lost and what allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroys: Option<Destroys>,
+    /// What apply will call, in order.
+    pub operations: Vec<Operation>,
+}
+
+/// A field-level difference. `before` / `after` are null when the field is absent.
+/// Documents (policies, lifecycle policies) are JSON values, shown as a text diff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+impl FieldChange {
+    pub fn new(path: impl Into<String>, before: Value, after: Value) -> Self {
+        Self {
+            path: path.into(),
+            before,
+            after,
+        }
+    }
+
+    /// Whether the renderers should show this field as a multi-line document diff.
+    pub fn is_document(&self) -> bool {
+        self.before.is_object() || self.after.is_object()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Destroys {
+    /// Images that would be lost; None when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<u64>,
+    /// The manifest allows deleting a non-empty repository (`forceDelete: true`).
+    pub force_delete: bool,
+}
+
+/// One AWS write call. Each kind's operations live in its own module.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Operation {
+    Repository(RepositoryOperation),
+}
+
+impl Operation {
+    pub fn describe(&self) -> String {
+        match self {
+            Operation::Repository(op) => op.describe(),
+        }
+    }
+}

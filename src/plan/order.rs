@@ -1,0 +1,43 @@
+//! Dependency order of a plan's changes. Creates, updates and replaces run first, kind by
+//! kind in dependency order (what others refer to comes first); deletes run last, in the
+//! reverse kind order, so nothing is removed while something still names it.
+
+use super::{Change, ChangeAction};
+
+/// The rank of a kind by address prefix: lower ranks are created first and deleted last.
+fn kind_rank(address: &str) -> usize {
+    const KINDS: &[&str] = &[
+        "iam.role.",
+        "ecr.registry.",
+        "ecr.pull_through_cache.",
+        "ecr.creation_template.",
+        "ecr.repository.",
+        "ecr.public_repository.",
+        "ecs.cluster.",
+        "ecs.task_definition.",
+        "ecs.service.",
+    ];
+    KINDS
+        .iter()
+        .position(|k| address.starts_with(k))
+        .unwrap_or(KINDS.len())
+}
+
+pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
+    changes.sort_by(|a, b| {
+        let a_delete = a.action == ChangeAction::Delete;
+        let b_delete = b.action == ChangeAction::Delete;
+        a_delete.cmp(&b_delete).then_with(|| {
+            if a_delete {
+                kind_rank(&b.address)
+                    .cmp(&kind_rank(&a.address))
+                    .then_with(|| a.address.cmp(&b.address))
+            } else {
+                kind_rank(&a.address)
+                    .cmp(&kind_rank(&b.address))
+                    .then_with(|| a.address.cmp(&b.address))
+            }
+        })
+    });
+    changes
+}

@@ -1,0 +1,647 @@
+//! ECR private repositories (`ecr.repository.NAME`): the desired state from the manifest,
+//! the comparison with live state, and the write operations that close the gap.
+//!
+//! AWS facts this module encodes:
+//! - encryption cannot change after CreateRepository, so a change is a replace;
+//! - an unset mutability is MUTABLE, unset encryption is AES256, unset scanOnPush is false;
+//! - KMS without a key means the AWS-managed key `aws/ecr`;
+//! - tags given at CreateRepository land atomically, so ownership is never missing.
+
+use super::{OWNERSHIP_TAG, lifecycle, policy};
+use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
+use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Repository};
+use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const ADDRESS_PREFIX: &str = "ecr.repository.";
+
+pub fn address(name: &str) -> String {
+    format!("{ADDRESS_PREFIX}{name}")
+}
+
+/// A repository as the manifest wants it, defaults applied and documents compiled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredRepository {
+    pub name: String,
+    pub image_tag_mutability: ImageTagMutability,
+    pub exclusion_filters: Vec<String>,
+    pub encryption_type: EncryptionType,
+    pub kms_key: Option<String>,
+    pub scan_on_push: bool,
+    pub force_delete: bool,
+    pub lifecycle_policy: Option<Value>,
+    pub policy: Option<Value>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One write call against ECR, with everything it needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum RepositoryOperation {
+    CreateRepository {
+        name: String,
+        image_tag_mutability: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclusion_filters: Vec<String>,
+        encryption_type: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kms_key: Option<String>,
+        scan_on_push: bool,
+        tags: BTreeMap<String, String>,
+    },
+    DeleteRepository {
+        name: String,
+        force: bool,
+    },
+    PutImageTagMutability {
+        name: String,
+        image_tag_mutability: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclusion_filters: Vec<String>,
+    },
+    PutImageScanningConfiguration {
+        name: String,
+        scan_on_push: bool,
+    },
+    PutLifecyclePolicy {
+        name: String,
+        document: String,
+    },
+    DeleteLifecyclePolicy {
+        name: String,
+    },
+    SetRepositoryPolicy {
+        name: String,
+        document: String,
+    },
+    DeleteRepositoryPolicy {
+        name: String,
+    },
+    TagResource {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagResource {
+        name: String,
+        keys: Vec<String>,
+    },
+}
+
+impl RepositoryOperation {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateRepository { name, .. } => format!("CreateRepository {name}"),
+            Self::DeleteRepository { name, force } => {
+                format!(
+                    "DeleteRepository {name}{}",
+                    if *force { " (force)" } else { "" }
+                )
+            }
+            Self::PutImageTagMutability {
+                name,
+                image_tag_mutability,
+                ..
+            } => format!("PutImageTagMutability {name} {image_tag_mutability}"),
+            Self::PutImageScanningConfiguration { name, scan_on_push } => {
+                format!("PutImageScanningConfiguration {name} scanOnPush={scan_on_push}")
+            }
+            Self::PutLifecyclePolicy { name, .. } => format!("PutLifecyclePolicy {name}"),
+            Self::DeleteLifecyclePolicy { name } => format!("DeleteLifecyclePolicy {name}"),
+            Self::SetRepositoryPolicy { name, .. } => format!("SetRepositoryPolicy {name}"),
+            Self::DeleteRepositoryPolicy { name } => format!("DeleteRepositoryPolicy {name}"),
+            Self::TagResource { name, tags } => format!(
+                "TagResource {name} {}",
+                tags.keys().cloned().collect::<Vec<_>>().join(",")
+            ),
+            Self::UntagResource { name, keys } => {
+                format!("UntagResource {name} {}", keys.join(","))
+            }
+        }
+    }
+}
+
+/// Field-wise merge: the repository's own value, else the default's.
+fn merged(repo: &Repository, defaults: Option<&Repository>) -> Repository {
+    let Some(d) = defaults else {
+        return repo.clone();
+    };
+    Repository {
+        image_tag_mutability: repo.image_tag_mutability.or(d.image_tag_mutability),
+        image_tag_mutability_exclusion_filters: repo
+            .image_tag_mutability_exclusion_filters
+            .clone()
+            .or_else(|| d.image_tag_mutability_exclusion_filters.clone()),
+        encryption: repo.encryption.clone().or_else(|| d.encryption.clone()),
+        scan_on_push: repo.scan_on_push.or(d.scan_on_push),
+        force_delete: repo.force_delete.or(d.force_delete),
+        // A repository's own raw policy replaces the short form from defaults and vice versa.
+        lifecycle: if repo.lifecycle_policy.is_some() {
+            repo.lifecycle.clone()
+        } else {
+            repo.lifecycle.clone().or_else(|| d.lifecycle.clone())
+        },
+        lifecycle_policy: if repo.lifecycle.is_some() {
+            repo.lifecycle_policy.clone()
+        } else {
+            repo.lifecycle_policy
+                .clone()
+                .or_else(|| d.lifecycle_policy.clone())
+        },
+        pull: repo.pull.clone().or_else(|| d.pull.clone()),
+        policy: repo.policy.clone().or_else(|| d.policy.clone()),
+        tags: repo.tags.clone(),
+    }
+}
+
+/// All tags a repository carries: defaults.tags, then defaults.repository.tags, then its
+/// own, then the ownership tag (which nothing may override).
+pub fn desired_tags(manifest: &Manifest, repo: &Repository) -> BTreeMap<String, String> {
+    let mut tags = manifest.defaults.tags.clone();
+    if let Some(d) = manifest
+        .defaults
+        .repository
+        .as_ref()
+        .and_then(|d| d.tags.as_ref())
+    {
+        tags.extend(d.clone());
+    }
+    if let Some(own) = &repo.tags {
+        tags.extend(own.clone());
+    }
+    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    tags
+}
+
+pub fn desired(manifest: &Manifest, name: &str, repo: &Repository) -> DesiredRepository {
+    let m = merged(repo, manifest.defaults.repository.as_ref());
+    let encryption_type = m
+        .encryption
+        .as_ref()
+        .map(|e| e.encryption_type)
+        .unwrap_or(EncryptionType::Aes256);
+    let lifecycle_policy = match (&m.lifecycle, &m.lifecycle_policy) {
+        (Some(rules), _) if !rules.is_empty() => Some(lifecycle::compile(rules)),
+        (_, Some(raw)) => policy::parse_document(raw).ok(),
+        _ => None,
+    };
+    let mutability = m
+        .image_tag_mutability
+        .unwrap_or(ImageTagMutability::Mutable);
+    DesiredRepository {
+        name: name.to_string(),
+        image_tag_mutability: mutability,
+        exclusion_filters: if mutability.takes_exclusions() {
+            m.image_tag_mutability_exclusion_filters.unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        encryption_type,
+        kms_key: m
+            .encryption
+            .as_ref()
+            .and_then(|e| e.kms_key.clone())
+            .filter(|_| encryption_type != EncryptionType::Aes256),
+        scan_on_push: m.scan_on_push.unwrap_or(false),
+        force_delete: m.force_delete.unwrap_or(false),
+        lifecycle_policy,
+        policy: policy::repository_policy(m.pull.as_ref(), m.policy.as_ref()),
+        tags: desired_tags(manifest, repo),
+    }
+}
+
+pub fn desired_all(manifest: &Manifest) -> Vec<DesiredRepository> {
+    manifest
+        .repositories
+        .iter()
+        .map(|(name, repo)| desired(manifest, name, repo))
+        .collect()
+}
+
+/// Something in AWS stops the plan: a declared repository exists but is not ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    pub address: String,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RepositoryPlan {
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Compares every declared repository with live state, and (with `prune`) finds owned
+/// repositories the manifest no longer declares.
+pub fn plan(manifest: &Manifest, live: &LiveSnapshot, prune: bool) -> RepositoryPlan {
+    let mut out = RepositoryPlan::default();
+    let desired = desired_all(manifest);
+    for want in &desired {
+        match live.repositories.get(&want.name) {
+            None => out.changes.push(create_change(want)),
+            Some(have) => {
+                let owner = have.tags.get(OWNERSHIP_TAG);
+                if owner != Some(&manifest.stack) {
+                    out.conflicts.push(Conflict {
+                        address: address(&want.name),
+                        message: match owner {
+                            Some(other) => format!(
+                                "repository `{}` exists and belongs to wharf stack `{other}`",
+                                want.name
+                            ),
+                            None => format!(
+                                "repository `{}` already exists and is not managed by wharf (it has no {OWNERSHIP_TAG} tag)",
+                                want.name
+                            ),
+                        },
+                        hint: format!(
+                            "to take it over, tag it {OWNERSHIP_TAG}={} (aws ecr tag-resource), or rename the repository in the manifest",
+                            manifest.stack
+                        ),
+                    });
+                    continue;
+                }
+                if let Some(change) = diff(want, have, live, &mut out.warnings) {
+                    out.changes.push(change);
+                }
+            }
+        }
+    }
+    if prune {
+        for (name, have) in &live.repositories {
+            let declared = manifest.repositories.contains_key(name);
+            if !declared && have.tags.get(OWNERSHIP_TAG) == Some(&manifest.stack) {
+                out.changes.push(delete_change(manifest, have));
+            }
+        }
+    }
+    out
+}
+
+/// Names of live repositories a plan destroys (their image counts are worth reading).
+pub fn destroyed_names(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| matches!(c.action, ChangeAction::Delete | ChangeAction::Replace))
+        .filter_map(|c| c.address.strip_prefix(ADDRESS_PREFIX))
+        .map(str::to_string)
+        .collect()
+}
+
+fn create_operations(want: &DesiredRepository) -> Vec<Operation> {
+    let mut ops = vec![RepositoryOperation::CreateRepository {
+        name: want.name.clone(),
+        image_tag_mutability: want.image_tag_mutability.as_str().to_string(),
+        exclusion_filters: want.exclusion_filters.clone(),
+        encryption_type: want.encryption_type.as_str().to_string(),
+        kms_key: want.kms_key.clone(),
+        scan_on_push: want.scan_on_push,
+        tags: want.tags.clone(),
+    }];
+    if let Some(doc) = &want.lifecycle_policy {
+        ops.push(RepositoryOperation::PutLifecyclePolicy {
+            name: want.name.clone(),
+            document: document_text(doc),
+        });
+    }
+    if let Some(doc) = &want.policy {
+        ops.push(RepositoryOperation::SetRepositoryPolicy {
+            name: want.name.clone(),
+            document: document_text(doc),
+        });
+    }
+    ops.into_iter().map(Operation::Repository).collect()
+}
+
+/// Documents are sent as compact JSON; AWS keeps them as sent.
+fn document_text(doc: &Value) -> String {
+    serde_json::to_string(doc).expect("JSON values serialize")
+}
+
+fn desired_fields(want: &DesiredRepository) -> Vec<(String, Value)> {
+    let mut fields = vec![
+        (
+            "imageTagMutability".to_string(),
+            json!(want.image_tag_mutability.as_str()),
+        ),
+        (
+            "imageTagMutabilityExclusionFilters".to_string(),
+            if want.exclusion_filters.is_empty() {
+                Value::Null
+            } else {
+                json!(want.exclusion_filters)
+            },
+        ),
+        (
+            "encryption.type".to_string(),
+            json!(want.encryption_type.as_str()),
+        ),
+        ("encryption.kmsKey".to_string(), json!(want.kms_key)),
+        ("scanOnPush".to_string(), json!(want.scan_on_push)),
+        (
+            "lifecyclePolicy".to_string(),
+            want.lifecycle_policy.clone().unwrap_or(Value::Null),
+        ),
+        (
+            "policy".to_string(),
+            want.policy.clone().unwrap_or(Value::Null),
+        ),
+    ];
+    for (k, v) in &want.tags {
+        fields.push((format!("tags.{k}"), json!(v)));
+    }
+    fields.retain(|(_, v)| !v.is_null());
+    fields
+}
+
+fn create_change(want: &DesiredRepository) -> Change {
+    Change {
+        address: address(&want.name),
+        action: ChangeAction::Create,
+        reason: "not present in AWS".into(),
+        reason_code: ChangeReason::CreateBecauseMissing,
+        fields: desired_fields(want)
+            .into_iter()
+            .map(|(path, after)| FieldChange::new(path, Value::Null, after))
+            .collect(),
+        destroys: None,
+        operations: create_operations(want),
+    }
+}
+
+fn delete_change(manifest: &Manifest, have: &LiveRepository) -> Change {
+    // A pruned repository is no longer in the manifest; defaults.repository.forceDelete speaks for it.
+    let force_delete = manifest
+        .defaults
+        .repository
+        .as_ref()
+        .and_then(|d| d.force_delete)
+        .unwrap_or(false);
+    Change {
+        address: address(&have.name),
+        action: ChangeAction::Delete,
+        reason: format!(
+            "owned by stack `{}` and no longer in the manifest",
+            manifest.stack
+        ),
+        reason_code: ChangeReason::DeleteBecauseNotInManifest,
+        fields: Vec::new(),
+        destroys: Some(Destroys {
+            images: have.image_count,
+            force_delete,
+        }),
+        operations: vec![Operation::Repository(
+            RepositoryOperation::DeleteRepository {
+                name: have.name.clone(),
+                force: force_delete,
+            },
+        )],
+    }
+}
+
+/// Whether the declared key and the live key are the same key. `None` when it cannot be
+/// told (an alias against a key ARN that DescribeKey could not resolve).
+fn same_kms_key(
+    desired: Option<&str>,
+    live: Option<&str>,
+    keys: &BTreeMap<String, KmsKey>,
+) -> Option<bool> {
+    let resolved = |k: &str| keys.get(k).map(|key| key.key_arn.clone());
+    match (desired, live) {
+        (None, None) => Some(true),
+        // KMS with no key given means the AWS-managed key aws/ecr.
+        (None, Some(l)) => match keys.get(l) {
+            Some(key) => Some(key.aws_managed),
+            None => Some(true),
+        },
+        (Some(_), None) => Some(false),
+        (Some(d), Some(l)) => {
+            if d == l || key_id_of(d).is_some() && key_id_of(d) == key_id_of(l) {
+                return Some(true);
+            }
+            match (resolved(d), resolved(l)) {
+                (Some(a), Some(b)) => Some(a == b),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The key id of a key id or key ARN (`arn:aws:kms:R:A:key/ID`); None for aliases.
+fn key_id_of(reference: &str) -> Option<&str> {
+    if reference.starts_with("alias/") || reference.contains(":alias/") {
+        return None;
+    }
+    Some(reference.rsplit('/').next().unwrap_or(reference))
+}
+
+fn parse_live_document(text: &Option<String>) -> Option<Value> {
+    text.as_ref()
+        .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.clone())))
+}
+
+fn diff(
+    want: &DesiredRepository,
+    have: &LiveRepository,
+    live: &LiveSnapshot,
+    warnings: &mut Vec<String>,
+) -> Option<Change> {
+    let mut fields = Vec::new();
+    let mut ops = Vec::new();
+    let name = &want.name;
+    let addr = address(name);
+
+    // Encryption: AWS cannot change it in place.
+    let mut replace_reasons = Vec::new();
+    if want.encryption_type.as_str() != have.encryption_type {
+        fields.push(FieldChange::new(
+            "encryption.type",
+            json!(have.encryption_type),
+            json!(want.encryption_type.as_str()),
+        ));
+        replace_reasons.push("encryption.type");
+    } else if want.encryption_type != EncryptionType::Aes256 {
+        match same_kms_key(
+            want.kms_key.as_deref(),
+            have.kms_key.as_deref(),
+            &live.kms_keys,
+        ) {
+            Some(true) => {}
+            Some(false) => {
+                fields.push(FieldChange::new(
+                    "encryption.kmsKey",
+                    json!(have.kms_key),
+                    json!(want.kms_key.clone().unwrap_or_else(|| "alias/aws/ecr".into())),
+                ));
+                replace_reasons.push("encryption.kmsKey");
+            }
+            None => warnings.push(format!(
+                "{addr}: cannot tell whether KMS key `{}` is the live key `{}` (kms:DescribeKey failed); assuming it is",
+                want.kms_key.as_deref().unwrap_or("alias/aws/ecr"),
+                have.kms_key.as_deref().unwrap_or("-")
+            )),
+        }
+    }
+
+    // Tag mutability and its exclusion filters travel in one call.
+    let mut want_filters = want.exclusion_filters.clone();
+    want_filters.sort();
+    let mut have_filters = have.exclusion_filters.clone();
+    have_filters.sort();
+    let mutability_differs = want.image_tag_mutability.as_str() != have.image_tag_mutability;
+    if mutability_differs {
+        fields.push(FieldChange::new(
+            "imageTagMutability",
+            json!(have.image_tag_mutability),
+            json!(want.image_tag_mutability.as_str()),
+        ));
+    }
+    if want_filters != have_filters {
+        fields.push(FieldChange::new(
+            "imageTagMutabilityExclusionFilters",
+            if have_filters.is_empty() {
+                Value::Null
+            } else {
+                json!(have.exclusion_filters)
+            },
+            if want_filters.is_empty() {
+                Value::Null
+            } else {
+                json!(want.exclusion_filters)
+            },
+        ));
+    }
+    if mutability_differs || want_filters != have_filters {
+        ops.push(RepositoryOperation::PutImageTagMutability {
+            name: name.clone(),
+            image_tag_mutability: want.image_tag_mutability.as_str().into(),
+            exclusion_filters: want.exclusion_filters.clone(),
+        });
+    }
+
+    if want.scan_on_push != have.scan_on_push {
+        fields.push(FieldChange::new(
+            "scanOnPush",
+            json!(have.scan_on_push),
+            json!(want.scan_on_push),
+        ));
+        ops.push(RepositoryOperation::PutImageScanningConfiguration {
+            name: name.clone(),
+            scan_on_push: want.scan_on_push,
+        });
+    }
+
+    let have_lifecycle = parse_live_document(&have.lifecycle_policy);
+    if want.lifecycle_policy.as_ref().map(lifecycle::normalize)
+        != have_lifecycle.as_ref().map(lifecycle::normalize)
+    {
+        fields.push(FieldChange::new(
+            "lifecyclePolicy",
+            have_lifecycle.clone().unwrap_or(Value::Null),
+            want.lifecycle_policy.clone().unwrap_or(Value::Null),
+        ));
+        ops.push(match &want.lifecycle_policy {
+            Some(doc) => RepositoryOperation::PutLifecyclePolicy {
+                name: name.clone(),
+                document: document_text(doc),
+            },
+            None => RepositoryOperation::DeleteLifecyclePolicy { name: name.clone() },
+        });
+    }
+
+    let have_policy = parse_live_document(&have.policy);
+    if want.policy.as_ref().map(policy::normalize) != have_policy.as_ref().map(policy::normalize) {
+        fields.push(FieldChange::new(
+            "policy",
+            have_policy.clone().unwrap_or(Value::Null),
+            want.policy.clone().unwrap_or(Value::Null),
+        ));
+        ops.push(match &want.policy {
+            Some(doc) => RepositoryOperation::SetRepositoryPolicy {
+                name: name.clone(),
+                document: document_text(doc),
+            },
+            None => RepositoryOperation::DeleteRepositoryPolicy { name: name.clone() },
+        });
+    }
+
+    let mut to_tag = BTreeMap::new();
+    let mut to_untag = Vec::new();
+    for (k, v) in &want.tags {
+        if have.tags.get(k) != Some(v) {
+            fields.push(FieldChange::new(
+                format!("tags.{k}"),
+                json!(have.tags.get(k)),
+                json!(v),
+            ));
+            to_tag.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in &have.tags {
+        if !want.tags.contains_key(k) {
+            fields.push(FieldChange::new(format!("tags.{k}"), json!(v), Value::Null));
+            to_untag.push(k.clone());
+        }
+    }
+    if !to_untag.is_empty() {
+        ops.push(RepositoryOperation::UntagResource {
+            name: name.clone(),
+            keys: to_untag,
+        });
+    }
+    if !to_tag.is_empty() {
+        ops.push(RepositoryOperation::TagResource {
+            name: name.clone(),
+            tags: to_tag,
+        });
+    }
+
+    if fields.is_empty() {
+        return None;
+    }
+    if !replace_reasons.is_empty() {
+        let mut operations = vec![Operation::Repository(
+            RepositoryOperation::DeleteRepository {
+                name: name.clone(),
+                force: want.force_delete,
+            },
+        )];
+        operations.extend(create_operations(want));
+        return Some(Change {
+            address: addr,
+            action: ChangeAction::Replace,
+            reason: format!(
+                "{} cannot change in place; the repository is deleted and created again",
+                replace_reasons.join(" and ")
+            ),
+            reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
+            fields,
+            destroys: Some(Destroys {
+                images: have.image_count,
+                force_delete: want.force_delete,
+            }),
+            operations,
+        });
+    }
+    let mut names: Vec<&str> = fields
+        .iter()
+        .map(|f| f.path.split('.').next().unwrap_or(&f.path))
+        .collect();
+    names.dedup();
+    Some(Change {
+        address: addr,
+        action: ChangeAction::Update,
+        reason: format!(
+            "{} differ{}",
+            names.join(", "),
+            if names.len() == 1 { "s" } else { "" }
+        ),
+        reason_code: ChangeReason::UpdateBecauseDrifted,
+        fields,
+        destroys: None,
+        operations: ops.into_iter().map(Operation::Repository).collect(),
+    })
+}
