@@ -4,8 +4,13 @@
 //! Pure core, I/O at the edge: `manifest` → `resources` → `plan` → `render` never touch
 //! the network; only `aws` does, and `apply` walks a plan through it.
 
+pub mod apply;
+pub mod aws;
+pub mod cli;
+pub mod commands;
 pub mod diagnostics;
 pub mod live;
 pub mod manifest;
 pub mod plan;
+pub mod render;
 pub mod resources;

@@ -1,12 +1,22 @@
+//! The `wharf` binary: parse the command line, set up logging, run the command, exit with
+//! its code (0 ok, 1 error, 2 changes or drift where the command says so).
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
 fn main() {
-    let vars = wharf::manifest::Variables::default();
-    let path = std::env::args().nth(1).unwrap();
-    let src = std::fs::read_to_string(&path).unwrap();
-    match wharf::manifest::load(&path, &src, &vars) {
-        Ok(m) => println!("{:#?}", m.manifest),
-        Err(f) => print!(
-            "{}",
-            wharf::diagnostics::render_diagnostics(&path, &src, &f.diagnostics, false)
-        ),
-    }
+    let cli = wharf::cli::Cli::parse();
+    let filter = match cli.global.verbose {
+        0 => "warn",
+        1 => "warn,wharf=debug",
+        _ => "debug,aws_smithy_runtime=trace",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("WHARF_LOG").unwrap_or_else(|_| EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(!cli.global.no_color && std::env::var_os("NO_COLOR").is_none())
+        .init();
+    std::process::exit(wharf::commands::run(cli));
 }

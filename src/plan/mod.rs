@@ -2,6 +2,7 @@
 //! operations apply will carry out. PURE: built by `resources`, read by `render` and
 //! `apply`, serialized as the JSON of DESIGN.md. Apply walks it; it never re-decides.
 
+pub mod build;
 pub mod order;
 
 use crate::resources::repository::RepositoryOperation;

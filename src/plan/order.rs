@@ -41,3 +41,16 @@ pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
     });
     changes
 }
+
+/// Consecutive changes that may run concurrently: same phase (delete or not), same kind.
+pub fn waves(changes: &[Change]) -> Vec<Vec<&Change>> {
+    let mut waves: Vec<Vec<&Change>> = Vec::new();
+    let key = |c: &Change| (c.action == ChangeAction::Delete, kind_rank(&c.address));
+    for change in changes {
+        match waves.last_mut() {
+            Some(wave) if key(wave[0]) == key(change) => wave.push(change),
+            _ => waves.push(vec![change]),
+        }
+    }
+    waves
+}

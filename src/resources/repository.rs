@@ -81,10 +81,12 @@ pub enum RepositoryOperation {
     },
     TagResource {
         name: String,
+        arn: String,
         tags: BTreeMap<String, String>,
     },
     UntagResource {
         name: String,
+        arn: String,
         keys: Vec<String>,
     },
 }
@@ -111,11 +113,11 @@ impl RepositoryOperation {
             Self::DeleteLifecyclePolicy { name } => format!("DeleteLifecyclePolicy {name}"),
             Self::SetRepositoryPolicy { name, .. } => format!("SetRepositoryPolicy {name}"),
             Self::DeleteRepositoryPolicy { name } => format!("DeleteRepositoryPolicy {name}"),
-            Self::TagResource { name, tags } => format!(
+            Self::TagResource { name, tags, .. } => format!(
                 "TagResource {name} {}",
                 tags.keys().cloned().collect::<Vec<_>>().join(",")
             ),
-            Self::UntagResource { name, keys } => {
+            Self::UntagResource { name, keys, .. } => {
                 format!("UntagResource {name} {}", keys.join(","))
             }
         }
@@ -589,12 +591,14 @@ fn diff(
     if !to_untag.is_empty() {
         ops.push(RepositoryOperation::UntagResource {
             name: name.clone(),
+            arn: have.arn.clone(),
             keys: to_untag,
         });
     }
     if !to_tag.is_empty() {
         ops.push(RepositoryOperation::TagResource {
             name: name.clone(),
+            arn: have.arn.clone(),
             tags: to_tag,
         });
     }
@@ -644,4 +648,27 @@ fn diff(
         destroys: None,
         operations: ops.into_iter().map(Operation::Repository).collect(),
     })
+}
+
+/// KMS key references worth resolving before planning: for declared repositories that
+/// exist with KMS encryption, both sides' keys unless they are trivially the same.
+pub fn kms_references(manifest: &Manifest, live: &BTreeMap<String, LiveRepository>) -> Vec<String> {
+    let mut refs = std::collections::BTreeSet::new();
+    for want in desired_all(manifest) {
+        let Some(have) = live.get(&want.name) else {
+            continue;
+        };
+        if want.encryption_type == EncryptionType::Aes256 || have.encryption_type == "AES256" {
+            continue;
+        }
+        match (&want.kms_key, &have.kms_key) {
+            (Some(d), Some(l))
+                if d == l || key_id_of(d).is_some() && key_id_of(d) == key_id_of(l) => {}
+            (d, l) => {
+                refs.extend(d.iter().cloned());
+                refs.extend(l.iter().cloned());
+            }
+        }
+    }
+    refs.into_iter().collect()
 }

@@ -1,0 +1,315 @@
+//! ECR private repositories: reading them into the live snapshot and executing the
+//! repository operations of a plan. Reads are paged (DescribeRepositories at 1,000) and
+//! the per-repository reads run concurrently under a bound; each object is read once.
+
+use super::{Aws, AwsError};
+use crate::live::LiveRepository;
+use crate::resources::OWNERSHIP_TAG;
+use crate::resources::repository::RepositoryOperation;
+use aws_sdk_ecr::error::ProvideErrorMetadata;
+use aws_sdk_ecr::types::{
+    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
+    ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
+};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many per-repository reads run at once.
+const READ_CONCURRENCY: usize = 16;
+
+/// What to read in detail: declared repositories always, others only when ownership matters.
+pub struct ReadScope<'a> {
+    pub declared: &'a BTreeSet<String>,
+    /// Read tags of undeclared repositories to find ones this stack owns (prune, drift).
+    pub find_owned: bool,
+    pub stack: &'a str,
+}
+
+pub async fn read_repositories(
+    aws: &Aws,
+    scope: &ReadScope<'_>,
+) -> Result<BTreeMap<String, LiveRepository>, AwsError> {
+    let listed: Vec<aws_sdk_ecr::types::Repository> = aws
+        .ecr
+        .describe_repositories()
+        .max_results(1000)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeRepositories", e))?;
+
+    let candidates: Vec<LiveRepository> = listed
+        .iter()
+        .map(basic)
+        .filter(|r| scope.find_owned || scope.declared.contains(&r.name))
+        .collect();
+
+    let read: Vec<LiveRepository> = stream::iter(candidates)
+        .map(|repo| read_details(aws, repo, scope))
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(read.into_iter().map(|r| (r.name.clone(), r)).collect())
+}
+
+fn basic(r: &aws_sdk_ecr::types::Repository) -> LiveRepository {
+    let encryption = r.encryption_configuration();
+    LiveRepository {
+        name: r.repository_name().unwrap_or_default().to_string(),
+        arn: r.repository_arn().unwrap_or_default().to_string(),
+        uri: r.repository_uri().unwrap_or_default().to_string(),
+        image_tag_mutability: r
+            .image_tag_mutability()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_else(|| "MUTABLE".into()),
+        exclusion_filters: r
+            .image_tag_mutability_exclusion_filters()
+            .iter()
+            .map(|f| f.filter().to_string())
+            .collect(),
+        // AWS reports AES256 for repositories created without encryption settings.
+        encryption_type: encryption
+            .map(|e| e.encryption_type().as_str().to_string())
+            .unwrap_or_else(|| "AES256".into()),
+        kms_key: encryption.and_then(|e| e.kms_key()).map(str::to_string),
+        scan_on_push: r
+            .image_scanning_configuration()
+            .map(|s| s.scan_on_push())
+            .unwrap_or(false),
+        ..LiveRepository::default()
+    }
+}
+
+/// Tags first; the lifecycle policy and repository policy only for repositories wharf
+/// manages (declared, or owned by this stack).
+async fn read_details(
+    aws: &Aws,
+    mut repo: LiveRepository,
+    scope: &ReadScope<'_>,
+) -> Result<LiveRepository, AwsError> {
+    let tags = aws
+        .ecr
+        .list_tags_for_resource()
+        .resource_arn(&repo.arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
+    repo.tags = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    let owned = repo.tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
+    if !(owned || scope.declared.contains(&repo.name)) {
+        return Ok(repo);
+    }
+    let (lifecycle, policy) = tokio::join!(
+        aws.ecr
+            .get_lifecycle_policy()
+            .repository_name(&repo.name)
+            .send(),
+        aws.ecr
+            .get_repository_policy()
+            .repository_name(&repo.name)
+            .send()
+    );
+    // No lifecycle policy or repository policy is "absent", not an error.
+    repo.lifecycle_policy = match lifecycle {
+        Ok(out) => out.lifecycle_policy_text().map(str::to_string),
+        Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => None,
+        Err(e) => return Err(AwsError::from_sdk("GetLifecyclePolicy", e)),
+    };
+    repo.policy = match policy {
+        Ok(out) => out.policy_text().map(str::to_string),
+        Err(e) if e.code() == Some("RepositoryPolicyNotFoundException") => None,
+        Err(e) => return Err(AwsError::from_sdk("GetRepositoryPolicy", e)),
+    };
+    repo.details_read = true;
+    Ok(repo)
+}
+
+/// Images per repository, for plans that would destroy them (DescribeImages, paged).
+pub async fn image_counts(
+    aws: &Aws,
+    names: Vec<String>,
+) -> Result<BTreeMap<String, u64>, AwsError> {
+    stream::iter(names)
+        .map(|name| async move {
+            let images: Vec<_> = aws
+                .ecr
+                .describe_images()
+                .repository_name(&name)
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| AwsError::from_sdk("DescribeImages", e))?;
+            Ok::<_, AwsError>((name, images.len() as u64))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| AwsError::new(e.to_string()))
+        })
+        .collect()
+}
+
+fn exclusion_filters(
+    filters: &[String],
+) -> Result<Option<Vec<ImageTagMutabilityExclusionFilter>>, AwsError> {
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    filters
+        .iter()
+        .map(|f| {
+            ImageTagMutabilityExclusionFilter::builder()
+                .filter_type(ImageTagMutabilityExclusionFilterType::Wildcard)
+                .filter(f)
+                .build()
+                .map_err(|e| AwsError::new(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<(), AwsError> {
+    let ecr = &aws.ecr;
+    match operation {
+        RepositoryOperation::CreateRepository {
+            name,
+            image_tag_mutability,
+            exclusion_filters: filters,
+            encryption_type,
+            kms_key,
+            scan_on_push,
+            tags,
+        } => {
+            ecr.create_repository()
+                .repository_name(name)
+                .image_tag_mutability(ImageTagMutability::from(image_tag_mutability.as_str()))
+                .set_image_tag_mutability_exclusion_filters(exclusion_filters(filters)?)
+                .image_scanning_configuration(
+                    ImageScanningConfiguration::builder()
+                        .scan_on_push(*scan_on_push)
+                        .build(),
+                )
+                .encryption_configuration(
+                    EncryptionConfiguration::builder()
+                        .encryption_type(EncryptionType::from(encryption_type.as_str()))
+                        .set_kms_key(kms_key.clone())
+                        .build()
+                        .map_err(|e| AwsError::new(e.to_string()))?,
+                )
+                // Tags at creation: the ownership tag exists from the first instant.
+                .set_tags(Some(to_tags(tags)?))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("CreateRepository", e))?;
+        }
+        RepositoryOperation::DeleteRepository { name, force } => {
+            ecr.delete_repository()
+                .repository_name(name)
+                .force(*force)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteRepository", e))?;
+        }
+        RepositoryOperation::PutImageTagMutability {
+            name,
+            image_tag_mutability,
+            exclusion_filters: filters,
+        } => {
+            ecr.put_image_tag_mutability()
+                .repository_name(name)
+                .image_tag_mutability(ImageTagMutability::from(image_tag_mutability.as_str()))
+                .set_image_tag_mutability_exclusion_filters(exclusion_filters(filters)?)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutImageTagMutability", e))?;
+        }
+        RepositoryOperation::PutImageScanningConfiguration { name, scan_on_push } => {
+            ecr.put_image_scanning_configuration()
+                .repository_name(name)
+                .image_scanning_configuration(
+                    ImageScanningConfiguration::builder()
+                        .scan_on_push(*scan_on_push)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutImageScanningConfiguration", e))?;
+        }
+        RepositoryOperation::PutLifecyclePolicy { name, document } => {
+            ecr.put_lifecycle_policy()
+                .repository_name(name)
+                .lifecycle_policy_text(document)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutLifecyclePolicy", e))?;
+        }
+        RepositoryOperation::DeleteLifecyclePolicy { name } => {
+            match ecr
+                .delete_lifecycle_policy()
+                .repository_name(name)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                // Already gone is the state we wanted.
+                Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => {}
+                Err(e) => return Err(AwsError::from_sdk("DeleteLifecyclePolicy", e)),
+            }
+        }
+        RepositoryOperation::SetRepositoryPolicy { name, document } => {
+            ecr.set_repository_policy()
+                .repository_name(name)
+                .policy_text(document)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("SetRepositoryPolicy", e))?;
+        }
+        RepositoryOperation::DeleteRepositoryPolicy { name } => {
+            match ecr
+                .delete_repository_policy()
+                .repository_name(name)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if e.code() == Some("RepositoryPolicyNotFoundException") => {}
+                Err(e) => return Err(AwsError::from_sdk("DeleteRepositoryPolicy", e)),
+            }
+        }
+        RepositoryOperation::TagResource { arn, tags, .. } => {
+            ecr.tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(to_tags(tags)?))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("TagResource", e))?;
+        }
+        RepositoryOperation::UntagResource { arn, keys, .. } => {
+            ecr.untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys.clone()))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
+        }
+    }
+    Ok(())
+}

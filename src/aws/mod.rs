@@ -1,0 +1,171 @@
+//! ALL I/O with AWS lives here: building clients from the standard configuration chain,
+//! reading live snapshots, and executing plan operations. Nothing outside `aws/` talks to
+//! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
+
+pub mod ecr;
+pub mod kms;
+pub mod stats;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ecr::error::ProvideErrorMetadata;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to reach AWS: the global flags, else the standard chain (AWS_PROFILE, AWS_REGION,
+/// AWS_ENDPOINT_URL, ~/.aws/config).
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// A failed AWS call, with the SDK's full message (code and text) for the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsError {
+    pub message: String,
+    /// AWS's error code when there is one (e.g. RepositoryNotEmptyException).
+    pub code: Option<String>,
+}
+
+impl AwsError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    /// From any SDK error: keeps the code and the whole chain of causes.
+    pub fn from_sdk<E, R>(operation: &str, error: aws_sdk_ecr::error::SdkError<E, R>) -> Self
+    where
+        E: aws_sdk_ecr::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        let code = error.code().map(str::to_string);
+        let message = match (error.code(), error.message()) {
+            (Some(code), Some(msg)) => format!("{operation}: {code}: {msg}"),
+            (Some(code), None) => format!("{operation}: {code}"),
+            _ => format!(
+                "{operation}: {}",
+                aws_sdk_ecr::error::DisplayErrorContext(&error)
+            ),
+        };
+        Self { message, code }
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+/// The clients for one run, sharing one configuration and one call counter.
+#[derive(Clone)]
+pub struct Aws {
+    pub ecr: aws_sdk_ecr::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub stats: Arc<stats::CallStats>,
+    pub region: String,
+}
+
+impl Aws {
+    pub async fn connect(options: &ConnectOptions) -> Result<Self, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(
+                RetryConfig::adaptive()
+                    .with_max_attempts(8)
+                    .with_initial_backoff(Duration::from_millis(200))
+                    .with_max_backoff(Duration::from_secs(20)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| AwsError::new("no AWS region configured"))?;
+        let stats = Arc::new(stats::CallStats::default());
+        let counter = stats::CountingInterceptor::new(stats.clone());
+        let ecr = aws_sdk_ecr::Client::from_conf(
+            aws_sdk_ecr::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let kms = aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&config)
+                .interceptor(counter)
+                .build(),
+        );
+        Ok(Self {
+            ecr,
+            kms,
+            sts,
+            stats,
+            region,
+        })
+    }
+
+    /// The account the credentials belong to (STS GetCallerIdentity).
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("GetCallerIdentity", e))?;
+        identity
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::new("GetCallerIdentity returned no account"))
+    }
+}
+
+/// Reads everything planning needs for this manifest into one snapshot.
+pub async fn read_snapshot(
+    aws: &Aws,
+    manifest: &crate::manifest::Manifest,
+    account_id: &str,
+    find_owned: bool,
+) -> Result<crate::live::LiveSnapshot, AwsError> {
+    let declared = manifest.repositories.keys().cloned().collect();
+    let scope = ecr::ReadScope {
+        declared: &declared,
+        find_owned,
+        stack: &manifest.stack,
+    };
+    let repositories = ecr::read_repositories(aws, &scope).await?;
+    let references = crate::resources::repository::kms_references(manifest, &repositories);
+    let kms_keys = kms::resolve(aws, references).await;
+    Ok(crate::live::LiveSnapshot {
+        account_id: account_id.to_string(),
+        region: aws.region.clone(),
+        repositories,
+        kms_keys,
+    })
+}

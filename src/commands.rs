@@ -1,0 +1,388 @@
+//! One thin function per command (cargo's "commands wrap ops"): load the manifest, read
+//! AWS, plan, then render or apply. Output goes through anstream so colour follows the
+//! terminal, NO_COLOR and --no-color; plans go to stdout, diagnostics and errors to stderr.
+
+use crate::apply::{self, ApplyOptions, Outcome, StepReport};
+use crate::aws::{self, Aws, ConnectOptions};
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::diagnostics::render_diagnostics;
+use crate::live::LiveSnapshot;
+use crate::manifest::{self, LoadedManifest, Variables};
+use crate::plan::Plan;
+use crate::plan::build::{self, PlanOptions};
+use crate::render::{self, Format, Style};
+use crate::resources::repository;
+use anstyle::{AnsiColor, Style as Paint};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_CHANGES: i32 = 2;
+
+/// Output settings shared by every command.
+struct Ui {
+    color: bool,
+    verbose: u8,
+}
+
+impl Ui {
+    fn new(global: &GlobalArgs) -> Self {
+        if global.no_color {
+            anstream::ColorChoice::Never.write_global();
+        }
+        let color =
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        Self {
+            color,
+            verbose: global.verbose,
+        }
+    }
+
+    fn paint(&self, style: Paint, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn error(&self, message: &str) {
+        let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
+        let _ = writeln!(anstream::stderr(), "{label} {message}");
+    }
+
+    fn hint(&self, message: &str) {
+        let label = self.paint(AnsiColor::Cyan.on_default().bold(), "hint:");
+        let _ = writeln!(anstream::stderr(), "{label} {message}");
+    }
+
+    fn out(&self, text: &str) {
+        let _ = write!(anstream::stdout(), "{text}");
+        let _ = anstream::stdout().flush();
+    }
+}
+
+pub fn run(cli: Cli) -> i32 {
+    let ui = Ui::new(&cli.global);
+    match &cli.command {
+        Command::Schema => {
+            ui.out(&manifest::schema::manifest_schema_text());
+            EXIT_OK
+        }
+        Command::Validate { manifest } => match load(&ui, &manifest.file, &cli.global) {
+            Some(loaded) => {
+                let count = loaded.manifest.repositories.len();
+                ui.out(&format!(
+                    "{} is valid: stack `{}`, {count} repositor{}.\n",
+                    loaded.file_name,
+                    loaded.manifest.stack,
+                    if count == 1 { "y" } else { "ies" }
+                ));
+                EXIT_OK
+            }
+            None => EXIT_ERROR,
+        },
+        Command::Plan {
+            manifest,
+            format,
+            detailed_exitcode,
+            prune,
+            targets,
+            stats,
+        } => {
+            let options = PlanOptions {
+                prune: *prune,
+                targets: targets.clone(),
+            };
+            let Some((_, aws, plan)) = load_and_plan(&ui, &manifest.file, &cli.global, &options)
+            else {
+                return EXIT_ERROR;
+            };
+            ui.out(&render::render(&plan, *format, &Style { color: ui.color }));
+            if *stats || ui.verbose > 0 {
+                let _ = writeln!(anstream::stderr(), "{}", aws.stats.summary());
+            }
+            if *detailed_exitcode && !plan.is_empty() {
+                EXIT_CHANGES
+            } else {
+                EXIT_OK
+            }
+        }
+        Command::Drift { manifest, format } => {
+            let options = PlanOptions {
+                prune: true,
+                targets: Vec::new(),
+            };
+            let Some((_, aws, plan)) = load_and_plan(&ui, &manifest.file, &cli.global, &options)
+            else {
+                return EXIT_ERROR;
+            };
+            ui.out(&render::render_drift(
+                &plan,
+                *format,
+                &Style { color: ui.color },
+            ));
+            if ui.verbose > 0 {
+                let _ = writeln!(anstream::stderr(), "{}", aws.stats.summary());
+            }
+            if plan.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_CHANGES
+            }
+        }
+        Command::Apply {
+            manifest,
+            auto_approve,
+            prune,
+            allow_replace,
+            allow_delete,
+            targets,
+            stats,
+        } => {
+            // Refuse before any AWS call when nobody can answer the question.
+            let interactive = std::io::stdin().is_terminal();
+            if !auto_approve && !interactive {
+                ui.error("standard input is not a terminal, so wharf cannot ask for confirmation");
+                ui.hint("review with `wharf plan`, then run `wharf apply --auto-approve`");
+                return EXIT_ERROR;
+            }
+            let options = PlanOptions {
+                prune: *prune,
+                targets: targets.clone(),
+            };
+            let Some((_, aws, plan)) = load_and_plan(&ui, &manifest.file, &cli.global, &options)
+            else {
+                return EXIT_ERROR;
+            };
+            let style = Style { color: ui.color };
+            if plan.is_empty() {
+                ui.out(&render::render(&plan, Format::Text, &style));
+                if *stats || ui.verbose > 0 {
+                    let _ = writeln!(anstream::stderr(), "{}", aws.stats.summary());
+                }
+                return EXIT_OK;
+            }
+            ui.out(&render::render(&plan, Format::Text, &style));
+            let refusals = apply::refusals(
+                &plan,
+                ApplyOptions {
+                    allow_replace: *allow_replace,
+                    allow_delete: *allow_delete,
+                },
+            );
+            if !refusals.is_empty() {
+                for refusal in &refusals {
+                    ui.error(refusal);
+                }
+                ui.hint("nothing was changed");
+                return EXIT_ERROR;
+            }
+            if !auto_approve && !confirm(&ui) {
+                ui.error("apply cancelled; nothing was changed");
+                return EXIT_ERROR;
+            }
+            run_apply(&ui, &aws, &plan, *stats)
+        }
+    }
+}
+
+fn confirm(ui: &Ui) -> bool {
+    ui.out("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
+    ui.out("\n");
+    let progress = |step: &StepReport| {
+        let line = match &step.outcome {
+            Outcome::Done => format!(
+                "{} {} {} ({})\n",
+                ui.paint(AnsiColor::Green.on_default().bold(), "✓"),
+                step.address,
+                apply::past_tense(step.action),
+                step.operations.join(", ")
+            ),
+            Outcome::Failed { error, .. } => format!(
+                "{} {} failed: {}\n",
+                ui.paint(AnsiColor::Red.on_default().bold(), "✗"),
+                step.address,
+                error
+            ),
+            Outcome::NotAttempted => return,
+        };
+        ui.out(&line);
+    };
+    let report = runtime().block_on(apply::apply(aws, plan, &progress));
+    let done = report.count(|o| *o == Outcome::Done);
+    let not_attempted = report.count(|o| *o == Outcome::NotAttempted);
+    let code = if report.failed() {
+        ui.out("\nApply failed.\n");
+        for step in &report.steps {
+            match &step.outcome {
+                Outcome::Done => ui.out(&format!(
+                    "  done:          {} ({})\n",
+                    step.address,
+                    apply::past_tense(step.action)
+                )),
+                Outcome::Failed {
+                    error,
+                    operations_done,
+                } => {
+                    ui.out(&format!("  failed:        {}: {error}\n", step.address));
+                    for (i, op) in step.operations.iter().enumerate() {
+                        let state = if i < *operations_done {
+                            "done"
+                        } else if i == *operations_done {
+                            "failed"
+                        } else {
+                            "not attempted"
+                        };
+                        ui.out(&format!("                   {op}: {state}\n"));
+                    }
+                }
+                Outcome::NotAttempted => ui.out(&format!("  not attempted: {}\n", step.address)),
+            }
+        }
+        ui.hint("fix the cause and run apply again; it picks up from what AWS now holds");
+        EXIT_ERROR
+    } else {
+        ui.out(&format!(
+            "\nApply complete: {done} change{} applied.\n",
+            crate::diagnostics::plural(done)
+        ));
+        EXIT_OK
+    };
+    let _ = not_attempted;
+    if stats || ui.verbose > 0 {
+        let _ = writeln!(anstream::stderr(), "{}", aws.stats.summary());
+    }
+    code
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime starts")
+    })
+}
+
+/// Loads and validates the manifest, printing every diagnostic. None when it is invalid.
+fn load(ui: &Ui, path: &Path, global: &GlobalArgs) -> Option<LoadedManifest> {
+    let file_name = path.display().to_string();
+    let source = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            ui.error(&format!("cannot read {file_name}: {e}"));
+            if path == Path::new("wharf.yaml") {
+                ui.hint("run wharf in the directory that holds wharf.yaml, or pass -f FILE");
+            }
+            return None;
+        }
+    };
+    let vars = Variables {
+        cli: global.vars.iter().cloned().collect(),
+        environment: std::env::vars().collect(),
+    };
+    match manifest::load(&file_name, &source, &vars) {
+        Ok(loaded) => {
+            if !loaded.warnings.is_empty() {
+                let _ = write!(
+                    anstream::stderr(),
+                    "{}",
+                    render_diagnostics(&file_name, &source, &loaded.warnings, ui.color)
+                );
+            }
+            Some(loaded)
+        }
+        Err(failure) => {
+            let _ = write!(
+                anstream::stderr(),
+                "{}",
+                render_diagnostics(&file_name, &source, &failure.diagnostics, ui.color)
+            );
+            None
+        }
+    }
+}
+
+fn load_and_plan(
+    ui: &Ui,
+    path: &Path,
+    global: &GlobalArgs,
+    options: &PlanOptions,
+) -> Option<(LoadedManifest, Aws, Plan)> {
+    let loaded = load(ui, path, global)?;
+    let manifest = &loaded.manifest;
+    let region = match (&global.region, &manifest.region) {
+        (Some(flag), Some(declared)) if flag != declared => {
+            ui.error(&format!(
+                "--region {flag} disagrees with the manifest's region {declared}"
+            ));
+            return None;
+        }
+        (Some(r), _) | (None, Some(r)) => Some(r.clone()),
+        (None, None) => None,
+    };
+    let connect = ConnectOptions {
+        region,
+        profile: global.profile.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+    };
+    let result = runtime().block_on(async {
+        let aws = Aws::connect(&connect).await?;
+        let account_id = aws.account_id().await?;
+        if let Some(expected) = &manifest.account_id {
+            if *expected != account_id {
+                return Err(aws::AwsError::new(format!(
+                    "the credentials are for account {account_id}, but the manifest is for account {expected}; refusing to touch it"
+                )));
+            }
+        }
+        let find_owned = options.prune;
+        let mut live = aws::read_snapshot(&aws, manifest, &account_id, find_owned).await?;
+        let first = build::build(manifest, &live, options);
+        if let Ok(plan) = &first {
+            let destroyed = repository::destroyed_names(&plan.changes);
+            if !destroyed.is_empty() {
+                let counts = aws::ecr::image_counts(&aws, destroyed).await?;
+                annotate_counts(&mut live, counts);
+                return Ok((aws, build::build(manifest, &live, options)));
+            }
+        }
+        Ok((aws, first))
+    });
+    match result {
+        Ok((aws, Ok(plan))) => Some((loaded, aws, plan)),
+        Ok((_, Err(conflicts))) => {
+            for conflict in conflicts {
+                ui.error(&format!("{}: {}", conflict.address, conflict.message));
+                ui.hint(&conflict.hint);
+            }
+            None
+        }
+        Err(error) => {
+            ui.error(&error.message);
+            if error.message.contains("dispatch failure") || error.message.contains("connect") {
+                ui.hint("check the endpoint and network; with a local emulator, pass --endpoint-url or set AWS_ENDPOINT_URL");
+            }
+            if error.message.contains("credentials") {
+                ui.hint("configure credentials: AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or --profile");
+            }
+            None
+        }
+    }
+}
+
+fn annotate_counts(live: &mut LiveSnapshot, counts: std::collections::BTreeMap<String, u64>) {
+    for (name, count) in counts {
+        if let Some(repo) = live.repositories.get_mut(&name) {
+            repo.image_count = Some(count);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Test harness: each test gets its own moto server (the local AWS emulator) on a free
+//! port, so every test starts from a clean account and tests run in parallel. Also runs
+//! the real `wharf` binary against it and gives tests an SDK client to change the
+//! emulator behind wharf's back (drift).
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "eu-west-1";
+
+fn moto_server_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("WHARF_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if local.exists() {
+        return local;
+    }
+    panic!(
+        "moto_server not found: run the tests with scripts/test, which installs it (or set WHARF_MOTO_SERVER)"
+    );
+}
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let server = moto_server_path();
+        for _ in 0..3 {
+            let port = free_port();
+            let child = std::process::Command::new(&server)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                dir: tempfile::tempdir().expect("a temp dir"),
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return moto;
+                }
+                if let Ok(Some(_)) = moto.child.try_wait() {
+                    break; // port taken by someone else meanwhile; try another
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = moto.child.kill();
+        }
+        panic!("moto_server did not start");
+    }
+
+    /// Writes the manifest into this test's directory and returns its path.
+    pub fn manifest(&self, yaml: &str) -> PathBuf {
+        let path = self.dir.path().join("wharf.yaml");
+        std::fs::write(&path, yaml).expect("write manifest");
+        path
+    }
+
+    /// The wharf binary, pointed at this emulator with dummy credentials and no colour.
+    pub fn wharf(&self) -> Command {
+        let mut cmd = Command::cargo_bin("wharf").expect("the wharf binary");
+        cmd.current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs wharf with the arguments; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.wharf().args(args).output().expect("wharf runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs wharf and asserts the exit code, returning stdout (stderr is shown on failure).
+    pub fn expect(&self, args: &[&str], code: i32) -> String {
+        let (got, stdout, stderr) = self.run(args);
+        assert_eq!(
+            got, code,
+            "wharf {args:?} exited {got}, expected {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+        );
+        stdout + &stderr
+    }
+
+    /// The plan as JSON.
+    pub fn plan_json(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["plan", "--format", "json"];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = self.run(&args);
+        assert_eq!(code, 0, "plan failed\n{stdout}\n{stderr}");
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("plan JSON: {e}\n{stdout}"))
+    }
+
+    /// Applies with --auto-approve --stats and returns the number of write calls made.
+    pub fn apply(&self, extra: &[&str]) -> u64 {
+        let mut args = vec!["apply", "--auto-approve", "--stats"];
+        args.extend_from_slice(extra);
+        let output = self.expect(&args, 0);
+        writes_in(&output)
+    }
+
+    /// Apply, then the plan is empty and a second apply makes zero write calls.
+    pub fn assert_converged(&self) {
+        let plan = self.plan_json(&[]);
+        assert_eq!(
+            plan["changes"].as_array().map(Vec::len),
+            Some(0),
+            "plan after apply is not empty: {plan:#}"
+        );
+        assert_eq!(self.apply(&[]), 0, "a converged apply made write calls");
+    }
+
+    pub async fn ecr(&self) -> aws_sdk_ecr::Client {
+        let config = aws_sdk_ecr::Config::builder()
+            .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecr::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ecr::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build();
+        aws_sdk_ecr::Client::from_conf(config)
+    }
+}
+
+/// Parses the write count from the `aws calls: R reads, W writes` line.
+pub fn writes_in(output: &str) -> u64 {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with("aws calls:"))
+        .unwrap_or_else(|| panic!("no `aws calls:` line in\n{output}"));
+    let after = line.split(", ").nth(1).expect("writes part");
+    after
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a write count")
+}
+
+/// Changes of the plan JSON as (address, action) pairs.
+pub fn actions(plan: &serde_json::Value) -> Vec<(String, String)> {
+    plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn field_paths(plan: &serde_json::Value, address: &str) -> Vec<String> {
+    plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["address"] == address)
+        .flat_map(|c| c["fields"].as_array().cloned().unwrap_or_default())
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
