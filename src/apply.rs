@@ -217,7 +217,7 @@ mod tests {
                 "{action:?} images={images:?} force={force} {options:?}"
             );
         }
-        let message = &refusals(&destructive(Replace, Some(3), false, all), all)[0];
+        let message = &refusals(&destructive(Replace, Some(3), false), all)[0];
         assert!(message.contains("destroys 3 images"), "{message}");
     }
 }

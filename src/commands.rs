@@ -334,16 +334,16 @@ fn load_and_plan(
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
     };
+    let spinner = reading_spinner();
     let result = runtime().block_on(async {
         let aws = Aws::connect(&connect).await?;
         let account_id = aws.account_id().await?;
-        if let Some(expected) = &manifest.account_id {
-            if *expected != account_id {
+        if let Some(expected) = &manifest.account_id
+            && *expected != account_id {
                 return Err(aws::AwsError::new(format!(
                     "the credentials are for account {account_id}, but the manifest is for account {expected}; refusing to touch it"
                 )));
             }
-        }
         let find_owned = options.prune;
         let mut live = aws::read_snapshot(&aws, manifest, &account_id, find_owned).await?;
         let first = build::build(manifest, &live, options);
@@ -357,6 +357,7 @@ fn load_and_plan(
         }
         Ok((aws, first))
     });
+    spinner.finish_and_clear();
     match result {
         Ok((aws, Ok(plan))) => Some((loaded, aws, plan)),
         Ok((_, Err(conflicts))) => {
@@ -377,6 +378,15 @@ fn load_and_plan(
             None
         }
     }
+}
+
+/// A spinner on stderr while AWS is read; indicatif draws nothing when stderr is not a
+/// terminal, so CI logs and pipes stay clean.
+fn reading_spinner() -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message("reading AWS ...");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
 }
 
 fn annotate_counts(live: &mut LiveSnapshot, counts: std::collections::BTreeMap<String, u64>) {

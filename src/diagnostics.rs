@@ -215,6 +215,7 @@ pub fn render_diagnostics(
             source: NamedSource::new(file_name, clamp_source(source, diagnostic.span)),
         };
         let _ = handler.render_report(&mut out, &report);
+        out.push('\n');
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;

@@ -93,28 +93,28 @@ impl<'a> SchemaChecker<'a> {
                 out.push(d);
             }
         }
-        if let Some(constant) = schema.get("const") {
-            if &node.to_json() != constant {
-                out.push(Diagnostic::error(node.span, format!("expected {constant}")));
-            }
+        if let Some(constant) = schema.get("const")
+            && &node.to_json() != constant
+        {
+            out.push(Diagnostic::error(node.span, format!("expected {constant}")));
         }
 
         if let NodeValue::Int(i) = node.value {
-            if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-                if (i as f64) < min {
-                    out.push(Diagnostic::error(
-                        node.span,
-                        format!("must be at least {min}"),
-                    ));
-                }
+            if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+                && (i as f64) < min
+            {
+                out.push(Diagnostic::error(
+                    node.span,
+                    format!("must be at least {min}"),
+                ));
             }
-            if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-                if (i as f64) > max {
-                    out.push(Diagnostic::error(
-                        node.span,
-                        format!("must be at most {max}"),
-                    ));
-                }
+            if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+                && (i as f64) > max
+            {
+                out.push(Diagnostic::error(
+                    node.span,
+                    format!("must be at most {max}"),
+                ));
             }
         }
 
@@ -235,16 +235,16 @@ fn singular(context: &str) -> String {
 }
 
 fn type_matches(node: &Node, expected: &str) -> bool {
-    match (expected, &node.value) {
-        ("null", NodeValue::Null) => true,
-        ("boolean", NodeValue::Bool(_)) => true,
-        ("integer", NodeValue::Int(_)) => true,
-        ("number", NodeValue::Int(_) | NodeValue::Float(_)) => true,
-        ("string", NodeValue::Str(_)) => true,
-        ("array", NodeValue::Seq(_)) => true,
-        ("object", NodeValue::Map(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (expected, &node.value),
+        ("null", NodeValue::Null)
+            | ("boolean", NodeValue::Bool(_))
+            | ("integer", NodeValue::Int(_))
+            | ("number", NodeValue::Int(_) | NodeValue::Float(_))
+            | ("string", NodeValue::Str(_))
+            | ("array", NodeValue::Seq(_))
+            | ("object", NodeValue::Map(_))
+    )
 }
 
 /// A `${VAR}` scalar is text to the YAML parser; read it as the type the schema wants.
@@ -256,11 +256,11 @@ fn coerce_interpolated(node: &mut Node, allowed: &[&str]) {
         return;
     };
     let text = text.trim();
-    if allowed.contains(&"integer") {
-        if let Ok(i) = text.parse::<i64>() {
-            node.value = NodeValue::Int(i);
-            return;
-        }
+    if allowed.contains(&"integer")
+        && let Ok(i) = text.parse::<i64>()
+    {
+        node.value = NodeValue::Int(i);
+        return;
     }
     if allowed.contains(&"boolean") {
         match text {

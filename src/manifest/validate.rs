@@ -1,5 +1,2063 @@
-//! Semantic validation of a decoded manifest (placeholder replaced below).
-use super::{Manifest, SpanIndex};
-use crate::diagnostics::Diagnostics;
+//! Semantic validation of a decoded manifest, PURE: the AWS rules the schema cannot say
+//! (name and identifier forms, tag rules, limits, fields that only make sense together),
+//! each failure a diagnostic located at its node in the manifest, and every failure
+//! reported, not only the first. Values under `defaults.repository` get the same checks,
+//! pointing into `defaults/repository/...`.
+//!
+//! This module owns the manifest-level AWS facts (repository names, account ids, regions,
+//! KMS key forms, tag rules, role ARNs, policy size); lifecycle-document rules live in
+//! `resources::lifecycle` and are reported here at the manifest's spans.
 
-pub fn validate(_manifest: &Manifest, _spans: &SpanIndex, _diagnostics: &mut Diagnostics) {}
+use super::model::{EncryptionType, LifecycleRule, Pull, Repository, TagStatus};
+use super::node::escape_pointer;
+use super::{Manifest, SpanIndex, pointer};
+use crate::diagnostics::{Diagnostics, Span, did_you_mean};
+use crate::resources::lifecycle::{self, DocumentProblem};
+use crate::resources::{OWNERSHIP_TAG, policy, repository};
+use regex::Regex;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+/// ECR's repository-name pattern (CreateRepository `repositoryName`).
+static REPOSITORY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$").unwrap()
+});
+/// AWS tag keys and values: Unicode letters, digits, white space and `_ . : / = + - @`.
+static TAG_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").unwrap());
+static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{12}$").unwrap());
+/// eu-west-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1...
+static REGION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2}$").unwrap());
+/// An availability zone (eu-west-1a), a common slip for a region.
+static AVAILABILITY_ZONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2})[a-z]$").unwrap());
+/// ECR's image-tag-mutability exclusion filter syntax.
+static EXCLUSION_FILTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9._*-]{1,128}$").unwrap());
+/// A KMS key id: a UUID, or a multi-Region key id `mrk-` + 32 hex digits.
+static KMS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})$",
+    )
+    .unwrap()
+});
+/// A KMS key or alias ARN: region, account, `key` or `alias`, and the rest.
+static KMS_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:aws[a-z-]*:kms:([a-z0-9-]*):([^:]*):(key|alias)/(.*)$").unwrap()
+});
+/// A KMS alias name after `alias/`.
+static KMS_ALIAS_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9/_-]+$").unwrap());
+/// An IAM role ARN: partition, account, optional path, name.
+static ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/((?:[\x21-\x2E\x30-\x7E]+/)*)([^/]*)$")
+        .unwrap()
+});
+/// An IAM role name.
+static ROLE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_+=,.@-]{1,64}$").unwrap());
+
+const REPOSITORY_NAME_MIN: usize = 2;
+const REPOSITORY_NAME_MAX: usize = 256;
+const STACK_MAX: usize = 256;
+const TAG_KEY_MAX: usize = 128;
+const TAG_VALUE_MAX: usize = 256;
+/// AWS allows 50 user tags per resource; wharf's ownership tag counts towards them.
+const TAGS_PER_RESOURCE: usize = 50;
+const EXCLUSION_FILTERS_MAX: usize = 5;
+const KMS_ALIAS_MAX: usize = 256;
+/// SetRepositoryPolicy's `policyText` limit (characters).
+const REPOSITORY_POLICY_MAX: usize = 10_240;
+
+const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias (alias/NAME) or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)";
+const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
+
+/// Checks everything the schema cannot; every problem becomes a located diagnostic.
+pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
+    let mut v = Validator {
+        manifest,
+        spans,
+        out: diagnostics,
+    };
+    v.top_level();
+    v.tags(&manifest.defaults.tags, &pointer(&["defaults", "tags"]));
+    v.defaults_tag_count();
+    if let Some(defaults) = &manifest.defaults.repository {
+        v.repository(defaults, &pointer(&["defaults", "repository"]), None);
+    }
+    for (name, repo) in &manifest.repositories {
+        let base = pointer(&["repositories", name]);
+        v.repository_name(name, &base);
+        v.repository(repo, &base, Some(name));
+    }
+}
+
+struct Validator<'a> {
+    manifest: &'a Manifest,
+    spans: &'a SpanIndex,
+    out: &'a mut Diagnostics,
+}
+
+fn child(base: &str, segment: &str) -> String {
+    format!("{base}/{}", escape_pointer(segment))
+}
+
+/// Characters of `text` that `allowed` rejects, each once, for messages.
+fn bad_chars(text: &str, allowed: impl Fn(char) -> bool) -> String {
+    let mut seen = Vec::new();
+    for c in text.chars().filter(|c| !allowed(*c)) {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    seen.iter()
+        .map(|c| format!("{c:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Grows `range` (start, end) to cover `span`.
+fn widen(range: &mut Option<(usize, usize)>, span: Span) {
+    if span.is_known() {
+        let end = span.offset + span.len;
+        *range = Some(match *range {
+            Some((s, e)) => (s.min(span.offset), e.max(end)),
+            None => (span.offset, end),
+        });
+    }
+}
+
+fn tag_char(c: char) -> bool {
+    TAG_TEXT.is_match(c.encode_utf8(&mut [0; 4]))
+}
+
+impl Validator<'_> {
+    fn at(&self, ptr: &str) -> Span {
+        self.spans.at(ptr)
+    }
+
+    fn key(&self, ptr: &str) -> Span {
+        self.spans.key(ptr)
+    }
+
+    /// The whole of a mapping or list as written: from its first key or item to the end of
+    /// its last value (the parser gives containers only a zero- or one-character span).
+    fn extent(&self, ptr: &str, value: &Value) -> Span {
+        let mut range: Option<(usize, usize)> = None;
+        self.collect_extent(ptr, value, &mut range);
+        match range {
+            Some((start, end)) => Span::new(start, end - start),
+            None => self.at(ptr),
+        }
+    }
+
+    fn collect_extent(&self, ptr: &str, value: &Value, range: &mut Option<(usize, usize)>) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (k, v) in map {
+                    let c = child(ptr, k);
+                    if self.spans.contains(&format!("{c}#key")) {
+                        widen(range, self.spans.key(&c));
+                    }
+                    self.collect_extent(&c, v, range);
+                }
+            }
+            Value::Array(items) if !items.is_empty() => {
+                for (i, v) in items.iter().enumerate() {
+                    self.collect_extent(&child(ptr, &i.to_string()), v, range);
+                }
+            }
+            _ => {
+                if self.spans.contains(ptr) {
+                    widen(range, self.at(ptr));
+                }
+            }
+        }
+    }
+
+    /// The span of a short lifecycle rule as a whole.
+    fn rule_span(&self, ptr: &str, rule: &LifecycleRule) -> Span {
+        self.extent(ptr, &serde_json::to_value(rule).unwrap_or_default())
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>, hint: Option<String>) {
+        let d = self.out.error(span, message);
+        if let Some(hint) = hint {
+            d.hint_mut(hint);
+        }
+    }
+
+    // ---- version, stack, accountId, region -------------------------------------------
+
+    fn top_level(&mut self) {
+        let m = self.manifest;
+        if m.version != 1 {
+            self.error(
+                self.at("/version"),
+                format!("unsupported manifest version {}", m.version),
+                Some("only `version: 1` exists".into()),
+            );
+        }
+
+        let stack = &m.stack;
+        let span = self.at("/stack");
+        let length = stack.chars().count();
+        if stack.trim().is_empty() {
+            self.error(
+                span,
+                "the stack name cannot be empty",
+                Some("it becomes the value of the wharf:stack tag on everything wharf creates, e.g. `stack: shop`".into()),
+            );
+        } else if length > STACK_MAX {
+            self.error(
+                span,
+                format!("the stack name is {length} characters long; at most {STACK_MAX} fit in a tag value"),
+                None,
+            );
+        }
+        if !TAG_TEXT.is_match(stack) {
+            self.error(
+                span,
+                format!(
+                    "the stack name contains characters an AWS tag value cannot hold: {}",
+                    bad_chars(stack, tag_char)
+                ),
+                Some("use letters, digits, spaces and _ . : / = + - @".into()),
+            );
+        }
+
+        if let Some(account) = &m.account_id
+            && !ACCOUNT_ID.is_match(account)
+        {
+            self.error(
+                self.at("/accountId"),
+                format!("`{account}` is not an AWS account id"),
+                Some("an account id is exactly 12 digits, quoted: \"123456789012\"".into()),
+            );
+        }
+
+        if let Some(region) = &m.region
+            && !REGION.is_match(region)
+        {
+            let hint = if let Some(c) = AVAILABILITY_ZONE.captures(region) {
+                format!(
+                    "`{region}` looks like an availability zone; the region is `{}`",
+                    &c[1]
+                )
+            } else if REGION.is_match(&region.trim().to_lowercase()) {
+                format!("did you mean `{}`?", region.trim().to_lowercase())
+            } else {
+                "a region looks like eu-west-1, us-east-2 or us-gov-west-1".to_string()
+            };
+            self.error(
+                self.at("/region"),
+                format!("`{region}` is not an AWS region"),
+                Some(hint),
+            );
+        }
+    }
+
+    // ---- repository names --------------------------------------------------------------
+
+    fn repository_name(&mut self, name: &str, base: &str) {
+        let span = self.key(base);
+        let length = name.chars().count();
+        if !(REPOSITORY_NAME_MIN..=REPOSITORY_NAME_MAX).contains(&length) {
+            self.error(
+                span,
+                format!(
+                    "repository name `{name}` is {length} character{} long; ECR needs {REPOSITORY_NAME_MIN} to {REPOSITORY_NAME_MAX}",
+                    crate::diagnostics::plural(length)
+                ),
+                None,
+            );
+        }
+        if REPOSITORY_NAME.is_match(name) {
+            return;
+        }
+        let lower = name.to_lowercase();
+        let hint = if name.chars().any(|c| c.is_uppercase()) {
+            if REPOSITORY_NAME.is_match(&lower) {
+                format!("repository names are lowercase: use `{lower}`")
+            } else {
+                "repository names are lowercase".to_string()
+            }
+        } else if name.starts_with('/') || name.ends_with('/') {
+            format!(
+                "remove the leading or trailing `/`: `{}`",
+                name.trim_matches('/')
+            )
+        } else if name.contains("//") {
+            "a name cannot contain an empty path segment (`//`)".to_string()
+        } else {
+            let allowed = |c: char| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/')
+            };
+            let bad = bad_chars(name, allowed);
+            if bad.is_empty() {
+                "each `/`-separated part must start and end with a letter or digit, with single `.`, `_` or `-` between them".to_string()
+            } else {
+                format!(
+                    "a repository name may contain lowercase letters, digits and `.`, `_`, `-`, `/`; not {bad}"
+                )
+            }
+        };
+        self.error(
+            span,
+            format!("`{name}` is not a valid ECR repository name"),
+            Some(hint),
+        );
+    }
+
+    // ---- one repository (or defaults.repository) --------------------------------------
+
+    /// `name` is None for `defaults.repository`.
+    fn repository(&mut self, repo: &Repository, base: &str, name: Option<&str>) {
+        self.exclusion_filters(repo, base, name.is_none());
+        self.encryption(repo, base);
+        if let Some(tags) = &repo.tags {
+            self.tags(tags, &child(base, "tags"));
+        }
+        if name.is_some() {
+            self.tag_count(repo, base);
+        }
+        self.lifecycle(repo, base);
+        self.pull(repo.pull.as_ref(), base);
+        self.policy(repo, base, name.is_none());
+    }
+
+    fn exclusion_filters(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
+        let defaults = self
+            .manifest
+            .defaults
+            .repository
+            .as_ref()
+            .filter(|_| !is_defaults);
+        let inherited = repo.image_tag_mutability.is_none()
+            && defaults.is_some_and(|d| d.image_tag_mutability.is_some());
+        let effective = repo
+            .image_tag_mutability
+            .or_else(|| defaults.and_then(|d| d.image_tag_mutability));
+        let filters_ptr = child(base, "imageTagMutabilityExclusionFilters");
+
+        if let Some(filters) = &repo.image_tag_mutability_exclusion_filters {
+            // In defaults, filters may serve repositories that pick *_WITH_EXCLUSION
+            // themselves; only a contradiction inside the defaults block is an error.
+            let mismatch = match effective {
+                Some(m) => !m.takes_exclusions(),
+                None => !is_defaults,
+            };
+            if mismatch {
+                let current = effective.map(|m| m.as_str()).unwrap_or("MUTABLE");
+                let from = if inherited {
+                    " (from defaults.repository)"
+                } else if effective.is_none() {
+                    " (the default)"
+                } else {
+                    ""
+                };
+                self.error(
+                    self.key(&filters_ptr),
+                    format!(
+                        "imageTagMutabilityExclusionFilters only apply with MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION, but imageTagMutability is {current}{from}"
+                    ),
+                    Some("set imageTagMutability to IMMUTABLE_WITH_EXCLUSION (or MUTABLE_WITH_EXCLUSION), or remove the filters".into()),
+                );
+            }
+            if filters.is_empty() || filters.len() > EXCLUSION_FILTERS_MAX {
+                self.error(
+                    self.extent(&filters_ptr, &serde_json::json!(filters)),
+                    format!(
+                        "imageTagMutabilityExclusionFilters takes 1 to {EXCLUSION_FILTERS_MAX} filters, found {}",
+                        filters.len()
+                    ),
+                    None,
+                );
+            }
+            for (i, filter) in filters.iter().enumerate() {
+                if !EXCLUSION_FILTER.is_match(filter) {
+                    let length = filter.chars().count();
+                    let detail = if length == 0 || length > 128 {
+                        format!("it is {length} characters long; a filter has 1 to 128")
+                    } else {
+                        format!(
+                            "it contains {}",
+                            bad_chars(filter, |c| c.is_ascii_alphanumeric()
+                                || matches!(c, '.' | '_' | '*' | '-'))
+                        )
+                    };
+                    self.error(
+                        self.at(&child(&filters_ptr, &i.to_string())),
+                        format!("`{filter}` is not a valid tag filter: {detail}"),
+                        Some("a filter is a tag with optional `*` wildcards, made of letters, digits and `.`, `_`, `-`, e.g. `latest` or `dev-*`".into()),
+                    );
+                }
+            }
+        } else if !is_defaults && effective.is_some_and(|m| m.takes_exclusions()) {
+            let inherited_filters = defaults
+                .and_then(|d| d.image_tag_mutability_exclusion_filters.as_ref())
+                .is_some();
+            if !inherited_filters {
+                let mutability = effective.map(|m| m.as_str()).unwrap_or_default();
+                let span = if inherited {
+                    self.key(base)
+                } else {
+                    self.at(&child(base, "imageTagMutability"))
+                };
+                let from = if inherited {
+                    " (from defaults.repository)"
+                } else {
+                    ""
+                };
+                self.error(
+                    span,
+                    format!("imageTagMutability {mutability}{from} needs imageTagMutabilityExclusionFilters"),
+                    Some("list 1 to 5 tag filters that are exempt, e.g. imageTagMutabilityExclusionFilters: [\"latest\", \"dev-*\"]".into()),
+                );
+            }
+        }
+    }
+
+    fn encryption(&mut self, repo: &Repository, base: &str) {
+        let Some(encryption) = &repo.encryption else {
+            return;
+        };
+        let Some(key) = &encryption.kms_key else {
+            return;
+        };
+        let ptr = pointer_join(base, &["encryption", "kmsKey"]);
+        if encryption.encryption_type == EncryptionType::Aes256 {
+            self.error(
+                self.key(&ptr),
+                "kmsKey needs encryption type KMS or KMS_DSSE",
+                Some("AES256 uses keys that AWS manages; set `type: KMS` to use this key, or remove kmsKey".into()),
+            );
+            return;
+        }
+        if let Err((message, hint)) = check_kms_key(key, self.manifest.region.as_deref()) {
+            self.error(self.at(&ptr), message, Some(hint));
+        }
+    }
+
+    // ---- tags --------------------------------------------------------------------------
+
+    fn tags(&mut self, tags: &BTreeMap<String, String>, base: &str) {
+        for (k, value) in tags {
+            let ptr = child(base, k);
+            let key_span = self.key(&ptr);
+            let length = k.chars().count();
+            if length == 0 {
+                self.error(key_span, "a tag key cannot be empty", None);
+            } else if length > TAG_KEY_MAX {
+                self.error(
+                    key_span,
+                    format!(
+                        "tag key is {length} characters long; AWS allows at most {TAG_KEY_MAX}"
+                    ),
+                    None,
+                );
+            }
+            if k == OWNERSHIP_TAG {
+                self.error(
+                    key_span,
+                    format!(
+                        "the tag key `{OWNERSHIP_TAG}` is reserved: wharf sets it to the stack name"
+                    ),
+                    Some(
+                        "wharf tags everything it creates with the `stack:` value; remove this tag"
+                            .into(),
+                    ),
+                );
+            } else if k.to_lowercase().starts_with("aws:") {
+                self.error(
+                    key_span,
+                    format!("tag key `{k}` uses the `aws:` prefix, which is reserved for AWS"),
+                    Some("choose a key without the `aws:` prefix".into()),
+                );
+            }
+            if !TAG_TEXT.is_match(k) {
+                self.error(
+                    key_span,
+                    format!(
+                        "tag key `{k}` contains characters AWS does not allow in tags: {}",
+                        bad_chars(k, tag_char)
+                    ),
+                    Some("use letters, digits, spaces and _ . : / = + - @".into()),
+                );
+            }
+            let value_span = self.at(&ptr);
+            let length = value.chars().count();
+            if length > TAG_VALUE_MAX {
+                self.error(
+                    value_span,
+                    format!(
+                        "tag value is {length} characters long; AWS allows at most {TAG_VALUE_MAX}"
+                    ),
+                    None,
+                );
+            }
+            if !TAG_TEXT.is_match(value) {
+                self.error(
+                    value_span,
+                    format!(
+                        "tag value contains characters AWS does not allow in tags: {}",
+                        bad_chars(value, tag_char)
+                    ),
+                    Some("use letters, digits, spaces and _ . : / = + - @".into()),
+                );
+            }
+        }
+    }
+
+    /// All the tags a repository ends up with (defaults, its own and `wharf:stack`) must
+    /// fit AWS's per-resource limit. Too many from defaults alone is reported once, here.
+    fn defaults_tag_count(&mut self) {
+        let count = repository::desired_tags(self.manifest, &Repository::default()).len();
+        if count <= TAGS_PER_RESOURCE {
+            return;
+        }
+        let own = pointer(&["defaults", "repository", "tags"]);
+        let span = if self.spans.contains(&own) {
+            self.key(&own)
+        } else {
+            self.key(&pointer(&["defaults", "tags"]))
+        };
+        self.too_many_tags(span, "every repository", count);
+    }
+
+    fn tag_count(&mut self, repo: &Repository, base: &str) {
+        let m = self.manifest;
+        let inherited = repository::desired_tags(m, &Repository::default()).len();
+        if repo.tags.is_none() && inherited > TAGS_PER_RESOURCE {
+            return; // reported once, at defaults
+        }
+        let count = repository::desired_tags(m, repo).len();
+        if count <= TAGS_PER_RESOURCE {
+            return;
+        }
+        let tags_ptr = child(base, "tags");
+        let span = if self.spans.contains(&tags_ptr) {
+            self.key(&tags_ptr)
+        } else {
+            self.key(base)
+        };
+        self.too_many_tags(span, "this repository", count);
+    }
+
+    fn too_many_tags(&mut self, span: Span, whose: &str, count: usize) {
+        let extra = count - TAGS_PER_RESOURCE;
+        self.error(
+            span,
+            format!(
+                "{whose} would carry {count} tags (defaults, its own and {OWNERSHIP_TAG}); AWS allows at most {TAGS_PER_RESOURCE}"
+            ),
+            Some(format!(
+                "remove {extra} tag{}",
+                crate::diagnostics::plural(extra)
+            )),
+        );
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------
+
+    fn lifecycle(&mut self, repo: &Repository, base: &str) {
+        let rules_ptr = child(base, "lifecycle");
+        let raw_ptr = child(base, "lifecyclePolicy");
+        if repo.lifecycle.is_some() && repo.lifecycle_policy.is_some() {
+            self.error(
+                self.key(&raw_ptr),
+                "`lifecycle` and `lifecyclePolicy` cannot both be set",
+                Some("use the short rules in `lifecycle` or the raw AWS document in `lifecyclePolicy`, not both".into()),
+            );
+        }
+        if let Some(rules) = &repo.lifecycle {
+            self.short_rules(rules, &rules_ptr);
+        }
+        if let Some(raw) = &repo.lifecycle_policy
+            && let Some((doc, inline)) = self.parse_raw(raw, &raw_ptr, "lifecyclePolicy")
+        {
+            let problems = lifecycle::check_document(&doc);
+            self.report_document(problems, &doc, &raw_ptr, inline);
+        }
+    }
+
+    fn short_rules(&mut self, rules: &[LifecycleRule], base: &str) {
+        if rules.is_empty() {
+            return; // no lifecycle policy
+        }
+        let too_many = rules.len() > lifecycle::MAX_RULES;
+        let whole = self.extent(base, &serde_json::to_value(rules).unwrap_or_default());
+        if too_many {
+            self.error(
+                whole,
+                format!(
+                    "a lifecycle policy has at most {} rules; this one has {}",
+                    lifecycle::MAX_RULES,
+                    rules.len()
+                ),
+                None,
+            );
+        }
+        let priorities = lifecycle::priorities(rules);
+        // Rules with an error of their own: the compiled document's view of them is skipped.
+        let mut flagged: HashSet<usize> = HashSet::new();
+        let mut first_with: HashMap<i64, usize> = HashMap::new();
+
+        for (i, rule) in rules.iter().enumerate() {
+            let r = child(base, &i.to_string());
+            let before = self.out.iter().filter(|d| d.is_error()).count();
+
+            if let Some(p) = rule.priority {
+                if p < 1 {
+                    self.error(
+                        self.at(&child(&r, "priority")),
+                        format!("priority must be at least 1, found {p}"),
+                        None,
+                    );
+                } else if let Some(first) = first_with.get(&p) {
+                    self.error(
+                        self.at(&child(&r, "priority")),
+                        format!("priority {p} is already used by rule {}", first + 1),
+                        Some("every lifecycle rule needs its own priority".into()),
+                    );
+                } else {
+                    first_with.insert(p, i);
+                }
+            }
+
+            match (rule.keep_last, rule.expire_after_days) {
+                (Some(_), Some(_)) => self.error(
+                    self.key(&child(&r, "expireAfterDays")),
+                    "a rule takes either `keepLast` or `expireAfterDays`, not both",
+                    Some("split it into two rules".into()),
+                ),
+                (None, None) => self.error(
+                    self.rule_span(&r, rule),
+                    "a lifecycle rule needs `keepLast` or `expireAfterDays`",
+                    Some("`keepLast: N` keeps the N newest images; `expireAfterDays: N` expires images pushed more than N days ago".into()),
+                ),
+                _ => {}
+            }
+            for (field, value) in [
+                ("keepLast", rule.keep_last),
+                ("expireAfterDays", rule.expire_after_days),
+            ] {
+                if let Some(n) = value.filter(|n| *n < 1) {
+                    self.error(
+                        self.at(&child(&r, field)),
+                        format!("{field} must be at least 1, found {n}"),
+                        None,
+                    );
+                }
+            }
+
+            let status = lifecycle::tag_status(rule);
+            let lists = [
+                ("tagPrefixes", rule.tag_prefixes.as_ref()),
+                ("tagPatterns", rule.tag_patterns.as_ref()),
+            ];
+            if rule.untagged == Some(false) {
+                self.out
+                    .warning(
+                        self.spans.key(&child(&r, "untagged")),
+                        "`untagged: false` has no effect",
+                    )
+                    .hint_mut("remove it; list tagPrefixes or tagPatterns to select tagged images, or leave both out to select every image");
+            }
+            if rule.untagged == Some(true) {
+                if let Some(explicit @ (TagStatus::Tagged | TagStatus::Any)) = rule.tag_status {
+                    self.error(
+                        self.key(&child(&r, "untagged")),
+                        format!(
+                            "`untagged: true` contradicts `tagStatus: {}`",
+                            explicit.as_str()
+                        ),
+                        Some("keep one of them".into()),
+                    );
+                }
+                for (field, list) in lists {
+                    if list.is_some() {
+                        self.error(
+                            self.key(&child(&r, field)),
+                            format!("`untagged: true` selects images without tags; it cannot be combined with `{field}`"),
+                            Some("split it into two rules".into()),
+                        );
+                    }
+                }
+            } else if let Some(explicit @ (TagStatus::Untagged | TagStatus::Any)) = rule.tag_status
+            {
+                for (field, list) in lists {
+                    if list.is_some() {
+                        self.error(
+                            self.key(&child(&r, field)),
+                            format!(
+                                "`{field}` selects tagged images; it cannot be used with `tagStatus: {}`",
+                                explicit.as_str()
+                            ),
+                            Some("use `tagStatus: tagged`, or leave tagStatus out".into()),
+                        );
+                    }
+                }
+            }
+            if status == TagStatus::Tagged {
+                if rule.tag_prefixes.is_some() && rule.tag_patterns.is_some() {
+                    self.error(
+                        self.key(&child(&r, "tagPatterns")),
+                        "use either `tagPrefixes` or `tagPatterns` in one rule, not both",
+                        Some("the prefix `v` is the same as the pattern `v*`".into()),
+                    );
+                } else {
+                    let empty = lists.iter().find(|(_, l)| l.is_some_and(|l| l.is_empty()));
+                    let any = lists.iter().any(|(_, l)| l.is_some_and(|l| !l.is_empty()));
+                    if !any {
+                        let span = match empty {
+                            Some((field, _)) => self.at(&child(&r, field)),
+                            None => self.at(&child(&r, "tagStatus")),
+                        };
+                        self.error(
+                            span,
+                            "a rule for tagged images needs non-empty `tagPrefixes` or `tagPatterns`",
+                            Some("to select every image, leave out tagStatus and the tag lists".into()),
+                        );
+                    }
+                }
+            }
+            if let Some(patterns) = &rule.tag_patterns {
+                let ptr = child(&r, "tagPatterns");
+                for (j, pattern) in patterns.iter().enumerate() {
+                    let wildcards = pattern.matches('*').count();
+                    if wildcards > lifecycle::MAX_PATTERN_WILDCARDS {
+                        self.error(
+                            self.at(&child(&ptr, &j.to_string())),
+                            format!(
+                                "tag pattern `{pattern}` has {wildcards} `*` wildcards; ECR allows at most {}",
+                                lifecycle::MAX_PATTERN_WILDCARDS
+                            ),
+                            None,
+                        );
+                    }
+                }
+            }
+
+            if self.out.iter().filter(|d| d.is_error()).count() > before {
+                flagged.insert(i);
+            }
+        }
+
+        // AWS: the rule selecting any image must have the highest priority (come last).
+        if let Some((last, &highest)) = priorities.iter().enumerate().max_by_key(|(_, p)| **p) {
+            for (i, rule) in rules.iter().enumerate() {
+                let p = priorities[i];
+                if lifecycle::tag_status(rule) == TagStatus::Any && p < highest {
+                    self.error(
+                        self.rule_span(&child(base, &i.to_string()), rule),
+                        "a rule that selects any image must come last",
+                        Some(format!(
+                            "this rule has priority {p} but rule {} has {highest}; ECR evaluates the rule for any image last, so move it to the end of the list (or give it the highest priority)",
+                            last + 1
+                        )),
+                    );
+                    flagged.insert(i);
+                }
+            }
+        }
+
+        // Whatever else AWS would refuse in the compiled document, at the rule it came from.
+        let doc = lifecycle::compile(rules);
+        for problem in lifecycle::check_document(&doc) {
+            let (span, rule_index) = match problem.pointer.strip_prefix("/rules/") {
+                None if problem.pointer == "/rules" && too_many => continue,
+                None => (whole, None),
+                Some(rest) => {
+                    let (index, tail) = rest.split_once('/').unwrap_or((rest, ""));
+                    let Ok(index) = index.parse::<usize>() else {
+                        continue;
+                    };
+                    let Some(rule) = rules.get(index) else {
+                        continue;
+                    };
+                    let r = child(base, &index.to_string());
+                    let field = short_rule_field(rule, tail);
+                    let target = format!("{r}{field}");
+                    let span = if field.is_empty() || !self.spans.contains(&target) {
+                        self.rule_span(&r, rule)
+                    } else {
+                        self.at(&target)
+                    };
+                    (span, Some(index))
+                }
+            };
+            if rule_index.is_some_and(|i| flagged.contains(&i)) {
+                continue;
+            }
+            let message = match rule_index {
+                Some(i) => format!("lifecycle rule {}: {}", i + 1, problem.message),
+                None => problem.message,
+            };
+            self.error(span, message, problem.hint);
+        }
+    }
+
+    /// Decodes a raw document (YAML mapping or JSON text); `Some((doc, inline))`.
+    fn parse_raw(&mut self, raw: &Value, ptr: &str, what: &str) -> Option<(Value, bool)> {
+        match raw {
+            Value::String(text) => match serde_json::from_str::<Value>(text) {
+                Ok(doc) => Some((doc, false)),
+                Err(e) => {
+                    self.error(
+                        self.at(ptr),
+                        format!("{what} is not valid JSON: {e}"),
+                        Some(format!(
+                            "give {what} as a YAML mapping, or as a string holding a JSON document"
+                        )),
+                    );
+                    None
+                }
+            },
+            other => Some((other.clone(), true)),
+        }
+    }
+
+    /// Reports document problems: at the exact node when the document was written inline as
+    /// YAML, at the string (naming the place inside it) when it was JSON text.
+    fn report_document(
+        &mut self,
+        problems: Vec<DocumentProblem>,
+        doc: &Value,
+        base: &str,
+        inline: bool,
+    ) {
+        for p in problems {
+            let (span, message) = if inline {
+                let ptr = format!("{base}{}", p.pointer);
+                let span = match doc.pointer(&p.pointer) {
+                    _ if p.at_key => self.key(&ptr),
+                    Some(value @ (Value::Object(_) | Value::Array(_))) => self.extent(&ptr, value),
+                    _ => self.at(&ptr),
+                };
+                (span, p.message)
+            } else if p.pointer.is_empty() {
+                (self.at(base), p.message)
+            } else {
+                (self.at(base), format!("at {}: {}", p.pointer, p.message))
+            };
+            self.error(span, message, p.hint);
+        }
+    }
+
+    // ---- pull and policy ---------------------------------------------------------------
+
+    fn pull(&mut self, pull: Option<&Pull>, base: &str) {
+        let Some(pull) = pull else {
+            return;
+        };
+        let accounts_ptr = pointer_join(base, &["pull", "accounts"]);
+        for (i, account) in pull.accounts.iter().enumerate() {
+            if !ACCOUNT_ID.is_match(account) {
+                self.error(
+                    self.at(&child(&accounts_ptr, &i.to_string())),
+                    format!("`{account}` is not an AWS account id"),
+                    Some("an account id is exactly 12 digits, quoted: \"123456789012\"".into()),
+                );
+            }
+        }
+        let roles_ptr = pointer_join(base, &["pull", "roles"]);
+        for (i, role) in pull.roles.iter().enumerate() {
+            let span = self.at(&child(&roles_ptr, &i.to_string()));
+            match ROLE_ARN.captures(role) {
+                None => self.error(
+                    span,
+                    format!("`{role}` is not an IAM role ARN"),
+                    Some(ROLE_ARN_HINT.into()),
+                ),
+                Some(c) if !ROLE_NAME.is_match(&c[2]) => {
+                    let name = &c[2];
+                    let detail = if name.is_empty() || name.chars().count() > 64 {
+                        format!("role name `{name}` must be 1 to 64 characters long")
+                    } else {
+                        format!(
+                            "role name `{name}` may only contain letters, digits and + = , . @ _ -"
+                        )
+                    };
+                    self.error(
+                        span,
+                        format!("`{role}` is not a valid IAM role ARN: {detail}"),
+                        Some(ROLE_ARN_HINT.into()),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn policy(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
+        let policy_ptr = child(base, "policy");
+        let mut own_ok = true;
+        if let Some(raw) = &repo.policy {
+            match self.parse_raw(raw, &policy_ptr, "policy") {
+                Some((doc, inline)) => {
+                    let problems = check_policy_document(&doc);
+                    own_ok = problems.is_empty();
+                    self.report_document(problems, &doc, &policy_ptr, inline);
+                }
+                None => own_ok = false,
+            }
+        }
+        if !own_ok {
+            return;
+        }
+        // The merged policy (pull statements + raw ones) must fit SetRepositoryPolicy.
+        let defaults = self
+            .manifest
+            .defaults
+            .repository
+            .as_ref()
+            .filter(|_| !is_defaults);
+        if !is_defaults && repo.pull.is_none() && repo.policy.is_none() && defaults.is_some() {
+            return; // entirely inherited: reported at defaults.repository
+        }
+        let pull = repo
+            .pull
+            .as_ref()
+            .or(defaults.and_then(|d| d.pull.as_ref()));
+        let raw = repo
+            .policy
+            .as_ref()
+            .or(defaults.and_then(|d| d.policy.as_ref()));
+        if raw.is_some_and(|r| policy::parse_document(r).is_err()) {
+            return;
+        }
+        let Some(doc) = policy::repository_policy(pull, raw) else {
+            return;
+        };
+        let length = serde_json::to_string(&doc)
+            .map(|s| s.chars().count())
+            .unwrap_or(0);
+        if length > REPOSITORY_POLICY_MAX {
+            let span = if repo.policy.is_some() {
+                self.key(&policy_ptr)
+            } else if repo.pull.is_some() {
+                self.key(&child(base, "pull"))
+            } else {
+                self.key(base)
+            };
+            self.error(
+                span,
+                format!(
+                    "the repository policy would be {length} characters long; ECR accepts at most {REPOSITORY_POLICY_MAX}"
+                ),
+                Some("merge statements, or grant pull to accounts rather than many single roles".into()),
+            );
+        }
+    }
+}
+
+fn pointer_join(base: &str, segments: &[&str]) -> String {
+    segments.iter().fold(base.to_string(), |p, s| child(&p, s))
+}
+
+/// Where a place in a compiled rule (`/selection/countNumber`) came from in the short rule
+/// (`/keepLast`); "" for the rule itself.
+fn short_rule_field(rule: &LifecycleRule, tail: &str) -> String {
+    let tail = if tail.is_empty() {
+        String::new()
+    } else {
+        format!("/{tail}")
+    };
+    let mapped = |from: &str, to: &str| tail.strip_prefix(from).map(|rest| format!("{to}{rest}"));
+    mapped("/rulePriority", "/priority")
+        .or_else(|| mapped("/description", "/description"))
+        .or_else(|| mapped("/selection/tagStatus", "/tagStatus"))
+        .or_else(|| mapped("/selection/tagPrefixList", "/tagPrefixes"))
+        .or_else(|| mapped("/selection/tagPatternList", "/tagPatterns"))
+        .or_else(|| {
+            let field = if rule.keep_last.is_some() {
+                "/keepLast"
+            } else {
+                "/expireAfterDays"
+            };
+            mapped("/selection/countNumber", field)
+        })
+        .unwrap_or_default()
+}
+
+/// Checks a KMS key reference against the forms ECR accepts; `Err((message, hint))`.
+fn check_kms_key(key: &str, region: Option<&str>) -> Result<(), (String, String)> {
+    if KMS_KEY_ID.is_match(key) {
+        return Ok(());
+    }
+    if let Some(name) = key.strip_prefix("alias/") {
+        return check_kms_alias(key, name);
+    }
+    if key.starts_with("arn:") {
+        let Some(c) = KMS_ARN.captures(key) else {
+            return Err((
+                format!("`{key}` is not a KMS key ARN or alias ARN"),
+                KMS_KEY_FORMS.into(),
+            ));
+        };
+        let (arn_region, account, kind, rest) = (&c[1], &c[2], &c[3], &c[4]);
+        if !REGION.is_match(arn_region) {
+            return Err((
+                format!("the KMS ARN `{key}` has no valid region (`{arn_region}`)"),
+                KMS_KEY_FORMS.into(),
+            ));
+        }
+        if !ACCOUNT_ID.is_match(account) {
+            return Err((
+                format!("the KMS ARN `{key}` has no valid 12-digit account id (`{account}`)"),
+                KMS_KEY_FORMS.into(),
+            ));
+        }
+        if kind == "key" && !KMS_KEY_ID.is_match(rest) {
+            return Err((
+                format!("`{rest}` in `{key}` is not a KMS key id"),
+                KMS_KEY_FORMS.into(),
+            ));
+        }
+        if kind == "alias" {
+            check_kms_alias(key, rest)?;
+        }
+        if let Some(region) = region.filter(|r| *r != arn_region) {
+            return Err((
+                format!("the KMS key is in {arn_region}, but the repositories are in {region}"),
+                "ECR can only use a KMS key in the repository's own region".into(),
+            ));
+        }
+        return Ok(());
+    }
+    let hint = if KMS_ALIAS_NAME.is_match(key) {
+        format!("did you mean `alias/{key}`? {KMS_KEY_FORMS}")
+    } else {
+        KMS_KEY_FORMS.to_string()
+    };
+    Err((
+        format!("`{key}` is not a KMS key id, key ARN, alias or alias ARN"),
+        hint,
+    ))
+}
+
+fn check_kms_alias(key: &str, name: &str) -> Result<(), (String, String)> {
+    if name.is_empty() || !KMS_ALIAS_NAME.is_match(name) {
+        return Err((
+            format!("`{key}` is not a valid KMS alias"),
+            "an alias name may contain letters, digits, `/`, `_` and `-`, e.g. alias/shop-ecr"
+                .into(),
+        ));
+    }
+    if name.chars().count() + "alias/".len() > KMS_ALIAS_MAX {
+        return Err((
+            format!("the KMS alias `alias/{name}` is longer than {KMS_ALIAS_MAX} characters"),
+            KMS_KEY_FORMS.into(),
+        ));
+    }
+    if name.starts_with("aws/") && name != "aws/ecr" {
+        return Err((
+            format!("`alias/{name}` is an AWS managed key of another service"),
+            "ECR can use its own AWS managed key alias/aws/ecr (the default when kmsKey is left out) or a customer managed key".into(),
+        ));
+    }
+    Ok(())
+}
+
+const POLICY_KEYS: [&str; 3] = ["Version", "Id", "Statement"];
+const STATEMENT_KEYS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+/// Problems in a raw repository policy document (IAM policy grammar, resource-policy rules).
+pub fn check_policy_document(doc: &Value) -> Vec<DocumentProblem> {
+    let mut out = Vec::new();
+    let problem = |pointer: String, message: String, hint: Option<String>| DocumentProblem {
+        pointer,
+        message,
+        hint,
+        at_key: false,
+    };
+    let Some(top) = doc.as_object() else {
+        out.push(problem(
+            String::new(),
+            "a policy document must be a JSON object".into(),
+            Some("write {\"Version\": \"2012-10-17\", \"Statement\": [ ... ]}".into()),
+        ));
+        return out;
+    };
+    lifecycle::unknown_keys(top, "", &POLICY_KEYS, "the policy", &mut out);
+    if let Some(version) = top.get("Version")
+        && !matches!(version.as_str(), Some("2012-10-17" | "2008-10-17"))
+    {
+        out.push(problem(
+            "/Version".into(),
+            format!("policy Version must be \"2012-10-17\" or \"2008-10-17\", found {version}"),
+            None,
+        ));
+    }
+    match top.get("Statement") {
+        None if lifecycle::misspelled(top, "Statement", &POLICY_KEYS) => {}
+        None => out.push(problem(
+            String::new(),
+            "the policy has no `Statement`".into(),
+            Some("add \"Statement\": [ {\"Effect\": \"Allow\", \"Principal\": ..., \"Action\": ...} ]".into()),
+        )),
+        Some(Value::Object(statement)) => check_statement(statement, "/Statement", &mut out),
+        Some(Value::Array(statements)) => {
+            if statements.is_empty() {
+                out.push(problem(
+                    "/Statement".into(),
+                    "the policy needs at least one statement".into(),
+                    None,
+                ));
+            }
+            for (i, statement) in statements.iter().enumerate() {
+                let ptr = format!("/Statement/{i}");
+                match statement.as_object() {
+                    Some(statement) => check_statement(statement, &ptr, &mut out),
+                    None => out.push(problem(
+                        ptr,
+                        "a statement must be an object".into(),
+                        None,
+                    )),
+                }
+            }
+        }
+        Some(_) => out.push(problem(
+            "/Statement".into(),
+            "`Statement` must be an object or a list of objects".into(),
+            None,
+        )),
+    }
+    out
+}
+
+fn check_statement(
+    statement: &serde_json::Map<String, Value>,
+    base: &str,
+    out: &mut Vec<DocumentProblem>,
+) {
+    let mut push = |pointer: String, message: String, hint: Option<&str>| {
+        out.push(DocumentProblem {
+            pointer,
+            message,
+            hint: hint.map(str::to_string),
+            at_key: false,
+        })
+    };
+    match statement.get("Effect") {
+        None if lifecycle::misspelled(statement, "Effect", &STATEMENT_KEYS) => {}
+        None => push(
+            base.into(),
+            "the statement has no `Effect`".into(),
+            Some("add \"Effect\": \"Allow\" (or \"Deny\")"),
+        ),
+        Some(Value::String(e)) if e == "Allow" || e == "Deny" => {}
+        Some(other) => {
+            let shown = other
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or(other.to_string());
+            let close = other
+                .as_str()
+                .and_then(|s| did_you_mean(s, ["Allow", "Deny"]));
+            push(
+                format!("{base}/Effect"),
+                format!("Effect must be \"Allow\" or \"Deny\", found `{shown}`"),
+                close.map(|c| {
+                    if c == "Allow" {
+                        "did you mean `Allow`? (Effect is case-sensitive)"
+                    } else {
+                        "did you mean `Deny`? (Effect is case-sensitive)"
+                    }
+                }),
+            );
+        }
+    }
+    match (statement.get("Action"), statement.get("NotAction")) {
+        (None, None)
+            if lifecycle::misspelled(statement, "Action", &STATEMENT_KEYS)
+                || lifecycle::misspelled(statement, "NotAction", &STATEMENT_KEYS) => {}
+        (None, None) => push(
+            base.into(),
+            "the statement has no `Action` (or `NotAction`)".into(),
+            Some("e.g. \"Action\": [\"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\"]"),
+        ),
+        (Some(_), Some(_)) => push(
+            format!("{base}/NotAction"),
+            "a statement takes `Action` or `NotAction`, not both".into(),
+            None,
+        ),
+        _ => {}
+    }
+    if statement.get("Principal").is_none()
+        && statement.get("NotPrincipal").is_none()
+        && !lifecycle::misspelled(statement, "Principal", &STATEMENT_KEYS)
+        && !lifecycle::misspelled(statement, "NotPrincipal", &STATEMENT_KEYS)
+    {
+        push(
+            base.into(),
+            "a repository policy statement needs a `Principal`".into(),
+            Some("e.g. \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}"),
+        );
+    }
+    lifecycle::unknown_keys(statement, base, &STATEMENT_KEYS, "a statement", out);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostics::{Diagnostic, Severity};
+    use crate::manifest::{Variables, load};
+
+    const HEAD: &str = "version: 1\nstack: shop\n";
+
+    /// Every diagnostic for `src`, as (severity, message, hint, text under the span).
+    fn diagnose(src: &str) -> Vec<(Severity, String, String, String)> {
+        let diagnostics: Vec<Diagnostic> = match load("wharf.yaml", src, &Variables::default()) {
+            Ok(loaded) => loaded.warnings,
+            Err(failure) => failure.diagnostics,
+        };
+        diagnostics
+            .into_iter()
+            .map(|d| {
+                let text = src
+                    .get(d.span.offset..d.span.offset + d.span.len)
+                    .unwrap_or("<no span>")
+                    .to_string();
+                (d.severity, d.message, d.hint.unwrap_or_default(), text)
+            })
+            .collect()
+    }
+
+    /// Asserts one error whose message contains `message` sits exactly on `text`.
+    fn assert_error_at(src: &str, message: &str, text: &str) {
+        let found = diagnose(src);
+        assert!(
+            found
+                .iter()
+                .any(|(s, m, _, t)| *s == Severity::Error && m.contains(message) && t == text),
+            "expected an error containing {message:?} at {text:?} in\n{src}\ngot: {found:#?}"
+        );
+    }
+
+    fn assert_hint(src: &str, hint: &str) {
+        let found = diagnose(src);
+        assert!(
+            found.iter().any(|(_, _, h, _)| h.contains(hint)),
+            "expected a hint containing {hint:?} in\n{src}\ngot: {found:#?}"
+        );
+    }
+
+    fn assert_clean(src: &str) {
+        let found = diagnose(src);
+        assert!(
+            found.is_empty(),
+            "expected no diagnostics for\n{src}\ngot: {found:#?}"
+        );
+    }
+
+    fn repo(body: &str) -> String {
+        format!("{HEAD}repositories:\n  shop/web:\n{body}")
+    }
+
+    #[test]
+    fn a_complete_manifest_is_clean() {
+        assert_clean(concat!(
+            "version: 1\n",
+            "stack: shop\n",
+            "accountId: \"123456789012\"\n",
+            "region: eu-west-1\n",
+            "defaults:\n",
+            "  repository: { imageTagMutability: IMMUTABLE, scanOnPush: true }\n",
+            "  tags: { team: shop }\n",
+            "repositories:\n",
+            "  shop/web:\n",
+            "    imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n",
+            "    imageTagMutabilityExclusionFilters: [\"latest\", \"dev-*\"]\n",
+            "    encryption: { type: KMS, kmsKey: alias/shop-ecr }\n",
+            "    lifecycle:\n",
+            "      - description: drop untagged images after 14 days\n",
+            "        untagged: true\n",
+            "        expireAfterDays: 14\n",
+            "      - description: keep the 30 newest releases\n",
+            "        tagPrefixes: [v]\n",
+            "        keepLast: 30\n",
+            "      - keepLast: 200\n",
+            "    pull:\n",
+            "      accounts: [\"111122223333\"]\n",
+            "      roles: [\"arn:aws:iam::111122223333:role/service/task-execution\"]\n",
+            "    tags: { app: web }\n",
+            "  shop/api-v2_x.y:\n",
+            "    encryption: { type: KMS_DSSE, kmsKey: \"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\" }\n",
+            "    lifecyclePolicy:\n",
+            "      rules:\n",
+            "        - rulePriority: 1\n",
+            "          selection: { tagStatus: any, countType: imageCountMoreThan, countNumber: 10 }\n",
+            "          action: { type: expire }\n",
+            "    policy: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"ecr:BatchGetImage\"}]}'\n",
+        ));
+    }
+
+    #[test]
+    fn top_level_fields() {
+        // (manifest, message, text under the span)
+        let cases = [
+            (
+                "version: 2\nstack: shop\n",
+                "unsupported manifest version 2",
+                "2",
+            ),
+            (
+                "version: 1\nstack: shop;web\n",
+                "characters an AWS tag value cannot hold: ';'",
+                "shop;web",
+            ),
+            (
+                "version: 1\nstack: ' '\n",
+                "the stack name cannot be empty",
+                "' '",
+            ),
+            (
+                "version: 1\nstack: shop\naccountId: '12345'\n",
+                "`12345` is not an AWS account id",
+                "'12345'",
+            ),
+            (
+                "version: 1\nstack: shop\naccountId: 1234567890ab\n",
+                "is not an AWS account id",
+                "1234567890ab",
+            ),
+            (
+                "version: 1\nstack: shop\nregion: eu-west-1a\n",
+                "`eu-west-1a` is not an AWS region",
+                "eu-west-1a",
+            ),
+            (
+                "version: 1\nstack: shop\nregion: EU-WEST-1\n",
+                "is not an AWS region",
+                "EU-WEST-1",
+            ),
+            (
+                "version: 1\nstack: shop\nregion: euwest1\n",
+                "is not an AWS region",
+                "euwest1",
+            ),
+        ];
+        for (src, message, text) in cases {
+            assert_error_at(src, message, text);
+        }
+        let long = format!("version: 1\nstack: {}\n", "s".repeat(257));
+        assert_error_at(&long, "257 characters long", &"s".repeat(257));
+        assert_hint(
+            "version: 1\nstack: shop\nregion: eu-west-1a\n",
+            "the region is `eu-west-1`",
+        );
+        assert_hint(
+            "version: 1\nstack: shop\nregion: EU-WEST-1\n",
+            "did you mean `eu-west-1`?",
+        );
+        for region in [
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-2",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+        ] {
+            assert_clean(&format!("version: 1\nstack: shop\nregion: {region}\n"));
+        }
+        assert_clean("version: 1\nstack: Shop Web_1.0:a/b=c+d-e@f\n");
+    }
+
+    #[test]
+    fn repository_names() {
+        // (key, message, hint)
+        let cases = [
+            (
+                "Shop/Web",
+                "`Shop/Web` is not a valid ECR repository name",
+                "use `shop/web`",
+            ),
+            (
+                "/shop",
+                "not a valid ECR repository name",
+                "remove the leading or trailing `/`: `shop`",
+            ),
+            ("shop/", "not a valid ECR repository name", "`shop`"),
+            (
+                "shop//web",
+                "not a valid ECR repository name",
+                "empty path segment",
+            ),
+            (
+                "shop--web",
+                "not a valid ECR repository name",
+                "single `.`, `_` or `-`",
+            ),
+            (
+                "shop/-web",
+                "not a valid ECR repository name",
+                "start and end with a letter or digit",
+            ),
+            ("shop web", "not a valid ECR repository name", "not ' '"),
+            ("a", "is 1 character long; ECR needs 2 to 256", ""),
+        ];
+        for (name, message, hint) in cases {
+            let src = format!("{HEAD}repositories:\n  {name}: {{}}\n");
+            assert_error_at(&src, message, name);
+            assert_hint(&src, hint);
+        }
+        let long = format!("{}/x", "a".repeat(255));
+        assert_error_at(
+            &format!("{HEAD}repositories:\n  {long}: {{}}\n"),
+            "is 257 characters long",
+            &long,
+        );
+        for name in ["ab", "shop/web", "a.b_c-d/e0/f", "0/1"] {
+            assert_clean(&format!("{HEAD}repositories:\n  {name}: {{}}\n"));
+        }
+    }
+
+    #[test]
+    fn exclusion_filters() {
+        let cases = [
+            (
+                repo(
+                    "    imageTagMutability: IMMUTABLE\n    imageTagMutabilityExclusionFilters: [latest]\n",
+                ),
+                "but imageTagMutability is IMMUTABLE",
+                "imageTagMutabilityExclusionFilters",
+            ),
+            (
+                repo("    imageTagMutabilityExclusionFilters: [latest]\n"),
+                "but imageTagMutability is MUTABLE (the default)",
+                "imageTagMutabilityExclusionFilters",
+            ),
+            (
+                repo("    imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n"),
+                "IMMUTABLE_WITH_EXCLUSION needs imageTagMutabilityExclusionFilters",
+                "IMMUTABLE_WITH_EXCLUSION",
+            ),
+            (
+                repo(
+                    "    imageTagMutability: MUTABLE_WITH_EXCLUSION\n    imageTagMutabilityExclusionFilters: [a, b, c, d, e, f]\n",
+                ),
+                "takes 1 to 5 filters, found 6",
+                "a, b, c, d, e, f",
+            ),
+            (
+                repo(
+                    "    imageTagMutability: MUTABLE_WITH_EXCLUSION\n    imageTagMutabilityExclusionFilters: []\n",
+                ),
+                "takes 1 to 5 filters, found 0",
+                "[",
+            ),
+            (
+                repo(
+                    "    imageTagMutability: MUTABLE_WITH_EXCLUSION\n    imageTagMutabilityExclusionFilters: [ok, dev/x]\n",
+                ),
+                "`dev/x` is not a valid tag filter: it contains '/'",
+                "dev/x",
+            ),
+            (
+                format!(
+                    "{HEAD}defaults:\n  repository:\n    imageTagMutability: IMMUTABLE_WITH_EXCLUSION\nrepositories:\n  shop/web: {{}}\n"
+                ),
+                "IMMUTABLE_WITH_EXCLUSION (from defaults.repository) needs",
+                "shop/web",
+            ),
+            (
+                format!(
+                    "{HEAD}defaults:\n  repository:\n    imageTagMutabilityExclusionFilters: [latest]\n    imageTagMutability: IMMUTABLE\n"
+                ),
+                "but imageTagMutability is IMMUTABLE",
+                "imageTagMutabilityExclusionFilters",
+            ),
+            (
+                format!(
+                    "{HEAD}defaults:\n  repository:\n    imageTagMutabilityExclusionFilters: ['a*b!']\n"
+                ),
+                "is not a valid tag filter",
+                "'a*b!'",
+            ),
+        ];
+        for (src, message, text) in cases {
+            assert_error_at(&src, message, text);
+        }
+        // Filters in defaults serve the repositories that choose *_WITH_EXCLUSION.
+        assert_clean(&format!(
+            "{HEAD}defaults:\n  repository:\n    imageTagMutabilityExclusionFilters: [latest]\nrepositories:\n  shop/web:\n    imageTagMutability: IMMUTABLE_WITH_EXCLUSION\n  shop/api: {{}}\n"
+        ));
+    }
+
+    #[test]
+    fn encryption_keys() {
+        let with_key = |key: &str| {
+            repo(&format!(
+                "    encryption: {{ type: KMS, kmsKey: \"{key}\" }}\n"
+            ))
+        };
+        for key in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            "alias/shop-ecr",
+            "alias/team/shop_ecr",
+            "alias/aws/ecr",
+            "arn:aws:kms:eu-west-1:123456789012:alias/shop-ecr",
+        ] {
+            assert_clean(&with_key(key));
+        }
+        let cases = [
+            (
+                "shop-ecr",
+                "is not a KMS key id, key ARN, alias or alias ARN",
+                "did you mean `alias/shop-ecr`?",
+            ),
+            (
+                "alias/aws/s3",
+                "is an AWS managed key of another service",
+                "alias/aws/ecr",
+            ),
+            ("alias/", "is not a valid KMS alias", "letters, digits"),
+            (
+                "alias/bad name",
+                "is not a valid KMS alias",
+                "letters, digits",
+            ),
+            (
+                "arn:aws:kms:eu-west-1:123:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "no valid 12-digit account id",
+                "key ARN",
+            ),
+            (
+                "arn:aws:kms:eu-west-1:123456789012:key/nope",
+                "`nope` in",
+                "key id",
+            ),
+            (
+                "arn:aws:s3:::bucket",
+                "is not a KMS key ARN or alias ARN",
+                "alias ARN",
+            ),
+            (
+                "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns",
+                "AWS managed key",
+                "alias/aws/ecr",
+            ),
+            ("1234", "is not a KMS key id", "key id"),
+        ];
+        for (key, message, hint) in cases {
+            let src = with_key(key);
+            assert_error_at(&src, message, &format!("\"{key}\""));
+            assert_hint(&src, hint);
+        }
+        assert_error_at(
+            &repo("    encryption: { type: AES256, kmsKey: alias/shop }\n"),
+            "kmsKey needs encryption type KMS or KMS_DSSE",
+            "kmsKey",
+        );
+        assert_error_at(
+            &format!(
+                "{HEAD}region: eu-west-1\nrepositories:\n  shop/web:\n    encryption: {{ type: KMS, kmsKey: 'arn:aws:kms:us-east-1:123456789012:alias/x' }}\n"
+            ),
+            "the KMS key is in us-east-1, but the repositories are in eu-west-1",
+            "'arn:aws:kms:us-east-1:123456789012:alias/x'",
+        );
+        assert_error_at(
+            &format!(
+                "{HEAD}defaults:\n  repository:\n    encryption: {{ type: KMS, kmsKey: nope/x }}\n"
+            ),
+            "is not a KMS key id",
+            "nope/x",
+        );
+    }
+
+    #[test]
+    fn tags() {
+        let cases = [
+            (
+                format!("{HEAD}defaults:\n  tags: {{ 'aws:owner': me }}\n"),
+                "uses the `aws:` prefix",
+                "'aws:owner'",
+            ),
+            (
+                repo("    tags: { AWS:Owner: me }\n"),
+                "uses the `aws:` prefix",
+                "AWS:Owner",
+            ),
+            (
+                repo("    tags: { 'wharf:stack': other }\n"),
+                "`wharf:stack` is reserved",
+                "'wharf:stack'",
+            ),
+            (
+                repo("    tags: { team: 'a|b' }\n"),
+                "tag value contains characters AWS does not allow in tags: '|'",
+                "'a|b'",
+            ),
+            (
+                repo("    tags: { 'a#b': x }\n"),
+                "tag key `a#b` contains characters",
+                "'a#b'",
+            ),
+            (
+                format!("{HEAD}defaults:\n  repository:\n    tags: {{ '': x }}\n"),
+                "a tag key cannot be empty",
+                "''",
+            ),
+        ];
+        for (src, message, text) in cases {
+            assert_error_at(&src, message, text);
+        }
+        let long_key = "k".repeat(129);
+        assert_error_at(
+            &repo(&format!("    tags: {{ {long_key}: x }}\n")),
+            "tag key is 129 characters long",
+            &long_key,
+        );
+        let long_value = "v".repeat(257);
+        assert_error_at(
+            &repo(&format!("    tags: {{ k: {long_value} }}\n")),
+            "tag value is 257 characters long",
+            &long_value,
+        );
+        assert_clean(&repo(
+            "    tags: { 'cost center': 'Ünïcode 1.0 @team:a/b=c+d-e' }\n",
+        ));
+    }
+
+    #[test]
+    fn tag_count_includes_defaults_and_the_ownership_tag() {
+        let many = |prefix: &str, n: usize| {
+            (0..n)
+                .map(|i| format!("{prefix}{i}: x"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // 25 + 24 + wharf:stack = 50: fine.
+        assert_clean(&format!(
+            "{HEAD}defaults:\n  tags: {{ {} }}\nrepositories:\n  shop/web:\n    tags: {{ {} }}\n",
+            many("d", 25),
+            many("r", 24)
+        ));
+        // 25 + 25 + wharf:stack = 51.
+        assert_error_at(
+            &format!(
+                "{HEAD}defaults:\n  tags: {{ {} }}\nrepositories:\n  shop/web:\n    tags: {{ {} }}\n",
+                many("d", 25),
+                many("r", 25)
+            ),
+            "this repository would carry 51 tags",
+            "tags",
+        );
+        // Too many from defaults alone: reported once, at defaults, not at every repository.
+        let src = format!(
+            "{HEAD}defaults:\n  tags: {{ {} }}\nrepositories:\n  shop/web: {{}}\n  shop/api: {{}}\n",
+            many("d", 50)
+        );
+        assert_error_at(&src, "every repository would carry 51 tags", "tags");
+        assert_eq!(diagnose(&src).len(), 1, "{:#?}", diagnose(&src));
+    }
+
+    #[test]
+    fn short_lifecycle_rules() {
+        let rules = |body: &str| repo(&format!("    lifecycle:\n{body}"));
+        let cases = [
+            (
+                rules(
+                    "      - { priority: 2, untagged: true, keepLast: 1 }\n      - { priority: 2, tagPrefixes: [v], keepLast: 1 }\n      - keepLast: 5\n",
+                ),
+                "priority 2 is already used by rule 1",
+                "2",
+            ),
+            (
+                rules("      - { priority: 0, keepLast: 1 }\n"),
+                "priority must be at least 1",
+                "0",
+            ),
+            (
+                rules("      - { untagged: true, keepLast: 1, expireAfterDays: 3 }\n"),
+                "either `keepLast` or `expireAfterDays`",
+                "expireAfterDays",
+            ),
+            (
+                rules("      - { description: nothing to count, untagged: true }\n"),
+                "needs `keepLast` or `expireAfterDays`",
+                "description: nothing to count, untagged: true",
+            ),
+            (
+                rules("      - { untagged: true, keepLast: 0 }\n"),
+                "keepLast must be at least 1",
+                "0",
+            ),
+            (
+                rules("      - { untagged: true, tagPrefixes: [v], keepLast: 1 }\n"),
+                "cannot be combined with `tagPrefixes`",
+                "tagPrefixes",
+            ),
+            (
+                rules("      - { tagStatus: tagged, keepLast: 1 }\n"),
+                "needs non-empty `tagPrefixes` or `tagPatterns`",
+                "tagged",
+            ),
+            (
+                rules("      - { tagPatterns: [], keepLast: 1 }\n"),
+                "needs non-empty `tagPrefixes` or `tagPatterns`",
+                "[",
+            ),
+            (
+                rules("      - { tagPrefixes: [v], tagPatterns: ['v*'], keepLast: 1 }\n"),
+                "not both",
+                "tagPatterns",
+            ),
+            (
+                rules("      - { tagStatus: any, tagPrefixes: [v], keepLast: 1 }\n"),
+                "cannot be used with `tagStatus: any`",
+                "tagPrefixes",
+            ),
+            (
+                rules("      - { tagStatus: tagged, untagged: true, keepLast: 1 }\n"),
+                "`untagged: true` contradicts `tagStatus: tagged`",
+                "untagged",
+            ),
+            (
+                rules("      - { tagPatterns: ['ok*', '*a*b*c*d*'], keepLast: 1 }\n"),
+                "has 5 `*` wildcards",
+                "'*a*b*c*d*'",
+            ),
+            (
+                rules("      - keepLast: 100\n      - { untagged: true, expireAfterDays: 14 }\n"),
+                "a rule that selects any image must come last",
+                "keepLast: 100",
+            ),
+            (
+                rules(
+                    "      - { priority: 1, keepLast: 100 }\n      - { priority: 7, untagged: true, expireAfterDays: 14 }\n",
+                ),
+                "must come last",
+                "priority: 1, keepLast: 100",
+            ),
+        ];
+        for (src, message, text) in cases {
+            assert_error_at(&src, message, text);
+        }
+
+        let warning = rules("      - { untagged: false, keepLast: 5 }\n");
+        let found = diagnose(&warning);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, Severity::Warning);
+        assert_eq!(found[0].1, "`untagged: false` has no effect");
+        assert_eq!(found[0].3, "untagged");
+
+        let too_many: String = (0..51)
+            .map(|i| format!("      - {{ tagPrefixes: [p{i}], keepLast: 1 }}\n"))
+            .collect();
+        let src = rules(&too_many);
+        assert_error_at(
+            &src,
+            "at most 50 rules; this one has 51",
+            &too_many[10..too_many.len() - 3],
+        );
+        let found = diagnose(&src);
+        assert_eq!(
+            found.len(),
+            1,
+            "no duplicate from the compiled document: {found:#?}"
+        );
+
+        // The compiled document's length limit is reported at `lifecycle`.
+        let long = "d".repeat(700);
+        let big: String = (0..48)
+            .map(|i| {
+                format!("      - {{ description: {long}, tagPrefixes: [p{i}], keepLast: 1 }}\n")
+            })
+            .collect();
+        let src = rules(&big);
+        assert_error_at(&src, "ECR accepts at most 30720", &big[10..big.len() - 3]);
+
+        // Empty `lifecycle` means no policy.
+        assert_clean(&repo("    lifecycle: []\n"));
+    }
+
+    #[test]
+    fn lifecycle_and_lifecycle_policy_together() {
+        let src = repo(
+            "    lifecycle:\n      - keepLast: 5\n    lifecyclePolicy: { rules: [ { rulePriority: 1, selection: { tagStatus: any, countType: imageCountMoreThan, countNumber: 9 }, action: { type: expire } } ] }\n",
+        );
+        assert_error_at(
+            &src,
+            "`lifecycle` and `lifecyclePolicy` cannot both be set",
+            "lifecyclePolicy",
+        );
+    }
+
+    #[test]
+    fn raw_lifecycle_policies() {
+        let inline = |rule: &str| {
+            repo(&format!(
+                "    lifecyclePolicy:\n      rules:\n        - rulePriority: 1\n          description: expire everything beyond ten images\n{rule}"
+            ))
+        };
+        let cases = [
+            (
+                inline(
+                    "          selection: { tagStatus: any, countType: imageCountMoreThan, countUnits: days, countNumber: 10 }\n          action: { type: expire }\n",
+                ),
+                "unknown key `countUnits` in a selection",
+                "countUnits",
+            ),
+            (
+                inline(
+                    "          selection: { tagStatus: any, countType: sinceImagePushed, countUnit: weeks, countNumber: 10 }\n          action: { type: expire }\n",
+                ),
+                "countUnit must be `days`",
+                "weeks",
+            ),
+            (
+                inline(
+                    "          selection: { tagStatus: tagged, tagPatternList: ['a*b*c*d*e*f'], countType: imageCountMoreThan, countNumber: 10 }\n          action: { type: expire }\n",
+                ),
+                "has 5 `*` wildcards",
+                "'a*b*c*d*e*f'",
+            ),
+            (
+                inline(
+                    "          selection: { tagStatus: any, countType: imageCountMoreThan, countNumber: 10 }\n",
+                ),
+                "the rule has no `action`",
+                "rulePriority: 1\n          description: expire everything beyond ten images\n          selection: { tagStatus: any, countType: imageCountMoreThan, countNumber: 10",
+            ),
+        ];
+        for (src, message, text) in cases {
+            assert_error_at(&src, message, text);
+        }
+        assert_hint(
+            &inline(
+                "          selection: { tagStatus: any, countType: imageCountMoreThan, countUnits: days, countNumber: 10 }\n          action: { type: expire }\n",
+            ),
+            "did you mean `countUnit`?",
+        );
+
+        // JSON text: a syntax error names its line and column inside the JSON.
+        let src = repo("    lifecyclePolicy: '{\"rules\": [}'\n");
+        assert_error_at(
+            &src,
+            "lifecyclePolicy is not valid JSON: ",
+            "'{\"rules\": [}'",
+        );
+        assert_error_at(&src, "line 1 column 12", "'{\"rules\": [}'");
+
+        // JSON text: a document problem points at the string and names the place inside it.
+        let text = r#"'{"rules":[{"rulePriority":1,"description":"keep ten","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":0},"action":{"type":"expire"}}]}'"#;
+        let src = repo(&format!("    lifecyclePolicy: {text}\n"));
+        assert_error_at(
+            &src,
+            "at /rules/0/selection/countNumber: countNumber must be at least 1",
+            text,
+        );
+    }
+
+    #[test]
+    fn repository_policies() {
+        let cases = [
+            (
+                repo("    policy: '{\"Statement\": '\n"),
+                "policy is not valid JSON",
+                "'{\"Statement\": '",
+            ),
+            (
+                repo("    policy: { Version: '2012-10-17' }\n"),
+                "the policy has no `Statement`",
+                "Version: '2012-10-17'",
+            ),
+            (
+                repo(
+                    "    policy:\n      Statement:\n        - Effect: allow\n          Principal: '*'\n          Action: ecr:BatchGetImage\n",
+                ),
+                "Effect must be \"Allow\" or \"Deny\", found `allow`",
+                "allow",
+            ),
+            (
+                repo(
+                    "    policy:\n      Statement:\n        - Effect: Allow\n          Action: ecr:BatchGetImage\n",
+                ),
+                "needs a `Principal`",
+                "Effect: Allow\n          Action: ecr:BatchGetImage",
+            ),
+            (
+                repo(
+                    "    policy:\n      Statement:\n        - { Effect: Allow, Principal: '*' }\n",
+                ),
+                "has no `Action`",
+                "Effect: Allow, Principal: '*'",
+            ),
+            (
+                repo(
+                    "    policy:\n      Statement: { Effect: Deny, Principal: '*', Actions: 'ecr:*' }\n",
+                ),
+                "unknown key `Actions` in a statement",
+                "Actions",
+            ),
+            (
+                repo("    policy:\n      Statement: [1]\n"),
+                "a statement must be an object",
+                "1",
+            ),
+            (
+                format!("{HEAD}defaults:\n  repository:\n    policy: '[]'\n"),
+                "a policy document must be a JSON object",
+                "'[]'",
+            ),
+        ];
+        for (src, message, text) in cases {
+            assert_error_at(&src, message, text);
+        }
+        assert_hint(
+            &repo(
+                "    policy:\n      Statement:\n        - Effect: allow\n          Principal: '*'\n          Action: ecr:BatchGetImage\n",
+            ),
+            "did you mean `Allow`?",
+        );
+        // A misspelled key is reported once, not also as missing.
+        let src = repo(
+            "    policy:\n      Statement: { Effect: Deny, Principal: '*', Actions: 'ecr:*' }\n",
+        );
+        assert_eq!(diagnose(&src).len(), 1, "{:#?}", diagnose(&src));
+    }
+
+    #[test]
+    fn repository_policy_size_limit() {
+        // A policy document longer than 10,240 characters once merged.
+        let actions: String = (0..800)
+            .map(|i| format!("\"ecr:Action{i:04}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        let doc = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Big","Effect":"Allow","Principal":"*","Action":[{actions}]}}]}}"#
+        );
+        let src = repo(&format!("    policy: '{doc}'\n"));
+        let found = diagnose(&src);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].1.contains("ECR accepts at most 10240") && found[0].3 == "policy",
+            "{found:#?}"
+        );
+        // Defaults: reported once, at defaults.repository, not at every repository.
+        let src = format!(
+            "{HEAD}defaults:\n  repository:\n    pull: {{ accounts: ['111122223333'] }}\n    policy: '{doc}'\nrepositories:\n  shop/web: {{}}\n  shop/api: {{}}\n"
+        );
+        let found = diagnose(&src);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].3, "policy");
+        // Just under the limit is fine.
+        let small = doc.replace(
+            &format!(
+                ",{}",
+                (400..800)
+                    .map(|i| format!("\"ecr:Action{i:04}\""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "",
+        );
+        assert_clean(&repo(&format!("    policy: '{small}'\n")));
+    }
+
+    #[test]
+    fn pull_accounts_and_roles() {
+        let cases = [
+            (
+                repo("    pull: { accounts: ['12345678901'] }\n"),
+                "`12345678901` is not an AWS account id",
+                "'12345678901'",
+            ),
+            (
+                repo("    pull: { roles: [task-execution] }\n"),
+                "`task-execution` is not an IAM role ARN",
+                "task-execution",
+            ),
+            (
+                repo("    pull: { roles: ['arn:aws:iam::123456789012:user/bob'] }\n"),
+                "is not an IAM role ARN",
+                "'arn:aws:iam::123456789012:user/bob'",
+            ),
+            (
+                repo("    pull: { roles: ['arn:aws:iam::12345:role/x'] }\n"),
+                "is not an IAM role ARN",
+                "'arn:aws:iam::12345:role/x'",
+            ),
+            (
+                format!(
+                    "{HEAD}defaults:\n  repository:\n    pull: {{ roles: ['arn:aws:iam::123456789012:role/{}'] }}\n",
+                    "r".repeat(65)
+                ),
+                "must be 1 to 64 characters long",
+                &format!("'arn:aws:iam::123456789012:role/{}'", "r".repeat(65)),
+            ),
+            (
+                repo("    pull: { roles: ['arn:aws:iam::123456789012:role/a b'] }\n"),
+                "may only contain letters",
+                "'arn:aws:iam::123456789012:role/a b'",
+            ),
+        ];
+        for (src, message, text) in &cases {
+            assert_error_at(src, message, text);
+        }
+        assert_hint(
+            &cases[1].0,
+            "a role ARN such as arn:aws:iam::123456789012:role/name",
+        );
+        assert_clean(&repo(
+            "    pull:\n      accounts: ['012345678901']\n      roles: ['arn:aws-cn:iam::123456789012:role/path/to/Role_1+=,.@-']\n",
+        ));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let src = concat!(
+            "version: 3\n",
+            "stack: shop\n",
+            "accountId: '42'\n",
+            "repositories:\n",
+            "  Shop/Web:\n",
+            "    encryption: { type: AES256, kmsKey: alias/x }\n",
+            "    tags: { 'aws:x': v }\n",
+            "    pull: { accounts: ['1'], roles: [nope] }\n",
+            "    lifecycle:\n",
+            "      - keepLast: 1\n",
+            "      - { untagged: true, keepLast: 1 }\n",
+        );
+        let found = diagnose(src);
+        let texts: Vec<&str> = found.iter().map(|(_, _, _, t)| t.as_str()).collect();
+        for text in [
+            "3",
+            "'42'",
+            "Shop/Web",
+            "kmsKey",
+            "'aws:x'",
+            "'1'",
+            "nope",
+            "keepLast: 1",
+        ] {
+            assert!(
+                texts.contains(&text),
+                "missing a diagnostic at {text:?}: {found:#?}"
+            );
+        }
+        assert!(found.len() >= 8);
+        // Sorted top to bottom.
+        let lines: Vec<usize> = found
+            .iter()
+            .map(|(_, _, _, t)| src.find(t.as_str()).unwrap())
+            .collect();
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{found:#?}");
+    }
+}

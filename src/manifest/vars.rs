@@ -33,28 +33,26 @@ pub fn interpolate(
     diagnostics: &mut Diagnostics,
 ) {
     match &mut node.value {
-        NodeValue::Str(text) => {
-            if text.contains('$') {
-                let raw = source.get(node.span.offset..node.span.offset + node.span.len);
-                match substitute(text, vars, used) {
-                    Ok(Some(result)) => {
-                        *text = result;
-                        node.interpolated = true;
-                    }
-                    Ok(None) => {}
-                    Err(errors) => {
-                        node.unresolved = true;
-                        for error in errors {
-                            let span = raw
-                                .and_then(|r| r.find(&error.reference))
-                                .map(|at| Span::new(node.span.offset + at, error.reference.len()))
-                                .unwrap_or(node.span);
-                            diagnostics.push(
-                                Diagnostic::error(span, error.message)
-                                    .with_label("used here")
-                                    .with_hint(error.hint),
-                            );
-                        }
+        NodeValue::Str(text) if text.contains('$') => {
+            let raw = source.get(node.span.offset..node.span.offset + node.span.len);
+            match substitute(text, vars, used) {
+                Ok(Some(result)) => {
+                    *text = result;
+                    node.interpolated = true;
+                }
+                Ok(None) => {}
+                Err(errors) => {
+                    node.unresolved = true;
+                    for error in errors {
+                        let span = raw
+                            .and_then(|r| r.find(&error.reference))
+                            .map(|at| Span::new(node.span.offset + at, error.reference.len()))
+                            .unwrap_or(node.span);
+                        diagnostics.push(
+                            Diagnostic::error(span, error.message)
+                                .with_label("used here")
+                                .with_hint(error.hint),
+                        );
                     }
                 }
             }
