@@ -203,7 +203,11 @@ fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
                 ui.paint(AnsiColor::Green.on_default().bold(), "✓"),
                 step.address,
                 apply::past_tense(step.action),
-                step.operations.join(", ")
+                step.operations
+                    .iter()
+                    .map(|op| op.split_whitespace().next().unwrap_or(op))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Outcome::Failed { error, .. } => format!(
                 "{} {} failed: {}\n",

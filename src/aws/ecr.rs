@@ -2,11 +2,10 @@
 //! repository operations of a plan. Reads are paged (DescribeRepositories at 1,000) and
 //! the per-repository reads run concurrently under a bound; each object is read once.
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, absent_on};
 use crate::live::LiveRepository;
 use crate::resources::OWNERSHIP_TAG;
 use crate::resources::repository::RepositoryOperation;
-use aws_sdk_ecr::error::ProvideErrorMetadata;
 use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
@@ -116,16 +115,18 @@ async fn read_details(
             .send()
     );
     // No lifecycle policy or repository policy is "absent", not an error.
-    repo.lifecycle_policy = match lifecycle {
-        Ok(out) => out.lifecycle_policy_text().map(str::to_string),
-        Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => None,
-        Err(e) => return Err(AwsError::from_sdk("GetLifecyclePolicy", e)),
-    };
-    repo.policy = match policy {
-        Ok(out) => out.policy_text().map(str::to_string),
-        Err(e) if e.code() == Some("RepositoryPolicyNotFoundException") => None,
-        Err(e) => return Err(AwsError::from_sdk("GetRepositoryPolicy", e)),
-    };
+    repo.lifecycle_policy = absent_on(
+        lifecycle,
+        "LifecyclePolicyNotFoundException",
+        "GetLifecyclePolicy",
+    )?
+    .and_then(|out| out.lifecycle_policy_text().map(str::to_string));
+    repo.policy = absent_on(
+        policy,
+        "RepositoryPolicyNotFoundException",
+        "GetRepositoryPolicy",
+    )?
+    .and_then(|out| out.policy_text().map(str::to_string));
     repo.details_read = true;
     Ok(repo)
 }
@@ -262,17 +263,16 @@ pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<(), A
                 .map_err(|e| AwsError::from_sdk("PutLifecyclePolicy", e))?;
         }
         RepositoryOperation::DeleteLifecyclePolicy { name } => {
-            match ecr
+            let result = ecr
                 .delete_lifecycle_policy()
                 .repository_name(name)
                 .send()
-                .await
-            {
-                Ok(_) => {}
-                // Already gone is the state we wanted.
-                Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => {}
-                Err(e) => return Err(AwsError::from_sdk("DeleteLifecyclePolicy", e)),
-            }
+                .await;
+            absent_on(
+                result,
+                "LifecyclePolicyNotFoundException",
+                "DeleteLifecyclePolicy",
+            )?;
         }
         RepositoryOperation::SetRepositoryPolicy { name, document } => {
             ecr.set_repository_policy()
@@ -283,16 +283,16 @@ pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<(), A
                 .map_err(|e| AwsError::from_sdk("SetRepositoryPolicy", e))?;
         }
         RepositoryOperation::DeleteRepositoryPolicy { name } => {
-            match ecr
+            let result = ecr
                 .delete_repository_policy()
                 .repository_name(name)
                 .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.code() == Some("RepositoryPolicyNotFoundException") => {}
-                Err(e) => return Err(AwsError::from_sdk("DeleteRepositoryPolicy", e)),
-            }
+                .await;
+            absent_on(
+                result,
+                "RepositoryPolicyNotFoundException",
+                "DeleteRepositoryPolicy",
+            )?;
         }
         RepositoryOperation::TagResource { arn, tags, .. } => {
             ecr.tag_resource()

@@ -66,6 +66,24 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
+/// A call whose "not found" error means "absent": Ok(None) for that code, the value
+/// otherwise. Missing policies read as absent; deleting an absent one is already done.
+pub fn absent_on<T, E, R>(
+    result: Result<T, aws_sdk_ecr::error::SdkError<E, R>>,
+    not_found_code: &str,
+    operation: &str,
+) -> Result<Option<T>, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.code() == Some(not_found_code) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk(operation, e)),
+    }
+}
+
 /// The clients for one run, sharing one configuration and one call counter.
 #[derive(Clone)]
 pub struct Aws {

@@ -672,3 +672,250 @@ pub fn kms_references(manifest: &Manifest, live: &BTreeMap<String, LiveRepositor
     }
     refs.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::model::{Encryption, LifecycleRule, Pull};
+    use proptest::prelude::*;
+
+    /// What AWS would hold after these operations (a pure stand-in for ECR).
+    fn simulate(live: &mut LiveSnapshot, operations: &[Operation]) {
+        for Operation::Repository(op) in operations {
+            match op {
+                RepositoryOperation::CreateRepository {
+                    name,
+                    image_tag_mutability,
+                    exclusion_filters,
+                    encryption_type,
+                    kms_key,
+                    scan_on_push,
+                    tags,
+                } => {
+                    live.repositories.insert(
+                        name.clone(),
+                        LiveRepository {
+                            name: name.clone(),
+                            arn: format!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}"),
+                            image_tag_mutability: image_tag_mutability.clone(),
+                            exclusion_filters: exclusion_filters.clone(),
+                            encryption_type: encryption_type.clone(),
+                            kms_key: kms_key.clone(),
+                            scan_on_push: *scan_on_push,
+                            tags: tags.clone(),
+                            details_read: true,
+                            ..LiveRepository::default()
+                        },
+                    );
+                }
+                RepositoryOperation::DeleteRepository { name, .. } => {
+                    live.repositories.remove(name);
+                }
+                other => {
+                    let name = match other {
+                        RepositoryOperation::PutImageTagMutability { name, .. }
+                        | RepositoryOperation::PutImageScanningConfiguration { name, .. }
+                        | RepositoryOperation::PutLifecyclePolicy { name, .. }
+                        | RepositoryOperation::DeleteLifecyclePolicy { name }
+                        | RepositoryOperation::SetRepositoryPolicy { name, .. }
+                        | RepositoryOperation::DeleteRepositoryPolicy { name }
+                        | RepositoryOperation::TagResource { name, .. }
+                        | RepositoryOperation::UntagResource { name, .. } => name,
+                        _ => unreachable!(),
+                    };
+                    let repo = live.repositories.get_mut(name).expect("exists");
+                    match other {
+                        RepositoryOperation::PutImageTagMutability {
+                            image_tag_mutability,
+                            exclusion_filters,
+                            ..
+                        } => {
+                            repo.image_tag_mutability = image_tag_mutability.clone();
+                            repo.exclusion_filters = exclusion_filters.clone();
+                        }
+                        RepositoryOperation::PutImageScanningConfiguration {
+                            scan_on_push, ..
+                        } => repo.scan_on_push = *scan_on_push,
+                        RepositoryOperation::PutLifecyclePolicy { document, .. } => {
+                            repo.lifecycle_policy = Some(document.clone())
+                        }
+                        RepositoryOperation::DeleteLifecyclePolicy { .. } => {
+                            repo.lifecycle_policy = None
+                        }
+                        RepositoryOperation::SetRepositoryPolicy { document, .. } => {
+                            repo.policy = Some(document.clone())
+                        }
+                        RepositoryOperation::DeleteRepositoryPolicy { .. } => repo.policy = None,
+                        RepositoryOperation::TagResource { tags, .. } => {
+                            repo.tags.extend(tags.clone())
+                        }
+                        RepositoryOperation::UntagResource { keys, .. } => {
+                            for k in keys {
+                                repo.tags.remove(k);
+                            }
+                        }
+                        _ => unreachable!(),
+                    }
+                }
+            }
+        }
+    }
+
+    fn arb_repository() -> impl Strategy<Value = Repository> {
+        (
+            prop::option::of(prop_oneof![
+                Just(ImageTagMutability::Mutable),
+                Just(ImageTagMutability::Immutable),
+                Just(ImageTagMutability::MutableWithExclusion),
+                Just(ImageTagMutability::ImmutableWithExclusion),
+            ]),
+            prop::option::of(prop_oneof![
+                Just(None),
+                Just(Some(("KMS", Some("alias/shop")))),
+                Just(Some(("KMS", None))),
+            ]),
+            prop::option::of(any::<bool>()),
+            prop::option::of(1i64..50),
+            prop::option::of(prop::collection::vec("[0-9]{12}", 0..3)),
+            prop::collection::btree_map("[a-z]{1,8}", "[a-z0-9 ]{0,8}", 0..4),
+        )
+            .prop_map(
+                |(mutability, encryption, scan, keep, accounts, tags)| Repository {
+                    image_tag_mutability: mutability,
+                    image_tag_mutability_exclusion_filters: mutability
+                        .filter(|m| m.takes_exclusions())
+                        .map(|_| vec!["latest".to_string(), "dev-*".to_string()]),
+                    encryption: encryption.flatten().map(|(_, key)| Encryption {
+                        encryption_type: EncryptionType::Kms,
+                        kms_key: key.map(str::to_string),
+                    }),
+                    scan_on_push: scan,
+                    lifecycle: keep.map(|n| {
+                        vec![LifecycleRule {
+                            untagged: Some(true),
+                            expire_after_days: Some(n),
+                            ..LifecycleRule::default()
+                        }]
+                    }),
+                    pull: accounts.map(|accounts| Pull {
+                        accounts,
+                        roles: vec![],
+                    }),
+                    tags: Some(tags),
+                    ..Repository::default()
+                },
+            )
+    }
+
+    fn manifest_of(repos: Vec<Repository>) -> Manifest {
+        Manifest {
+            version: 1,
+            stack: "shop".into(),
+            repositories: repos
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| (format!("shop/r{i}"), r))
+                .collect(),
+            ..Manifest::default()
+        }
+    }
+
+    proptest! {
+        /// A manifest planned against its own applied state yields no changes, and an
+        /// apply from any other manifest's state converges in one step.
+        #[test]
+        fn applying_a_plan_converges(
+            before in prop::collection::vec(arb_repository(), 1..4),
+            after in prop::collection::vec(arb_repository(), 1..4),
+        ) {
+            let mut live = LiveSnapshot { account_id: "123456789012".into(), ..LiveSnapshot::default() };
+            for target in [manifest_of(before), manifest_of(after)] {
+                let first = plan(&target, &live, true);
+                prop_assert!(first.conflicts.is_empty());
+                for change in &first.changes {
+                    simulate(&mut live, &change.operations);
+                }
+                let second = plan(&target, &live, true);
+                prop_assert!(second.changes.is_empty(), "not converged: {:#?}", second.changes);
+            }
+        }
+    }
+
+    #[test]
+    fn aes256_declared_or_omitted_matches_live_aes256() {
+        let live_repo = LiveRepository {
+            name: "shop/web".into(),
+            image_tag_mutability: "MUTABLE".into(),
+            encryption_type: "AES256".into(),
+            tags: BTreeMap::from([(OWNERSHIP_TAG.into(), "shop".into())]),
+            ..LiveRepository::default()
+        };
+        let live = LiveSnapshot {
+            repositories: BTreeMap::from([("shop/web".into(), live_repo)]),
+            ..LiveSnapshot::default()
+        };
+        for encryption in [
+            None,
+            Some(Encryption {
+                encryption_type: EncryptionType::Aes256,
+                kms_key: None,
+            }),
+        ] {
+            let manifest = manifest_of(vec![Repository {
+                encryption,
+                ..Repository::default()
+            }]);
+            let mut manifest = manifest;
+            let repo = manifest.repositories.remove("shop/r0").unwrap();
+            manifest.repositories.insert("shop/web".into(), repo);
+            assert!(plan(&manifest, &live, false).changes.is_empty());
+        }
+    }
+
+    #[test]
+    fn kms_key_comparison_table() {
+        let keys = BTreeMap::from([
+            (
+                "alias/shop".to_string(),
+                KmsKey {
+                    key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k1".into(),
+                    aws_managed: false,
+                },
+            ),
+            (
+                "arn:aws:kms:eu-west-1:123456789012:key/k1".to_string(),
+                KmsKey {
+                    key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k1".into(),
+                    aws_managed: false,
+                },
+            ),
+            (
+                "arn:aws:kms:eu-west-1:123456789012:key/managed".to_string(),
+                KmsKey {
+                    key_arn: "arn:aws:kms:eu-west-1:123456789012:key/managed".into(),
+                    aws_managed: true,
+                },
+            ),
+        ]);
+        let k1 = "arn:aws:kms:eu-west-1:123456789012:key/k1";
+        let managed = "arn:aws:kms:eu-west-1:123456789012:key/managed";
+        // (declared, live, same?)
+        let cases: &[(Option<&str>, Option<&str>, Option<bool>)] = &[
+            (None, None, Some(true)),
+            (None, Some(managed), Some(true)),
+            (None, Some(k1), Some(false)),
+            (Some("alias/shop"), Some(k1), Some(true)),
+            (Some("k1"), Some(k1), Some(true)),
+            (Some("alias/shop"), Some(managed), Some(false)),
+            (Some("alias/unknown"), Some(k1), None),
+            (Some("alias/shop"), None, Some(false)),
+        ];
+        for (declared, live, expected) in cases {
+            assert_eq!(
+                same_kms_key(*declared, *live, &keys),
+                *expected,
+                "{declared:?} vs {live:?}"
+            );
+        }
+    }
+}
