@@ -7,6 +7,31 @@ use crate::aws::{Aws, AwsError};
 use crate::plan::{Change, ChangeAction, Operation, Plan, order};
 use futures::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How long to wait for IAM to propagate new principals, and the first backoff step.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplySettings {
+    pub propagation_timeout: Duration,
+    pub propagation_initial_backoff: Duration,
+}
+
+impl Default for ApplySettings {
+    fn default() -> Self {
+        Self {
+            propagation_timeout: Duration::from_secs(120),
+            propagation_initial_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What apply reports while it runs.
+pub enum Event<'a> {
+    /// A change finished (done or failed).
+    Step(&'a StepReport),
+    /// A call is being retried while IAM propagates a new principal.
+    Waiting { address: &'a str, reason: &'a str },
+}
 
 /// How many changes of one wave run at once.
 const APPLY_CONCURRENCY: usize = 8;
@@ -22,6 +47,13 @@ pub fn refusals(plan: &Plan, options: ApplyOptions) -> Vec<String> {
     let mut out = Vec::new();
     for change in &plan.changes {
         let Some(destroys) = &change.destroys else {
+            // Replacing what holds no data (a role) still breaks whoever uses it meanwhile.
+            if change.action == ChangeAction::Replace && !options.allow_replace {
+                out.push(format!(
+                    "{}: replacing it deletes and recreates it; this needs --allow-replace",
+                    change.address
+                ));
+            }
             continue;
         };
         let images = match destroys.images {
@@ -109,9 +141,67 @@ pub fn past_tense(action: ChangeAction) -> &'static str {
     }
 }
 
+/// Why a failed call is IAM's eventual consistency rather than a real error, if it is.
+/// Only plans that create or replace roles can meet it: the principal is brand new.
+fn propagation_reason(operation: &Operation, error: &AwsError) -> Option<&'static str> {
+    use crate::resources::repository::RepositoryOperation;
+    match operation {
+        // ECR rejects a repository policy naming a role IAM has not yet propagated.
+        Operation::Repository(RepositoryOperation::SetRepositoryPolicy { .. })
+            if error.message.contains("Invalid repository policy provided") =>
+        {
+            Some("waiting for IAM to propagate a new role to ECR")
+        }
+        _ => None,
+    }
+}
+
+async fn execute_with_propagation(
+    aws: &Aws,
+    change: &Change,
+    operation: &Operation,
+    new_principals: bool,
+    settings: &ApplySettings,
+    progress: &(dyn Fn(Event) + Sync),
+) -> Result<(), AwsError> {
+    let started = std::time::Instant::now();
+    let mut backoff = settings.propagation_initial_backoff;
+    let mut announced = false;
+    loop {
+        let error = match execute(aws, operation).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let reason = match propagation_reason(operation, &error) {
+            Some(reason) if new_principals => reason,
+            _ => return Err(error),
+        };
+        if started.elapsed() + backoff > settings.propagation_timeout {
+            return Err(AwsError {
+                message: format!(
+                    "{} (still failing after waiting {}s for IAM propagation)",
+                    error.message,
+                    started.elapsed().as_secs()
+                ),
+                code: error.code,
+            });
+        }
+        if !announced {
+            progress(Event::Waiting {
+                address: &change.address,
+                reason,
+            });
+            announced = true;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(15));
+    }
+}
+
 async fn execute(aws: &Aws, operation: &Operation) -> Result<(), AwsError> {
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
+        Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
     }
 }
 
@@ -119,7 +209,9 @@ async fn run_change(
     aws: &Aws,
     change: &Change,
     stop: &AtomicBool,
-    progress: &(dyn Fn(&StepReport) + Sync),
+    new_principals: bool,
+    settings: &ApplySettings,
+    progress: &(dyn Fn(Event) + Sync),
 ) -> StepReport {
     let mut report = StepReport {
         address: change.address.clone(),
@@ -131,30 +223,47 @@ async fn run_change(
         return report;
     }
     for (i, operation) in change.operations.iter().enumerate() {
-        if let Err(error) = execute(aws, operation).await {
+        let result =
+            execute_with_propagation(aws, change, operation, new_principals, settings, progress)
+                .await;
+        if let Err(error) = result {
             stop.store(true, Ordering::SeqCst);
             report.outcome = Outcome::Failed {
                 error,
                 operations_done: i,
             };
-            progress(&report);
+            progress(Event::Step(&report));
             return report;
         }
     }
     report.outcome = Outcome::Done;
-    progress(&report);
+    progress(Event::Step(&report));
     report
 }
 
 /// Applies the plan; `progress` sees each step as it finishes.
-pub async fn apply(aws: &Aws, plan: &Plan, progress: &(dyn Fn(&StepReport) + Sync)) -> ApplyReport {
+pub async fn apply(
+    aws: &Aws,
+    plan: &Plan,
+    settings: &ApplySettings,
+    progress: &(dyn Fn(Event) + Sync),
+) -> ApplyReport {
     let stop = AtomicBool::new(false);
+    let new_principals = plan.changes.iter().any(|c| {
+        c.address
+            .starts_with(crate::resources::role::ADDRESS_PREFIX)
+            && matches!(c.action, ChangeAction::Create | ChangeAction::Replace)
+    });
     let mut report = ApplyReport::default();
     for wave in order::waves(&plan.changes) {
         let mut results: Vec<(usize, StepReport)> = stream::iter(wave.iter().enumerate())
             .map(|(i, change)| {
                 let stop = &stop;
-                async move { (i, run_change(aws, change, stop, progress).await) }
+                async move {
+                    let report =
+                        run_change(aws, change, stop, new_principals, settings, progress).await;
+                    (i, report)
+                }
             })
             .buffer_unordered(APPLY_CONCURRENCY)
             .collect()

@@ -2,7 +2,7 @@
 //! AWS, plan, then render or apply. Output goes through anstream so colour follows the
 //! terminal, NO_COLOR and --no-color; plans go to stdout, diagnostics and errors to stderr.
 
-use crate::apply::{self, ApplyOptions, Outcome, StepReport};
+use crate::apply::{self, ApplyOptions, Event, Outcome, StepReport};
 use crate::aws::{self, Aws, ConnectOptions};
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::diagnostics::render_diagnostics;
@@ -196,7 +196,17 @@ fn confirm(ui: &Ui) -> bool {
 
 fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
     ui.out("\n");
-    let progress = |step: &StepReport| {
+    let progress = |event: Event| {
+        let step: &StepReport = match event {
+            Event::Step(step) => step,
+            Event::Waiting { address, reason } => {
+                ui.out(&format!(
+                    "{} {address}: {reason} (retrying for up to 2 minutes)\n",
+                    ui.paint(AnsiColor::Yellow.on_default().bold(), "…")
+                ));
+                return;
+            }
+        };
         let line = match &step.outcome {
             Outcome::Done => format!(
                 "{} {} {} ({})\n",
@@ -219,7 +229,8 @@ fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
         };
         ui.out(&line);
     };
-    let report = runtime().block_on(apply::apply(aws, plan, &progress));
+    let settings = apply::ApplySettings::default();
+    let report = runtime().block_on(apply::apply(aws, plan, &settings, &progress));
     let done = report.count(|o| *o == Outcome::Done);
     let not_attempted = report.count(|o| *o == Outcome::NotAttempted);
     let code = if report.failed() {

@@ -9,6 +9,8 @@ pub struct LiveSnapshot {
     pub account_id: String,
     pub region: String,
     pub repositories: BTreeMap<String, LiveRepository>,
+    /// IAM roles: declared ones, plus (when pruning or detecting drift) owned ones.
+    pub roles: BTreeMap<String, LiveRole>,
     /// KMS keys named by the manifest or by live repositories, resolved by DescribeKey.
     /// Keyed by the reference as written (alias name, alias ARN, key id or key ARN).
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -33,6 +35,22 @@ pub struct LiveRepository {
     pub image_count: Option<u64>,
     /// Whether lifecycle policy, policy and tags were read (only for declared or owned ones).
     pub details_read: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveRole {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    /// The trust policy, URL-decoded JSON text.
+    pub trust_policy: Option<String>,
+    pub description: Option<String>,
+    pub max_session_duration: i64,
+    pub permissions_boundary: Option<String>,
+    pub managed_policies: Vec<String>,
+    /// Inline policies by name, URL-decoded JSON text.
+    pub inline_policies: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

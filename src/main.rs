@@ -5,7 +5,15 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    let cli = wharf::cli::Cli::parse();
+    // Usage errors exit 1, not clap's 2: for `plan --detailed-exitcode` and `drift`, 2
+    // means "changes found", and a typo in a CI job must not look like that.
+    let cli = match wharf::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            std::process::exit(if error.use_stderr() { 1 } else { 0 });
+        }
+    };
     let filter = match cli.global.verbose {
         0 => "warn",
         1 => "warn,wharf=debug",

@@ -63,6 +63,7 @@ async fn a_failed_call_stops_new_work_and_reports_every_step() {
             RuleMode::MatchAny,
             [&create_rule, &lifecycle_rule, &delete_rule]
         ),
+        iam: mock_client!(aws_sdk_iam, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
         stats: Arc::new(Default::default()),
@@ -94,7 +95,7 @@ async fn a_failed_call_stops_new_work_and_reports_every_step() {
         vec![],
     );
 
-    let report = apply::apply(&aws, &plan, &|_| {}).await;
+    let report = apply::apply(&aws, &plan, &apply::ApplySettings::default(), &|_| {}).await;
 
     assert!(report.failed());
     let a = &report.steps[0];

@@ -3,6 +3,7 @@
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
 
 pub mod ecr;
+pub mod iam;
 pub mod kms;
 pub mod stats;
 
@@ -88,6 +89,7 @@ where
 #[derive(Clone)]
 pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
+    pub iam: aws_sdk_iam::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
     pub stats: Arc<stats::CallStats>,
@@ -130,6 +132,11 @@ impl Aws {
                 .interceptor(counter.clone())
                 .build(),
         );
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
         let kms = aws_sdk_kms::Client::from_conf(
             aws_sdk_kms::config::Builder::from(&config)
                 .interceptor(counter.clone())
@@ -142,6 +149,7 @@ impl Aws {
         );
         Ok(Self {
             ecr,
+            iam,
             kms,
             sts,
             stats,
@@ -177,13 +185,25 @@ pub async fn read_snapshot(
         find_owned,
         stack: &manifest.stack,
     };
-    let repositories = ecr::read_repositories(aws, &scope).await?;
-    let references = crate::resources::repository::kms_references(manifest, &repositories);
+    let declared_roles = manifest.iam.roles.keys().cloned().collect();
+    let (repositories, roles) = tokio::join!(
+        ecr::read_repositories(aws, &scope),
+        iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack)
+    );
+    let (repositories, roles) = (repositories?, roles?);
+    let no_keys = Default::default();
+    let ctx = crate::resources::Context {
+        account_id,
+        region: &aws.region,
+        kms_keys: &no_keys,
+    };
+    let references = crate::resources::repository::kms_references(manifest, &ctx, &repositories);
     let kms_keys = kms::resolve(aws, references).await;
     Ok(crate::live::LiveSnapshot {
         account_id: account_id.to_string(),
         region: aws.region.clone(),
         repositories,
+        roles,
         kms_keys,
     })
 }

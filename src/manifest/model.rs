@@ -29,6 +29,60 @@ pub struct Manifest {
     /// ECR private repositories, keyed by repository name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub repositories: BTreeMap<String, Repository>,
+    /// IAM: the roles that pull and run images.
+    #[serde(default, skip_serializing_if = "Iam::is_empty")]
+    pub iam: Iam,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Iam {
+    /// IAM roles, keyed by role name (at most 64 characters).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<String, Role>,
+}
+
+impl Iam {
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+    }
+}
+
+/// An IAM role.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Role {
+    /// Who may assume the role: service principals (ecs-tasks.amazonaws.com), account ids, or role ARNs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_by: Option<Vec<String>>,
+    /// A raw trust policy document (object or JSON text), instead of `assumedBy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawDocument>")]
+    pub assume_role_policy: Option<Value>,
+    /// ARNs of managed policies to attach; others are detached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_policies: Option<Vec<String>>,
+    /// Inline policies by name (object or JSON text); others are deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<BTreeMap<String, RawDocument>>")]
+    pub inline_policies: Option<BTreeMap<String, Value>>,
+    /// Repositories (manifest names or ECR repository ARNs) this role may pull from; becomes the inline policy `wharf-pull`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_from: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Role path, `/` by default. Cannot change in place: a change replaces the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Maximum session length in seconds, 3600 (default) to 43200.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_duration: Option<i64>,
+    /// ARN of the managed policy that bounds the role's permissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    /// Role tags (merged over `defaults.tags`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -170,10 +224,10 @@ pub struct LifecycleRule {
     /// Select untagged images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub untagged: Option<bool>,
-    /// Select tagged images whose tag starts with one of these prefixes.
+    /// Select tagged images that carry, for every prefix listed, a tag starting with it (AWS matches all of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_prefixes: Option<Vec<String>>,
-    /// Select tagged images whose tag matches one of these wildcard patterns (at most 4 `*` each).
+    /// Select tagged images that carry, for every pattern listed, a tag matching it (at most 4 `*` each).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_patterns: Option<Vec<String>>,
     /// Keep this many newest images; expire the rest.
@@ -209,7 +263,7 @@ pub struct Pull {
     /// AWS account ids (12 digits) whose principals may pull.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<String>,
-    /// IAM role ARNs that may pull.
+    /// Roles that may pull: a role of this manifest (by name) or a role ARN.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
 }

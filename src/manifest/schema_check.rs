@@ -194,15 +194,16 @@ impl<'a> SchemaChecker<'a> {
         let mut type_names = Vec::new();
         for branch in branches {
             let resolved = self.resolve(branch);
-            if let Some(t) = resolved.get("type") {
-                match t {
-                    Value::String(s) => type_names.push(s.clone()),
-                    Value::Array(a) => {
-                        type_names.extend(a.iter().filter_map(Value::as_str).map(String::from))
-                    }
-                    _ => {}
-                }
-            }
+            let branch_types: Vec<String> = match resolved.get("type") {
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            type_names.extend(branch_types.iter().cloned());
             let mut candidate = node.clone();
             let mut found = Vec::new();
             self.walk(&mut candidate, branch, context, &mut found);
@@ -210,7 +211,10 @@ impl<'a> SchemaChecker<'a> {
                 *node = candidate;
                 return;
             }
-            let shape_matched = !found.iter().all(|d| d.span == node.span);
+            // A branch is the one the author meant when its type fits the node (an enum
+            // value that is misspelt) or when its errors lie deeper inside the node.
+            let type_fits = branch_types.iter().any(|t| type_matches(node, t));
+            let shape_matched = type_fits || !found.iter().all(|d| d.span == node.span);
             if shape_matched && best.as_ref().is_none_or(|(b, _)| found.len() < b.len()) {
                 best = Some((found, candidate));
             }

@@ -5,7 +5,7 @@
 use super::Plan;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
-use crate::resources::repository::{self, Conflict};
+use crate::resources::{Conflict, Context, KindPlan, repository, role};
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
@@ -19,10 +19,19 @@ pub fn build(
     live: &LiveSnapshot,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Conflict>> {
-    let repositories = repository::plan(manifest, live, options.prune);
-    let mut conflicts = repositories.conflicts;
-    let mut changes = repositories.changes;
-    let warnings = repositories.warnings;
+    let ctx = Context {
+        account_id: &live.account_id,
+        region: &live.region,
+        kms_keys: &live.kms_keys,
+    };
+    let mut all = KindPlan::default();
+    all.extend(role::plan(manifest, &ctx, live, options.prune));
+    all.extend(repository::plan(manifest, &ctx, live, options.prune));
+    let KindPlan {
+        mut changes,
+        warnings,
+        mut conflicts,
+    } = all;
     if !options.targets.is_empty() {
         changes.retain(|c| {
             options

@@ -6,6 +6,7 @@ pub mod build;
 pub mod order;
 
 use crate::resources::repository::RepositoryOperation;
+use crate::resources::role::RoleOperation;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -153,12 +154,14 @@ pub struct Destroys {
 #[serde(untagged)]
 pub enum Operation {
     Repository(RepositoryOperation),
+    Role(RoleOperation),
 }
 
 impl Operation {
     pub fn describe(&self) -> String {
         match self {
             Operation::Repository(op) => op.describe(),
+            Operation::Role(op) => op.describe(),
         }
     }
 }

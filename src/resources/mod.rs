@@ -1,10 +1,132 @@
 //! Resource kinds, PURE: one module per kind turns the manifest into desired state,
 //! normalizes both sides and diffs them into plan changes. Everything AWS-specific about a
-//! kind (its defaults, what forces a replace, its address) lives in its module.
+//! kind (its defaults, what forces a replace, its address) lives in its module; this
+//! module holds what every kind shares.
 
 pub mod lifecycle;
+pub mod lifecycle_preview;
 pub mod policy;
 pub mod repository;
+pub mod role;
+
+use crate::live::KmsKey;
+use crate::plan::{Change, FieldChange};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// The ownership tag on everything wharf creates; its value is the stack name.
 pub const OWNERSHIP_TAG: &str = "wharf:stack";
+
+/// What planning knows about the target account beyond the manifest: where ARNs point.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub kms_keys: &'a BTreeMap<String, KmsKey>,
+}
+
+impl Context<'_> {
+    /// The ARN partition of the region (aws, aws-cn, aws-us-gov).
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+}
+
+/// Something in AWS stops the plan: a declared resource exists but is not ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    pub address: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Conflict {
+    /// A declared resource that exists without this stack's ownership tag.
+    pub fn not_owned(
+        address: &str,
+        kind: &str,
+        name: &str,
+        owner: Option<&str>,
+        stack: &str,
+        tag_command: &str,
+    ) -> Self {
+        Conflict {
+            address: address.to_string(),
+            message: match owner {
+                Some(other) => {
+                    format!("{kind} `{name}` exists and belongs to wharf stack `{other}`")
+                }
+                None => format!(
+                    "{kind} `{name}` already exists and is not managed by wharf (it has no {OWNERSHIP_TAG} tag)"
+                ),
+            },
+            hint: format!(
+                "to take it over, tag it {OWNERSHIP_TAG}={stack} ({tag_command}), or rename it in the manifest"
+            ),
+        }
+    }
+}
+
+/// One kind's contribution to a plan.
+#[derive(Clone, Debug, Default)]
+pub struct KindPlan {
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl KindPlan {
+    pub fn extend(&mut self, other: KindPlan) {
+        self.changes.extend(other.changes);
+        self.warnings.extend(other.warnings);
+        self.conflicts.extend(other.conflicts);
+    }
+}
+
+/// Tag differences: field changes, tags to set, keys to remove. Tags outside the
+/// manifest are removed: the manifest owns a resource's tags whole.
+pub fn tag_changes(
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> (Vec<FieldChange>, BTreeMap<String, String>, Vec<String>) {
+    let mut fields = Vec::new();
+    let mut to_tag = BTreeMap::new();
+    let mut to_untag = Vec::new();
+    for (k, v) in want {
+        if have.get(k) != Some(v) {
+            fields.push(FieldChange::new(
+                format!("tags.{k}"),
+                json!(have.get(k)),
+                json!(v),
+            ));
+            to_tag.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in have {
+        if !want.contains_key(k) {
+            fields.push(FieldChange::new(format!("tags.{k}"), json!(v), Value::Null));
+            to_untag.push(k.clone());
+        }
+    }
+    (fields, to_tag, to_untag)
+}
+
+/// "imageTagMutability, tags differ": the top-level names of the changed fields.
+pub fn differs_reason(fields: &[FieldChange]) -> String {
+    let mut names: Vec<&str> = fields
+        .iter()
+        .map(|f| f.path.split('.').next().unwrap_or(&f.path))
+        .collect();
+    names.dedup();
+    format!(
+        "{} differ{}",
+        names.join(", "),
+        if names.len() == 1 { "s" } else { "" }
+    )
+}

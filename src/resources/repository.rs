@@ -7,9 +7,9 @@
 //! - KMS without a key means the AWS-managed key `aws/ecr`;
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
-use super::{OWNERSHIP_TAG, lifecycle, policy};
+use super::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy, role};
 use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
-use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Repository};
+use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Pull, Repository};
 use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -176,7 +176,34 @@ pub fn desired_tags(manifest: &Manifest, repo: &Repository) -> BTreeMap<String, 
     tags
 }
 
-pub fn desired(manifest: &Manifest, name: &str, repo: &Repository) -> DesiredRepository {
+/// The ARN a repository has (or will have) in this account and region.
+pub fn repository_arn(ctx: &Context, name: &str) -> String {
+    format!(
+        "arn:{}:ecr:{}:{}:repository/{name}",
+        ctx.partition(),
+        ctx.region,
+        ctx.account_id
+    )
+}
+
+/// `pull` with role references resolved to ARNs (a manifest role by name, or an ARN).
+fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> Pull {
+    Pull {
+        accounts: pull.accounts.clone(),
+        roles: pull
+            .roles
+            .iter()
+            .map(|r| role::resolve_reference(manifest, ctx, r))
+            .collect(),
+    }
+}
+
+pub fn desired(
+    manifest: &Manifest,
+    ctx: &Context,
+    name: &str,
+    repo: &Repository,
+) -> DesiredRepository {
     let m = merged(repo, manifest.defaults.repository.as_ref());
     let encryption_type = m
         .encryption
@@ -208,62 +235,44 @@ pub fn desired(manifest: &Manifest, name: &str, repo: &Repository) -> DesiredRep
         scan_on_push: m.scan_on_push.unwrap_or(false),
         force_delete: m.force_delete.unwrap_or(false),
         lifecycle_policy,
-        policy: policy::repository_policy(m.pull.as_ref(), m.policy.as_ref()),
+        policy: policy::repository_policy(
+            m.pull
+                .as_ref()
+                .map(|p| resolved_pull(manifest, ctx, p))
+                .as_ref(),
+            m.policy.as_ref(),
+        ),
         tags: desired_tags(manifest, repo),
     }
 }
 
-pub fn desired_all(manifest: &Manifest) -> Vec<DesiredRepository> {
+pub fn desired_all(manifest: &Manifest, ctx: &Context) -> Vec<DesiredRepository> {
     manifest
         .repositories
         .iter()
-        .map(|(name, repo)| desired(manifest, name, repo))
+        .map(|(name, repo)| desired(manifest, ctx, name, repo))
         .collect()
-}
-
-/// Something in AWS stops the plan: a declared repository exists but is not ours.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Conflict {
-    pub address: String,
-    pub message: String,
-    pub hint: String,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct RepositoryPlan {
-    pub changes: Vec<Change>,
-    pub warnings: Vec<String>,
-    pub conflicts: Vec<Conflict>,
 }
 
 /// Compares every declared repository with live state, and (with `prune`) finds owned
 /// repositories the manifest no longer declares.
-pub fn plan(manifest: &Manifest, live: &LiveSnapshot, prune: bool) -> RepositoryPlan {
-    let mut out = RepositoryPlan::default();
-    let desired = desired_all(manifest);
+pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    let mut out = KindPlan::default();
+    let desired = desired_all(manifest, ctx);
     for want in &desired {
         match live.repositories.get(&want.name) {
             None => out.changes.push(create_change(want)),
             Some(have) => {
                 let owner = have.tags.get(OWNERSHIP_TAG);
                 if owner != Some(&manifest.stack) {
-                    out.conflicts.push(Conflict {
-                        address: address(&want.name),
-                        message: match owner {
-                            Some(other) => format!(
-                                "repository `{}` exists and belongs to wharf stack `{other}`",
-                                want.name
-                            ),
-                            None => format!(
-                                "repository `{}` already exists and is not managed by wharf (it has no {OWNERSHIP_TAG} tag)",
-                                want.name
-                            ),
-                        },
-                        hint: format!(
-                            "to take it over, tag it {OWNERSHIP_TAG}={} (aws ecr tag-resource), or rename the repository in the manifest",
-                            manifest.stack
-                        ),
-                    });
+                    out.conflicts.push(super::Conflict::not_owned(
+                        &address(&want.name),
+                        "repository",
+                        &want.name,
+                        owner.map(String::as_str),
+                        &manifest.stack,
+                        "aws ecr tag-resource",
+                    ));
                     continue;
                 }
                 if let Some(change) = diff(want, have, live, &mut out.warnings) {
@@ -570,24 +579,8 @@ fn diff(
         });
     }
 
-    let mut to_tag = BTreeMap::new();
-    let mut to_untag = Vec::new();
-    for (k, v) in &want.tags {
-        if have.tags.get(k) != Some(v) {
-            fields.push(FieldChange::new(
-                format!("tags.{k}"),
-                json!(have.tags.get(k)),
-                json!(v),
-            ));
-            to_tag.insert(k.clone(), v.clone());
-        }
-    }
-    for (k, v) in &have.tags {
-        if !want.tags.contains_key(k) {
-            fields.push(FieldChange::new(format!("tags.{k}"), json!(v), Value::Null));
-            to_untag.push(k.clone());
-        }
-    }
+    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    fields.extend(tag_fields);
     if !to_untag.is_empty() {
         ops.push(RepositoryOperation::UntagResource {
             name: name.clone(),
@@ -630,19 +623,10 @@ fn diff(
             operations,
         });
     }
-    let mut names: Vec<&str> = fields
-        .iter()
-        .map(|f| f.path.split('.').next().unwrap_or(&f.path))
-        .collect();
-    names.dedup();
     Some(Change {
         address: addr,
         action: ChangeAction::Update,
-        reason: format!(
-            "{} differ{}",
-            names.join(", "),
-            if names.len() == 1 { "s" } else { "" }
-        ),
+        reason: super::differs_reason(&fields),
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
@@ -652,9 +636,26 @@ fn diff(
 
 /// KMS key references worth resolving before planning: for declared repositories that
 /// exist with KMS encryption, both sides' keys unless they are trivially the same.
-pub fn kms_references(manifest: &Manifest, live: &BTreeMap<String, LiveRepository>) -> Vec<String> {
+pub fn kms_references(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &BTreeMap<String, LiveRepository>,
+) -> Vec<String> {
     let mut refs = std::collections::BTreeSet::new();
-    for want in desired_all(manifest) {
+    // Aliases of repositories that roles pull from: their pull policies need key ARNs.
+    for role in manifest.iam.roles.values() {
+        for entry in role.pull_from.iter().flatten() {
+            if let Some(key) = manifest
+                .repositories
+                .get(entry)
+                .and_then(|r| desired(manifest, ctx, entry, r).kms_key)
+                .filter(|k| k.starts_with("alias/") || k.contains(":alias/"))
+            {
+                refs.insert(key);
+            }
+        }
+    }
+    for want in desired_all(manifest, ctx) {
         let Some(have) = live.get(&want.name) else {
             continue;
         };
@@ -681,7 +682,10 @@ mod tests {
 
     /// What AWS would hold after these operations (a pure stand-in for ECR).
     fn simulate(live: &mut LiveSnapshot, operations: &[Operation]) {
-        for Operation::Repository(op) in operations {
+        for op in operations {
+            let Operation::Repository(op) = op else {
+                continue;
+            };
             match op {
                 RepositoryOperation::CreateRepository {
                     name,
@@ -828,14 +832,16 @@ mod tests {
             before in prop::collection::vec(arb_repository(), 1..4),
             after in prop::collection::vec(arb_repository(), 1..4),
         ) {
-            let mut live = LiveSnapshot { account_id: "123456789012".into(), ..LiveSnapshot::default() };
+            let mut live = LiveSnapshot { account_id: "123456789012".into(), region: "eu-west-1".into(), ..LiveSnapshot::default() };
             for target in [manifest_of(before), manifest_of(after)] {
-                let first = plan(&target, &live, true);
+                let keys = BTreeMap::new();
+                let ctx = Context { account_id: "123456789012", region: "eu-west-1", kms_keys: &keys };
+                let first = plan(&target, &ctx, &live, true);
                 prop_assert!(first.conflicts.is_empty());
                 for change in &first.changes {
                     simulate(&mut live, &change.operations);
                 }
-                let second = plan(&target, &live, true);
+                let second = plan(&target, &ctx, &live, true);
                 prop_assert!(second.changes.is_empty(), "not converged: {:#?}", second.changes);
             }
         }
@@ -868,7 +874,13 @@ mod tests {
             let mut manifest = manifest;
             let repo = manifest.repositories.remove("shop/r0").unwrap();
             manifest.repositories.insert("shop/web".into(), repo);
-            assert!(plan(&manifest, &live, false).changes.is_empty());
+            let keys = BTreeMap::new();
+            let ctx = Context {
+                account_id: "123456789012",
+                region: "eu-west-1",
+                kms_keys: &keys,
+            };
+            assert!(plan(&manifest, &ctx, &live, false).changes.is_empty());
         }
     }
 

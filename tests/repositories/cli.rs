@@ -183,9 +183,6 @@ fn validate_exits_1_and_reports_every_bad_repository_setting_at_its_place() {
 }
 
 #[test]
-#[ignore = "bug: an invalid imageTagMutability value is reported as `expected a string, found a string` \
-            (schema_check::walk_branches falls back to a type error for the Option<enum> anyOf) \
-            instead of naming the value and the allowed MUTABLE/IMMUTABLE/..._WITH_EXCLUSION values"]
 fn validate_names_the_allowed_values_of_an_invalid_image_tag_mutability() {
     let moto = Moto::start();
     moto.manifest(&yaml(
@@ -201,6 +198,20 @@ fn validate_names_the_allowed_values_of_an_invalid_image_tag_mutability() {
     assert!(!out.contains("expected a string, found a string"), "{out}");
     assert!(out.contains("SOMETIMES"), "{out}");
     assert!(out.contains("IMMUTABLE"), "{out}");
+}
+
+#[test]
+fn usage_errors_exit_1_not_the_changes_code_2() {
+    let moto = Moto::start();
+    moto.manifest(&yaml(TWO));
+    for args in [
+        &["plan", "--detailed-exitcode", "--no-such-flag"][..],
+        &["drift", "--format", "yaml"],
+        &["apply", "--auto-aprove"],
+    ] {
+        let (code, _, stderr) = moto.run(args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+    }
 }
 
 #[test]

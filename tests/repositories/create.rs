@@ -185,7 +185,7 @@ async fn create_with_scan_on_push() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_tags_merge_default_tags_own_tags_and_the_ownership_tag() {
+async fn create_tags_merge_default_tags_repository_default_tags_own_tags_and_ownership() {
     let moto = Moto::start();
     moto.manifest(&yaml(
         r#"
@@ -193,6 +193,8 @@ async fn create_tags_merge_default_tags_own_tags_and_the_ownership_tag() {
         stack: shop
         defaults:
           tags: { team: shop, cost-center: "4711" }
+          repository:
+            tags: { tier: backend, cost-center: "0815" }
         repositories:
           shop/web:
             tags: { app: web, team: storefront }
@@ -208,19 +210,21 @@ async fn create_tags_merge_default_tags_own_tags_and_the_ownership_tag() {
         sorted(&[
             "tags.app",
             "tags.team",
+            "tags.tier",
             "tags.cost-center",
             "tags.wharf:stack"
         ])
     );
     moto.apply(&[]);
     let ecr = moto.ecr().await;
-    // The repository's own value wins over defaults.tags.
+    // defaults.tags, then defaults.repository.tags, then the repository's own win.
     assert_eq!(
         tags(&ecr, "shop/web").await,
         tag_map(&[
             ("app", "web"),
             ("team", "storefront"),
-            ("cost-center", "4711"),
+            ("tier", "backend"),
+            ("cost-center", "0815"),
             (OWNERSHIP_TAG, "shop"),
         ])
     );
@@ -228,7 +232,8 @@ async fn create_tags_merge_default_tags_own_tags_and_the_ownership_tag() {
         tags(&ecr, "shop/api").await,
         tag_map(&[
             ("team", "shop"),
-            ("cost-center", "4711"),
+            ("tier", "backend"),
+            ("cost-center", "0815"),
             (OWNERSHIP_TAG, "shop")
         ])
     );

@@ -217,3 +217,40 @@ async fn lifecycle_rule_with_a_real_difference_is_still_an_update() {
     put_lifecycle_policy(&ecr, "shop/web", &live.to_string()).await;
     assert_drift_repaired(&moto, "shop/web", &["lifecyclePolicy"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exclusion_filter_order_is_no_change() {
+    let moto = Moto::start();
+    moto.manifest(&yaml(
+        r#"
+        version: 1
+        stack: shop
+        repositories:
+          shop/web:
+            imageTagMutability: IMMUTABLE_WITH_EXCLUSION
+            imageTagMutabilityExclusionFilters: ["latest", "dev-*", "feature-*"]
+        "#,
+    ));
+    moto.apply(&[]);
+    let ecr = moto.ecr().await;
+    let filters = ["feature-*", "latest", "dev-*"].map(|f| {
+        aws_sdk_ecr::types::ImageTagMutabilityExclusionFilter::builder()
+            .filter_type(aws_sdk_ecr::types::ImageTagMutabilityExclusionFilterType::Wildcard)
+            .filter(f)
+            .build()
+            .unwrap()
+    });
+    ecr.put_image_tag_mutability()
+        .repository_name("shop/web")
+        .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::ImmutableWithExclusion)
+        .set_image_tag_mutability_exclusion_filters(Some(filters.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mutability(&ecr, "shop/web").await.1,
+        vec!["feature-*".to_string(), "latest".into(), "dev-*".into()]
+    );
+    moto.assert_converged();
+    moto.expect(&["drift"], 0);
+}

@@ -154,6 +154,7 @@ async fn declared_repository_existing_without_the_ownership_tag_stops_the_plan()
     assert!(stderr.contains("shop/legacy"), "{stderr}");
     assert!(stderr.contains(OWNERSHIP_TAG), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    moto.expect(&["plan", "--detailed-exitcode"], 1);
 
     // Apply refuses too, and neither adopts the repository nor creates the other one.
     moto.expect(&["apply", "--auto-approve"], 1);

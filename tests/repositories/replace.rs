@@ -203,3 +203,52 @@ async fn unresolvable_kms_keys_are_assumed_equal_with_a_warning() {
     let text = moto.expect(&["plan"], 0);
     assert!(text.contains("warning:"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_without_a_key_against_a_customer_managed_key_is_planned_as_replace() {
+    // No kmsKey means the AWS-managed key aws/ecr; a live customer-managed key is another key.
+    let moto = Moto::start();
+    let ecr = moto.ecr().await;
+    let arn = kms_key_with_alias(&moto, "alias/customer").await;
+    ecr.create_repository()
+        .repository_name("shop/web")
+        .encryption_configuration(
+            aws_sdk_ecr::types::EncryptionConfiguration::builder()
+                .encryption_type(aws_sdk_ecr::types::EncryptionType::Kms)
+                .kms_key(&arn)
+                .build()
+                .unwrap(),
+        )
+        .tags(
+            aws_sdk_ecr::types::Tag::builder()
+                .key(OWNERSHIP_TAG)
+                .value("shop")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    moto.manifest(&yaml(
+        r#"
+        version: 1
+        stack: shop
+        repositories:
+          shop/web: { encryption: { type: KMS } }
+        "#,
+    ));
+    let plan = moto.plan_json(&[]);
+    assert_eq!(actions(&plan), vec![act("shop/web", "replace")], "{plan:#}");
+    assert_eq!(paths(&plan, "shop/web"), sorted(&["encryption.kmsKey"]));
+
+    // Naming that key by its alias is no change.
+    moto.manifest(&yaml(
+        r#"
+        version: 1
+        stack: shop
+        repositories:
+          shop/web: { encryption: { type: KMS, kmsKey: alias/customer } }
+        "#,
+    ));
+    assert_plan_empty(&moto);
+}

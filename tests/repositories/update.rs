@@ -157,11 +157,9 @@ async fn update_scan_on_push_back_off_plans_and_sends_the_call() {
         json!([{"op": "putImageScanningConfiguration", "name": "shop/web", "scanOnPush": false}])
     );
     let out = moto.expect(&["apply", "--auto-approve", "--stats"], 0);
-    assert!(
-        out.contains("PutImageScanningConfiguration shop/web scanOnPush=false"),
-        "{out}"
-    );
+    // The one write is that call (the stats line names each call kind).
     assert_eq!(crate::common::writes_in(&out), 1);
+    assert!(out.contains("PutImageScanningConfiguration=1"), "{out}");
     // moto deviates from ECR here: the Rust SDK leaves a false `scanOnPush` out of the
     // request body (smithy skips default-valued booleans), ECR reads the missing member as
     // false, but moto ignores an empty imageScanningConfiguration and keeps `true`. So the

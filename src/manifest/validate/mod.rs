@@ -75,6 +75,8 @@ const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab,
 const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
 
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
+mod iam;
+
 pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
     let mut v = Validator {
         manifest,
@@ -92,6 +94,7 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
         v.repository_name(name, &base);
         v.repository(repo, &base, Some(name));
     }
+    v.roles();
 }
 
 struct Validator<'a> {
@@ -866,6 +869,10 @@ impl Validator<'_> {
         let roles_ptr = pointer_join(base, &["pull", "roles"]);
         for (i, role) in pull.roles.iter().enumerate() {
             let span = self.at(&child(&roles_ptr, &i.to_string()));
+            if !role.starts_with("arn:") {
+                self.role_reference(role, span);
+                continue;
+            }
             match ROLE_ARN.captures(role) {
                 None => self.error(
                     span,
@@ -1075,8 +1082,24 @@ const STATEMENT_KEYS: [&str; 9] = [
     "Condition",
 ];
 
+/// Which grammar a policy document follows beyond the common one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// A resource policy (repository, registry): every statement names a Principal.
+    Resource,
+    /// An identity policy (a role's inline policy): Resource, never Principal.
+    Identity,
+    /// A role's trust policy: Principal, never Resource.
+    Trust,
+}
+
 /// Problems in a raw repository policy document (IAM policy grammar, resource-policy rules).
 pub fn check_policy_document(doc: &Value) -> Vec<DocumentProblem> {
+    check_policy_document_of(doc, PolicyKind::Resource)
+}
+
+/// Problems in a raw policy document of the given kind.
+pub fn check_policy_document_of(doc: &Value, kind: PolicyKind) -> Vec<DocumentProblem> {
     let mut out = Vec::new();
     let problem = |pointer: String, message: String, hint: Option<String>| DocumentProblem {
         pointer,
@@ -1109,7 +1132,9 @@ pub fn check_policy_document(doc: &Value) -> Vec<DocumentProblem> {
             "the policy has no `Statement`".into(),
             Some("add \"Statement\": [ {\"Effect\": \"Allow\", \"Principal\": ..., \"Action\": ...} ]".into()),
         )),
-        Some(Value::Object(statement)) => check_statement(statement, "/Statement", &mut out),
+        Some(Value::Object(statement)) => {
+            check_statement(statement, "/Statement", kind, &mut out)
+        }
         Some(Value::Array(statements)) => {
             if statements.is_empty() {
                 out.push(problem(
@@ -1121,7 +1146,7 @@ pub fn check_policy_document(doc: &Value) -> Vec<DocumentProblem> {
             for (i, statement) in statements.iter().enumerate() {
                 let ptr = format!("/Statement/{i}");
                 match statement.as_object() {
-                    Some(statement) => check_statement(statement, &ptr, &mut out),
+                    Some(statement) => check_statement(statement, &ptr, kind, &mut out),
                     None => out.push(problem(
                         ptr,
                         "a statement must be an object".into(),
@@ -1142,6 +1167,7 @@ pub fn check_policy_document(doc: &Value) -> Vec<DocumentProblem> {
 fn check_statement(
     statement: &serde_json::Map<String, Value>,
     base: &str,
+    kind: PolicyKind,
     out: &mut Vec<DocumentProblem>,
 ) {
     let mut push = |pointer: String, message: String, hint: Option<&str>| {
@@ -1197,16 +1223,58 @@ fn check_statement(
         ),
         _ => {}
     }
-    if statement.get("Principal").is_none()
-        && statement.get("NotPrincipal").is_none()
-        && !lifecycle::misspelled(statement, "Principal", &STATEMENT_KEYS)
-        && !lifecycle::misspelled(statement, "NotPrincipal", &STATEMENT_KEYS)
-    {
-        push(
+    let has_principal =
+        statement.get("Principal").is_some() || statement.get("NotPrincipal").is_some();
+    let has_resource =
+        statement.get("Resource").is_some() || statement.get("NotResource").is_some();
+    match kind {
+        PolicyKind::Resource | PolicyKind::Trust
+            if !has_principal
+                && !lifecycle::misspelled(statement, "Principal", &STATEMENT_KEYS)
+                && !lifecycle::misspelled(statement, "NotPrincipal", &STATEMENT_KEYS) =>
+        {
+            push(
+                base.into(),
+                format!(
+                    "a {} statement needs a `Principal`",
+                    if kind == PolicyKind::Trust {
+                        "trust policy"
+                    } else {
+                        "repository policy"
+                    }
+                ),
+                Some("e.g. \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}"),
+            );
+        }
+        PolicyKind::Identity if has_principal => push(
+            format!(
+                "{base}/{}",
+                if statement.contains_key("Principal") {
+                    "Principal"
+                } else {
+                    "NotPrincipal"
+                }
+            ),
+            "a role's inline policy cannot name a `Principal`; the role is the principal".into(),
+            Some("remove Principal; to let others assume the role, use assumedBy"),
+        ),
+        PolicyKind::Identity
+            if !has_resource
+                && !lifecycle::misspelled(statement, "Resource", &STATEMENT_KEYS)
+                && !lifecycle::misspelled(statement, "NotResource", &STATEMENT_KEYS) =>
+        {
+            push(
+                base.into(),
+                "an inline policy statement needs a `Resource`".into(),
+                Some("e.g. \"Resource\": \"*\" or an ARN"),
+            )
+        }
+        PolicyKind::Trust if has_resource => push(
             base.into(),
-            "a repository policy statement needs a `Principal`".into(),
-            Some("e.g. \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}"),
-        );
+            "a trust policy statement cannot have a `Resource`".into(),
+            Some("the role itself is the resource; remove Resource"),
+        ),
+        _ => {}
     }
     lifecycle::unknown_keys(statement, base, &STATEMENT_KEYS, "a statement", out);
 }
@@ -1981,7 +2049,7 @@ mod tests {
             ),
             (
                 repo("    pull: { roles: [task-execution] }\n"),
-                "`task-execution` is not an IAM role ARN",
+                "`task-execution` is neither a role of this manifest nor a role ARN",
                 "task-execution",
             ),
             (
@@ -2013,8 +2081,16 @@ mod tests {
         }
         assert_hint(
             &cases[1].0,
-            "a role ARN such as arn:aws:iam::123456789012:role/name",
+            "declare it under iam.roles, or give a role ARN such as arn:aws:iam::123456789012:role/name",
         );
+        // A role of the manifest is a valid reference; a near miss gets "did you mean".
+        let with_role = format!(
+            "{}iam:\n  roles:\n    task-execution:\n      assumedBy: [ecs-tasks.amazonaws.com]\n",
+            repo("    pull: { roles: [task-execution] }\n")
+        );
+        assert_clean(&with_role);
+        let near_miss = with_role.replace("roles: [task-execution]", "roles: [task-executon]");
+        assert_hint(&near_miss, "did you mean `task-execution`?");
         assert_clean(&repo(
             "    pull:\n      accounts: ['012345678901']\n      roles: ['arn:aws-cn:iam::123456789012:role/path/to/Role_1+=,.@-']\n",
         ));

@@ -1,0 +1,288 @@
+//! IAM roles: reading declared roles (and, for prune and drift, the roles this stack owns)
+//! into the live snapshot, and executing role operations. IAM returns policy documents
+//! URL-encoded; they are decoded here so planning sees plain JSON.
+
+use super::{Aws, AwsError, absent_on};
+use crate::live::LiveRole;
+use crate::resources::OWNERSHIP_TAG;
+use crate::resources::role::RoleOperation;
+use aws_sdk_iam::types::Tag;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use std::collections::{BTreeMap, BTreeSet};
+
+const READ_CONCURRENCY: usize = 8;
+
+/// IAM's documents arrive percent-encoded (RFC 3986); anything else passes through.
+pub fn decode_document(text: &str) -> String {
+    if text.trim_start().starts_with('{') {
+        return text.to_string();
+    }
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+pub async fn read_roles(
+    aws: &Aws,
+    declared: &BTreeSet<String>,
+    find_owned: bool,
+    stack: &str,
+) -> Result<BTreeMap<String, LiveRole>, AwsError> {
+    let mut names: BTreeSet<String> = declared.clone();
+    if find_owned {
+        let listed: Vec<aws_sdk_iam::types::Role> = aws
+            .iam
+            .list_roles()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListRoles", e))?;
+        let candidates: Vec<String> = listed
+            .iter()
+            // Service-linked roles belong to AWS services, never to a stack.
+            .filter(|r| !r.path().starts_with("/aws-service-role/"))
+            .map(|r| r.role_name().to_string())
+            .filter(|n| !declared.contains(n))
+            .collect();
+        let owned: Vec<Option<String>> = stream::iter(candidates)
+            .map(|name| async move {
+                let tags = role_tags(aws, &name).await?;
+                Ok::<_, AwsError>(
+                    (tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(stack)).then_some(name),
+                )
+            })
+            .buffer_unordered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        names.extend(owned.into_iter().flatten());
+    }
+    let roles: Vec<Option<LiveRole>> = stream::iter(names)
+        .map(|name| read_role(aws, name))
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(roles
+        .into_iter()
+        .flatten()
+        .map(|r| (r.name.clone(), r))
+        .collect())
+}
+
+async fn role_tags(aws: &Aws, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    let tags: Vec<Tag> = aws
+        .iam
+        .list_role_tags()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListRoleTags", e))?;
+    Ok(tags
+        .into_iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+/// One role in full, or None when it does not exist.
+async fn read_role(aws: &Aws, name: String) -> Result<Option<LiveRole>, AwsError> {
+    let got = aws.iam.get_role().role_name(&name).send().await;
+    let Some(got) = absent_on(got, "NoSuchEntity", "GetRole")? else {
+        return Ok(None);
+    };
+    let Some(role) = got.role() else {
+        return Ok(None);
+    };
+    let (attached, inline_names, tags) = tokio::join!(
+        aws.iam
+            .list_attached_role_policies()
+            .role_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        aws.iam
+            .list_role_policies()
+            .role_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        role_tags(aws, &name),
+    );
+    let attached = attached.map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", e))?;
+    let inline_names = inline_names.map_err(|e| AwsError::from_sdk("ListRolePolicies", e))?;
+    let mut inline_policies = BTreeMap::new();
+    for policy_name in inline_names {
+        let out = aws
+            .iam
+            .get_role_policy()
+            .role_name(&name)
+            .policy_name(&policy_name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("GetRolePolicy", e))?;
+        inline_policies.insert(policy_name, decode_document(out.policy_document()));
+    }
+    Ok(Some(LiveRole {
+        name: name.clone(),
+        path: role.path().to_string(),
+        arn: role.arn().to_string(),
+        trust_policy: role.assume_role_policy_document().map(decode_document),
+        description: role.description().map(str::to_string),
+        max_session_duration: role.max_session_duration().map(i64::from).unwrap_or(3600),
+        permissions_boundary: role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        managed_policies: attached
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect(),
+        inline_policies,
+        tags: tags?,
+    }))
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| AwsError::new(e.to_string()))
+        })
+        .collect()
+}
+
+fn duration(seconds: i64) -> i32 {
+    i32::try_from(seconds).unwrap_or(i32::MAX)
+}
+
+pub async fn execute(aws: &Aws, operation: &RoleOperation) -> Result<(), AwsError> {
+    let iam = &aws.iam;
+    match operation {
+        RoleOperation::CreateRole {
+            name,
+            path,
+            trust_policy,
+            description,
+            max_session_duration,
+            permissions_boundary,
+            tags,
+        } => {
+            iam.create_role()
+                .role_name(name)
+                .path(path)
+                .assume_role_policy_document(trust_policy)
+                .set_description(description.clone())
+                .max_session_duration(duration(*max_session_duration))
+                .set_permissions_boundary(permissions_boundary.clone())
+                .set_tags(Some(to_tags(tags)?))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("CreateRole", e))?;
+        }
+        RoleOperation::DeleteRole { name } => {
+            let result = iam.delete_role().role_name(name).send().await;
+            absent_on(result, "NoSuchEntity", "DeleteRole")?;
+        }
+        RoleOperation::UpdateAssumeRolePolicy { name, document } => {
+            iam.update_assume_role_policy()
+                .role_name(name)
+                .policy_document(document)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateAssumeRolePolicy", e))?;
+        }
+        RoleOperation::UpdateRole {
+            name,
+            description,
+            max_session_duration,
+        } => {
+            iam.update_role()
+                .role_name(name)
+                .description(description)
+                .max_session_duration(duration(*max_session_duration))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateRole", e))?;
+        }
+        RoleOperation::PutRolePermissionsBoundary { name, policy_arn } => {
+            iam.put_role_permissions_boundary()
+                .role_name(name)
+                .permissions_boundary(policy_arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutRolePermissionsBoundary", e))?;
+        }
+        RoleOperation::DeleteRolePermissionsBoundary { name } => {
+            let result = iam
+                .delete_role_permissions_boundary()
+                .role_name(name)
+                .send()
+                .await;
+            absent_on(result, "NoSuchEntity", "DeleteRolePermissionsBoundary")?;
+        }
+        RoleOperation::AttachRolePolicy { name, policy_arn } => {
+            iam.attach_role_policy()
+                .role_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("AttachRolePolicy", e))?;
+        }
+        RoleOperation::DetachRolePolicy { name, policy_arn } => {
+            let result = iam
+                .detach_role_policy()
+                .role_name(name)
+                .policy_arn(policy_arn)
+                .send()
+                .await;
+            absent_on(result, "NoSuchEntity", "DetachRolePolicy")?;
+        }
+        RoleOperation::PutRolePolicy {
+            name,
+            policy_name,
+            document,
+        } => {
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(policy_name)
+                .policy_document(document)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutRolePolicy", e))?;
+        }
+        RoleOperation::DeleteRolePolicy { name, policy_name } => {
+            let result = iam
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(policy_name)
+                .send()
+                .await;
+            absent_on(result, "NoSuchEntity", "DeleteRolePolicy")?;
+        }
+        RoleOperation::TagRole { name, tags } => {
+            iam.tag_role()
+                .role_name(name)
+                .set_tags(Some(to_tags(tags)?))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("TagRole", e))?;
+        }
+        RoleOperation::UntagRole { name, keys } => {
+            iam.untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(keys.clone()))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UntagRole", e))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,648 @@
+//! IAM roles (`iam.role.NAME`): the trust policy (from `assumedBy` or raw), managed and
+//! inline policies, the least-privilege pull policy generated from `pullFrom`, and the
+//! role's own settings; the comparison with live IAM and the operations that close it.
+//!
+//! AWS facts this module encodes:
+//! - a role's name and path cannot change: a path change replaces the role;
+//! - a role must lose its managed and inline policies before DeleteRole succeeds;
+//! - unset description means none, unset maxSessionDuration means 3600 seconds;
+//! - IAM hands policy documents back URL-encoded (decoded in `aws/`, compared here by meaning).
+
+use super::{Context, OWNERSHIP_TAG, policy, repository};
+use crate::live::{LiveRole, LiveSnapshot};
+use crate::manifest::model::{EncryptionType, Manifest, Role};
+use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const ADDRESS_PREFIX: &str = "iam.role.";
+/// The inline policy `pullFrom` compiles into; the name is reserved.
+pub const PULL_POLICY_NAME: &str = "wharf-pull";
+/// IAM's default maximum session duration, in seconds.
+pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
+
+pub fn address(name: &str) -> String {
+    format!("{ADDRESS_PREFIX}{name}")
+}
+
+/// A role's path as IAM stores it: `/` when unset.
+pub fn role_path(role: &Role) -> String {
+    role.path.clone().unwrap_or_else(|| "/".to_string())
+}
+
+/// The ARN a role has (or will have): predictable from account, path and name.
+pub fn role_arn(ctx: &Context, path: &str, name: &str) -> String {
+    format!(
+        "arn:{}:iam::{}:role{path}{name}",
+        ctx.partition(),
+        ctx.account_id
+    )
+}
+
+/// Resolves a role reference: a role of the manifest by name, or an ARN as given.
+pub fn resolve_reference(manifest: &Manifest, ctx: &Context, reference: &str) -> String {
+    match manifest.iam.roles.get(reference) {
+        Some(role) if !reference.starts_with("arn:") => role_arn(ctx, &role_path(role), reference),
+        _ => reference.to_string(),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredRole {
+    pub name: String,
+    pub path: String,
+    pub trust_policy: Value,
+    pub managed_policies: BTreeSet<String>,
+    pub inline_policies: BTreeMap<String, Value>,
+    pub description: Option<String>,
+    pub max_session_duration: i64,
+    pub permissions_boundary: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum RoleOperation {
+    CreateRole {
+        name: String,
+        path: String,
+        trust_policy: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        max_session_duration: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        permissions_boundary: Option<String>,
+        tags: BTreeMap<String, String>,
+    },
+    DeleteRole {
+        name: String,
+    },
+    UpdateAssumeRolePolicy {
+        name: String,
+        document: String,
+    },
+    UpdateRole {
+        name: String,
+        description: String,
+        max_session_duration: i64,
+    },
+    PutRolePermissionsBoundary {
+        name: String,
+        policy_arn: String,
+    },
+    DeleteRolePermissionsBoundary {
+        name: String,
+    },
+    AttachRolePolicy {
+        name: String,
+        policy_arn: String,
+    },
+    DetachRolePolicy {
+        name: String,
+        policy_arn: String,
+    },
+    PutRolePolicy {
+        name: String,
+        policy_name: String,
+        document: String,
+    },
+    DeleteRolePolicy {
+        name: String,
+        policy_name: String,
+    },
+    TagRole {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagRole {
+        name: String,
+        keys: Vec<String>,
+    },
+}
+
+impl RoleOperation {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateRole { name, .. } => format!("CreateRole {name}"),
+            Self::DeleteRole { name } => format!("DeleteRole {name}"),
+            Self::UpdateAssumeRolePolicy { name, .. } => format!("UpdateAssumeRolePolicy {name}"),
+            Self::UpdateRole { name, .. } => format!("UpdateRole {name}"),
+            Self::PutRolePermissionsBoundary { name, .. } => {
+                format!("PutRolePermissionsBoundary {name}")
+            }
+            Self::DeleteRolePermissionsBoundary { name } => {
+                format!("DeleteRolePermissionsBoundary {name}")
+            }
+            Self::AttachRolePolicy { name, policy_arn } => {
+                format!("AttachRolePolicy {name} {policy_arn}")
+            }
+            Self::DetachRolePolicy { name, policy_arn } => {
+                format!("DetachRolePolicy {name} {policy_arn}")
+            }
+            Self::PutRolePolicy {
+                name, policy_name, ..
+            } => format!("PutRolePolicy {name} {policy_name}"),
+            Self::DeleteRolePolicy { name, policy_name } => {
+                format!("DeleteRolePolicy {name} {policy_name}")
+            }
+            Self::TagRole { name, tags } => format!(
+                "TagRole {name} {}",
+                tags.keys().cloned().collect::<Vec<_>>().join(",")
+            ),
+            Self::UntagRole { name, keys } => format!("UntagRole {name} {}", keys.join(",")),
+        }
+    }
+}
+
+/// Trust policy from the `assumedBy` short form: service principals, account ids and
+/// role (or other IAM) ARNs, in one statement allowing sts:AssumeRole.
+pub fn trust_policy_from(assumed_by: &[String]) -> Value {
+    let mut services = BTreeSet::new();
+    let mut aws = BTreeSet::new();
+    for principal in assumed_by {
+        if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+            aws.insert(format!("arn:aws:iam::{principal}:root"));
+        } else if principal.starts_with("arn:") {
+            aws.insert(principal.clone());
+        } else {
+            services.insert(principal.clone());
+        }
+    }
+    let mut principal = serde_json::Map::new();
+    if !aws.is_empty() {
+        principal.insert("AWS".into(), json!(aws));
+    }
+    if !services.is_empty() {
+        principal.insert("Service".into(), json!(services));
+    }
+    json!({
+        "Version": policy::POLICY_VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": "sts:AssumeRole",
+        }]
+    })
+}
+
+/// The least-privilege pull policy for `pullFrom`: GetAuthorizationToken on `*`, the pull
+/// actions on exactly these repositories, and kms:Decrypt on customer-managed keys.
+pub fn pull_policy(manifest: &Manifest, ctx: &Context, pull_from: &[String]) -> Value {
+    let mut repositories = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    let mut aliases = BTreeSet::new();
+    for entry in pull_from {
+        if entry.starts_with("arn:") {
+            repositories.insert(entry.clone());
+            continue;
+        }
+        repositories.insert(repository::repository_arn(ctx, entry));
+        let Some(repo) = manifest.repositories.get(entry) else {
+            continue;
+        };
+        let desired = repository::desired(manifest, ctx, entry, repo);
+        if desired.encryption_type == EncryptionType::Aes256 {
+            continue;
+        }
+        // No key means the AWS-managed aws/ecr key, whose key policy already lets ECR
+        // decrypt for principals of the account.
+        let Some(key) = desired.kms_key else {
+            continue;
+        };
+        match kms_key_arn(ctx, &key) {
+            Some(arn) => {
+                keys.insert(arn);
+            }
+            None => {
+                aliases.insert(alias_name(&key));
+            }
+        }
+    }
+    let mut statements = vec![
+        json!({
+            "Sid": "EcrAuthorizationToken",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        }),
+        json!({
+            "Sid": "EcrPull",
+            "Effect": "Allow",
+            "Action": policy::PULL_ACTIONS,
+            "Resource": repositories,
+        }),
+    ];
+    if !keys.is_empty() {
+        statements.push(json!({
+            "Sid": "KmsDecrypt",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": keys,
+        }));
+    }
+    if !aliases.is_empty() {
+        // An alias cannot be a Resource for kms:Decrypt; the key is matched by its alias.
+        statements.push(json!({
+            "Sid": "KmsDecryptByAlias",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": { "ForAnyValue:StringEquals": { "kms:ResourceAliases": aliases } },
+        }));
+    }
+    json!({ "Version": policy::POLICY_VERSION, "Statement": statements })
+}
+
+/// The key ARN of a key reference when it can be known: a key ARN, a key id, or an alias
+/// that DescribeKey resolved.
+fn kms_key_arn(ctx: &Context, key: &str) -> Option<String> {
+    if key.starts_with("arn:") && key.contains(":key/") {
+        return Some(key.to_string());
+    }
+    if !key.starts_with("alias/") && !key.starts_with("arn:") {
+        return Some(format!(
+            "arn:{}:kms:{}:{}:key/{key}",
+            ctx.partition(),
+            ctx.region,
+            ctx.account_id
+        ));
+    }
+    ctx.kms_keys.get(key).map(|k| k.key_arn.clone())
+}
+
+fn alias_name(key: &str) -> String {
+    match key.find(":alias/") {
+        Some(i) => key[i + 1..].to_string(),
+        None => key.to_string(),
+    }
+}
+
+pub fn desired(manifest: &Manifest, ctx: &Context, name: &str, role: &Role) -> DesiredRole {
+    let trust_policy = match (&role.assumed_by, &role.assume_role_policy) {
+        (_, Some(raw)) => policy::parse_document(raw).unwrap_or(Value::Null),
+        (Some(by), None) => trust_policy_from(by),
+        (None, None) => trust_policy_from(&[]),
+    };
+    let mut inline_policies: BTreeMap<String, Value> = role
+        .inline_policies
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), policy::parse_document(v).unwrap_or(Value::Null)))
+        .collect();
+    if let Some(pull_from) = role.pull_from.as_ref().filter(|p| !p.is_empty()) {
+        inline_policies.insert(
+            PULL_POLICY_NAME.to_string(),
+            pull_policy(manifest, ctx, pull_from),
+        );
+    }
+    let mut tags = manifest.defaults.tags.clone();
+    tags.extend(role.tags.clone().unwrap_or_default());
+    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    DesiredRole {
+        name: name.to_string(),
+        path: role_path(role),
+        trust_policy,
+        managed_policies: role.managed_policies.iter().flatten().cloned().collect(),
+        inline_policies,
+        description: role.description.clone().filter(|d| !d.is_empty()),
+        max_session_duration: role
+            .max_session_duration
+            .unwrap_or(DEFAULT_MAX_SESSION_DURATION),
+        permissions_boundary: role.permissions_boundary.clone(),
+        tags,
+    }
+}
+
+/// Conflicts, changes and warnings for every role.
+pub fn plan(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    prune: bool,
+) -> super::KindPlan {
+    let mut out = super::KindPlan::default();
+    for (name, role) in &manifest.iam.roles {
+        let want = desired(manifest, ctx, name, role);
+        match live.roles.get(name) {
+            None => out.changes.push(create_change(&want)),
+            Some(have) => {
+                let owner = have.tags.get(OWNERSHIP_TAG);
+                if owner != Some(&manifest.stack) {
+                    out.conflicts.push(super::Conflict::not_owned(
+                        &address(name),
+                        "role",
+                        name,
+                        owner.map(String::as_str),
+                        &manifest.stack,
+                        "aws iam tag-role",
+                    ));
+                    continue;
+                }
+                if let Some(change) = diff(&want, have, &mut out.warnings) {
+                    out.changes.push(change);
+                }
+            }
+        }
+    }
+    if prune {
+        for (name, have) in &live.roles {
+            if !manifest.iam.roles.contains_key(name)
+                && have.tags.get(OWNERSHIP_TAG) == Some(&manifest.stack)
+            {
+                out.changes.push(Change {
+                    address: address(name),
+                    action: ChangeAction::Delete,
+                    reason: format!(
+                        "owned by stack `{}` and no longer in the manifest",
+                        manifest.stack
+                    ),
+                    reason_code: ChangeReason::DeleteBecauseNotInManifest,
+                    fields: Vec::new(),
+                    destroys: None,
+                    operations: delete_operations(have),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn document_text(doc: &Value) -> String {
+    serde_json::to_string(doc).expect("JSON values serialize")
+}
+
+fn create_operations(want: &DesiredRole) -> Vec<Operation> {
+    let mut ops = vec![RoleOperation::CreateRole {
+        name: want.name.clone(),
+        path: want.path.clone(),
+        trust_policy: document_text(&want.trust_policy),
+        description: want.description.clone(),
+        max_session_duration: want.max_session_duration,
+        permissions_boundary: want.permissions_boundary.clone(),
+        tags: want.tags.clone(),
+    }];
+    for arn in &want.managed_policies {
+        ops.push(RoleOperation::AttachRolePolicy {
+            name: want.name.clone(),
+            policy_arn: arn.clone(),
+        });
+    }
+    for (policy_name, doc) in &want.inline_policies {
+        ops.push(RoleOperation::PutRolePolicy {
+            name: want.name.clone(),
+            policy_name: policy_name.clone(),
+            document: document_text(doc),
+        });
+    }
+    ops.into_iter().map(Operation::Role).collect()
+}
+
+/// DeleteRole fails while policies are attached or inline: remove them first.
+fn delete_operations(have: &LiveRole) -> Vec<Operation> {
+    let mut ops = Vec::new();
+    for arn in &have.managed_policies {
+        ops.push(RoleOperation::DetachRolePolicy {
+            name: have.name.clone(),
+            policy_arn: arn.clone(),
+        });
+    }
+    for policy_name in have.inline_policies.keys() {
+        ops.push(RoleOperation::DeleteRolePolicy {
+            name: have.name.clone(),
+            policy_name: policy_name.clone(),
+        });
+    }
+    ops.push(RoleOperation::DeleteRole {
+        name: have.name.clone(),
+    });
+    ops.into_iter().map(Operation::Role).collect()
+}
+
+fn create_change(want: &DesiredRole) -> Change {
+    let mut fields = vec![
+        FieldChange::new("path", Value::Null, json!(want.path)),
+        FieldChange::new("assumeRolePolicy", Value::Null, want.trust_policy.clone()),
+    ];
+    if let Some(d) = &want.description {
+        fields.push(FieldChange::new("description", Value::Null, json!(d)));
+    }
+    if want.max_session_duration != DEFAULT_MAX_SESSION_DURATION {
+        fields.push(FieldChange::new(
+            "maxSessionDuration",
+            Value::Null,
+            json!(want.max_session_duration),
+        ));
+    }
+    if let Some(b) = &want.permissions_boundary {
+        fields.push(FieldChange::new(
+            "permissionsBoundary",
+            Value::Null,
+            json!(b),
+        ));
+    }
+    if !want.managed_policies.is_empty() {
+        fields.push(FieldChange::new(
+            "managedPolicies",
+            Value::Null,
+            json!(want.managed_policies),
+        ));
+    }
+    for (name, doc) in &want.inline_policies {
+        fields.push(FieldChange::new(
+            format!("inlinePolicies.{name}"),
+            Value::Null,
+            doc.clone(),
+        ));
+    }
+    for (k, v) in &want.tags {
+        fields.push(FieldChange::new(format!("tags.{k}"), Value::Null, json!(v)));
+    }
+    Change {
+        address: address(&want.name),
+        action: ChangeAction::Create,
+        reason: "not present in AWS".into(),
+        reason_code: ChangeReason::CreateBecauseMissing,
+        fields,
+        destroys: None,
+        operations: create_operations(want),
+    }
+}
+
+fn parse_live(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// A warning when a live policy names principals by unique id: AWS shows `AROA...` /
+/// `AIDA...` in place of an ARN when the principal was deleted (and maybe recreated).
+pub fn unique_id_warning(address: &str, field: &str, live: &Value) -> Option<String> {
+    let ids = policy::unique_id_principals(live);
+    (!ids.is_empty()).then(|| {
+        format!(
+            "{address}: {field} names {} by unique id — AWS shows a principal that way after it was deleted; a role recreated under the same name is a new principal, so apply writes the policy again to name it",
+            ids.join(", ")
+        )
+    })
+}
+
+fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Option<Change> {
+    let name = &want.name;
+    let addr = address(name);
+    let mut fields = Vec::new();
+    let mut ops = Vec::new();
+
+    if want.path != have.path {
+        fields.push(FieldChange::new("path", json!(have.path), json!(want.path)));
+        let mut operations = delete_operations(have);
+        operations.extend(create_operations(want));
+        return Some(Change {
+            address: addr,
+            action: ChangeAction::Replace,
+            reason: "path cannot change in place; the role is deleted and created again".into(),
+            reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
+            fields,
+            destroys: None,
+            operations,
+        });
+    }
+
+    let have_trust = have.trust_policy.as_deref().map(parse_live);
+    if Some(policy::normalize(&want.trust_policy)) != have_trust.as_ref().map(policy::normalize) {
+        if let Some(live) = &have_trust {
+            warnings.extend(unique_id_warning(&addr, "assumeRolePolicy", live));
+        }
+        fields.push(FieldChange::new(
+            "assumeRolePolicy",
+            have_trust.clone().unwrap_or(Value::Null),
+            want.trust_policy.clone(),
+        ));
+        ops.push(RoleOperation::UpdateAssumeRolePolicy {
+            name: name.clone(),
+            document: document_text(&want.trust_policy),
+        });
+    }
+
+    let have_description = have.description.clone().filter(|d| !d.is_empty());
+    let description_differs = want.description != have_description;
+    if description_differs {
+        fields.push(FieldChange::new(
+            "description",
+            json!(have_description),
+            json!(want.description),
+        ));
+    }
+    if want.max_session_duration != have.max_session_duration {
+        fields.push(FieldChange::new(
+            "maxSessionDuration",
+            json!(have.max_session_duration),
+            json!(want.max_session_duration),
+        ));
+    }
+    if description_differs || want.max_session_duration != have.max_session_duration {
+        ops.push(RoleOperation::UpdateRole {
+            name: name.clone(),
+            description: want.description.clone().unwrap_or_default(),
+            max_session_duration: want.max_session_duration,
+        });
+    }
+
+    if want.permissions_boundary != have.permissions_boundary {
+        fields.push(FieldChange::new(
+            "permissionsBoundary",
+            json!(have.permissions_boundary),
+            json!(want.permissions_boundary),
+        ));
+        ops.push(match &want.permissions_boundary {
+            Some(arn) => RoleOperation::PutRolePermissionsBoundary {
+                name: name.clone(),
+                policy_arn: arn.clone(),
+            },
+            None => RoleOperation::DeleteRolePermissionsBoundary { name: name.clone() },
+        });
+    }
+
+    let have_managed: BTreeSet<String> = have.managed_policies.iter().cloned().collect();
+    if want.managed_policies != have_managed {
+        fields.push(FieldChange::new(
+            "managedPolicies",
+            json!(have_managed),
+            json!(want.managed_policies),
+        ));
+        for arn in have_managed.difference(&want.managed_policies) {
+            ops.push(RoleOperation::DetachRolePolicy {
+                name: name.clone(),
+                policy_arn: arn.clone(),
+            });
+        }
+        for arn in want.managed_policies.difference(&have_managed) {
+            ops.push(RoleOperation::AttachRolePolicy {
+                name: name.clone(),
+                policy_arn: arn.clone(),
+            });
+        }
+    }
+
+    for (policy_name, doc) in &want.inline_policies {
+        let live = have.inline_policies.get(policy_name).map(|t| parse_live(t));
+        if live.as_ref().map(policy::normalize) != Some(policy::normalize(doc)) {
+            if let Some(live) = &live {
+                warnings.extend(unique_id_warning(
+                    &addr,
+                    &format!("inlinePolicies.{policy_name}"),
+                    live,
+                ));
+            }
+            fields.push(FieldChange::new(
+                format!("inlinePolicies.{policy_name}"),
+                live.unwrap_or(Value::Null),
+                doc.clone(),
+            ));
+            ops.push(RoleOperation::PutRolePolicy {
+                name: name.clone(),
+                policy_name: policy_name.clone(),
+                document: document_text(doc),
+            });
+        }
+    }
+    for (policy_name, text) in &have.inline_policies {
+        if !want.inline_policies.contains_key(policy_name) {
+            fields.push(FieldChange::new(
+                format!("inlinePolicies.{policy_name}"),
+                parse_live(text),
+                Value::Null,
+            ));
+            ops.push(RoleOperation::DeleteRolePolicy {
+                name: name.clone(),
+                policy_name: policy_name.clone(),
+            });
+        }
+    }
+
+    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    fields.extend(tag_fields);
+    if !to_untag.is_empty() {
+        ops.push(RoleOperation::UntagRole {
+            name: name.clone(),
+            keys: to_untag,
+        });
+    }
+    if !to_tag.is_empty() {
+        ops.push(RoleOperation::TagRole {
+            name: name.clone(),
+            tags: to_tag,
+        });
+    }
+
+    if fields.is_empty() {
+        return None;
+    }
+    Some(Change {
+        address: addr,
+        action: ChangeAction::Update,
+        reason: super::differs_reason(&fields),
+        reason_code: ChangeReason::UpdateBecauseDrifted,
+        fields,
+        destroys: None,
+        operations: ops.into_iter().map(Operation::Role).collect(),
+    })
+}
