@@ -72,12 +72,13 @@ pub fn run(cli: Cli) -> i32 {
         }
         Command::Validate { manifest } => match load(&ui, &manifest.file, &cli.global) {
             Some(loaded) => {
-                let count = loaded.manifest.repositories.len();
+                let m = &loaded.manifest;
                 ui.out(&format!(
-                    "{} is valid: stack `{}`, {count} repositor{}.\n",
+                    "{} is valid: stack `{}`, {}, {}.\n",
                     loaded.file_name,
-                    loaded.manifest.stack,
-                    if count == 1 { "y" } else { "ies" }
+                    m.stack,
+                    counted(m.repositories.len(), "repository", "repositories"),
+                    counted(m.iam.roles.len(), "role", "roles"),
                 ));
                 EXIT_OK
             }
@@ -186,6 +187,10 @@ pub fn run(cli: Cli) -> i32 {
             run_apply(&ui, &aws, &plan, *stats)
         }
     }
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn confirm(ui: &Ui) -> bool {

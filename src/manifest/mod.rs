@@ -2,6 +2,7 @@
 //! checked against the schema → typed `Manifest` → semantically validated. Every stage
 //! collects diagnostics instead of stopping at the first (cargo's raw → real pipeline).
 
+pub mod ecs_schema;
 pub mod model;
 pub mod node;
 pub mod schema;

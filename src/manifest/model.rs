@@ -32,6 +32,37 @@ pub struct Manifest {
     /// IAM: the roles that pull and run images.
     #[serde(default, skip_serializing_if = "Iam::is_empty")]
     pub iam: Iam,
+    /// ECS: clusters, task definitions and services.
+    #[serde(default, skip_serializing_if = "Ecs::is_empty")]
+    pub ecs: Ecs,
+}
+
+/// A JSON object in the shape of an AWS API input (camelCase member names).
+pub type ApiObject = serde_json::Map<String, Value>;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ecs {
+    /// ECS clusters, keyed by cluster name (address ecs.cluster.NAME).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "super::ecs_schema::clusters")]
+    pub clusters: BTreeMap<String, ApiObject>,
+    /// Task definitions, keyed by family (address ecs.task_definition.FAMILY): the
+    /// RegisterTaskDefinition input, plus wharf's conveniences.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "super::ecs_schema::task_definitions")]
+    pub task_definitions: BTreeMap<String, ApiObject>,
+    /// Services, keyed by service name (address ecs.service.NAME): the CreateService
+    /// input, plus wharf's conveniences.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "super::ecs_schema::services")]
+    pub services: BTreeMap<String, ApiObject>,
+}
+
+impl Ecs {
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty() && self.task_definitions.is_empty() && self.services.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]

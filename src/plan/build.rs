@@ -5,7 +5,7 @@
 use super::Plan;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
-use crate::resources::{Conflict, Context, KindPlan, repository, role};
+use crate::resources::{Conflict, Context, KindPlan, pull_check, repository, role};
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
@@ -27,6 +27,7 @@ pub fn build(
     let mut all = KindPlan::default();
     all.extend(role::plan(manifest, &ctx, live, options.prune));
     all.extend(repository::plan(manifest, &ctx, live, options.prune));
+    all.warnings.extend(pull_check::check(manifest, &ctx));
     let KindPlan {
         mut changes,
         warnings,

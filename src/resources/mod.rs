@@ -6,6 +6,7 @@
 pub mod lifecycle;
 pub mod lifecycle_preview;
 pub mod policy;
+pub mod pull_check;
 pub mod repository;
 pub mod role;
 
