@@ -40,7 +40,7 @@ pub fn check(manifest: &Manifest, ctx: &Context) -> Vec<String> {
             let Some(consumer) = manifest.iam.roles.get(&reference) else {
                 continue;
             };
-            if !can_decrypt(manifest, ctx, consumer, repo_name) {
+            if !can_decrypt(ctx, consumer, repo_name) {
                 warnings.push(format!(
                     "{}: role `{reference}` may pull, but the repository is encrypted with KMS key `{key}` and the role has no kms:Decrypt on it; add `{repo_name}` to the role's pullFrom (which grants it) or grant kms:Decrypt in an inline policy",
                     repository::address(repo_name)
@@ -53,7 +53,7 @@ pub fn check(manifest: &Manifest, ctx: &Context) -> Vec<String> {
 }
 
 /// Whether the role's own policies (as declared) allow kms:Decrypt for this repository's key.
-fn can_decrypt(manifest: &Manifest, ctx: &Context, consumer: &Role, repo_name: &str) -> bool {
+fn can_decrypt(ctx: &Context, consumer: &Role, repo_name: &str) -> bool {
     if consumer
         .pull_from
         .iter()
