@@ -202,6 +202,9 @@ async fn execute(aws: &Aws, operation: &Operation) -> Result<(), AwsError> {
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
         Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
+        Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
+        Operation::TaskDefinition(op) => crate::aws::ecs::execute_task_definition(aws, op).await,
+        Operation::Service(op) => crate::aws::ecs::execute_service(aws, op).await,
     }
 }
 

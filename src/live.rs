@@ -11,6 +11,12 @@ pub struct LiveSnapshot {
     pub repositories: BTreeMap<String, LiveRepository>,
     /// IAM roles: declared ones, plus (when pruning or detecting drift) owned ones.
     pub roles: BTreeMap<String, LiveRole>,
+    /// ECS clusters by name: declared ones, plus owned ones when pruning.
+    pub clusters: BTreeMap<String, LiveCluster>,
+    /// ECS task definition families by family name: the latest ACTIVE revision.
+    pub task_definitions: BTreeMap<String, LiveTaskDefinition>,
+    /// ECS services by name.
+    pub services: BTreeMap<String, LiveService>,
     /// KMS keys named by the manifest or by live repositories, resolved by DescribeKey.
     /// Keyed by the reference as written (alias name, alias ARN, key id or key ARN).
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -50,6 +56,49 @@ pub struct LiveRole {
     pub managed_policies: Vec<String>,
     /// Inline policies by name, URL-decoded JSON text.
     pub inline_policies: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An ECS cluster as DescribeClusters returns it (AWS JSON shape, settings,
+/// configurations and tags included).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveCluster {
+    pub name: String,
+    pub arn: String,
+    pub document: serde_json::Value,
+    pub tags: BTreeMap<String, String>,
+    /// Names of the services that run in it (for refusing to delete it).
+    pub services: Vec<String>,
+}
+
+/// A task-definition family: its latest ACTIVE revision as DescribeTaskDefinition returns
+/// it (AWS JSON shape), and the revisions wharf may clean up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveTaskDefinition {
+    pub family: String,
+    pub arn: String,
+    pub revision: i64,
+    pub document: serde_json::Value,
+    pub tags: BTreeMap<String, String>,
+    /// ACTIVE revisions of the family, newest first, with their ownership (read only
+    /// when keepRevisions or prune needs them).
+    pub active_revisions: Vec<LiveRevision>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveRevision {
+    pub arn: String,
+    pub revision: i64,
+    pub owned: bool,
+}
+
+/// An ECS service as DescribeServices returns it (AWS JSON shape).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveService {
+    pub name: String,
+    pub cluster: String,
+    pub arn: String,
+    pub document: serde_json::Value,
     pub tags: BTreeMap<String, String>,
 }
 

@@ -3,6 +3,8 @@
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
 
 pub mod ecr;
+pub mod ecs;
+pub mod ecs_codec;
 pub mod iam;
 pub mod kms;
 pub mod stats;
@@ -90,6 +92,7 @@ where
 pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub iam: aws_sdk_iam::Client,
+    pub ecs: aws_sdk_ecs::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
     pub stats: Arc<stats::CallStats>,
@@ -137,6 +140,11 @@ impl Aws {
                 .interceptor(counter.clone())
                 .build(),
         );
+        let ecs = aws_sdk_ecs::Client::from_conf(
+            aws_sdk_ecs::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
         let kms = aws_sdk_kms::Client::from_conf(
             aws_sdk_kms::config::Builder::from(&config)
                 .interceptor(counter.clone())
@@ -150,6 +158,7 @@ impl Aws {
         Ok(Self {
             ecr,
             iam,
+            ecs,
             kms,
             sts,
             stats,
@@ -186,11 +195,16 @@ pub async fn read_snapshot(
         stack: &manifest.stack,
     };
     let declared_roles = manifest.iam.roles.keys().cloned().collect();
-    let (repositories, roles) = tokio::join!(
+    let ecs_scope = ecs_scope(manifest, find_owned);
+    let (repositories, roles, clusters, task_definitions) = tokio::join!(
         ecr::read_repositories(aws, &scope),
-        iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack)
+        iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
+        ecs::read_clusters(aws, &ecs_scope),
+        ecs::read_task_definitions(aws, &ecs_scope),
     );
-    let (repositories, roles) = (repositories?, roles?);
+    let (repositories, roles, clusters, task_definitions) =
+        (repositories?, roles?, clusters?, task_definitions?);
+    let services = ecs::read_services(aws, &ecs_scope, &clusters).await?;
     let no_keys = Default::default();
     let ctx = crate::resources::Context {
         account_id,
@@ -204,6 +218,37 @@ pub async fn read_snapshot(
         region: aws.region.clone(),
         repositories,
         roles,
+        clusters,
+        task_definitions,
+        services,
         kms_keys,
     })
+}
+
+/// What the ECS reads cover: the manifest's clusters, families and services by cluster.
+fn ecs_scope(manifest: &crate::manifest::Manifest, find_owned: bool) -> ecs::EcsScope<'_> {
+    let ecs_section = &manifest.ecs;
+    let mut services: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (name, service) in &ecs_section.services {
+        let cluster = service
+            .get("cluster")
+            .and_then(serde_json::Value::as_str)
+            .map(crate::resources::service::cluster_name)
+            .unwrap_or_else(|| "default".into());
+        services.entry(cluster).or_default().insert(name.clone());
+    }
+    ecs::EcsScope {
+        clusters: ecs_section.clusters.keys().cloned().collect(),
+        families: ecs_section.task_definitions.keys().cloned().collect(),
+        revision_families: ecs_section
+            .task_definitions
+            .iter()
+            .filter(|(_, d)| d.contains_key("keepRevisions"))
+            .map(|(f, _)| f.clone())
+            .collect(),
+        services,
+        find_owned,
+        stack: &manifest.stack,
+    }
 }

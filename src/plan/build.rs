@@ -5,7 +5,9 @@
 use super::Plan;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
-use crate::resources::{Conflict, Context, KindPlan, pull_check, repository, role};
+use crate::resources::{
+    Conflict, Context, KindPlan, cluster, pull_check, repository, role, service, task_definition,
+};
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {
@@ -27,6 +29,9 @@ pub fn build(
     let mut all = KindPlan::default();
     all.extend(role::plan(manifest, &ctx, live, options.prune));
     all.extend(repository::plan(manifest, &ctx, live, options.prune));
+    all.extend(cluster::plan(manifest, &ctx, live, options.prune));
+    all.extend(task_definition::plan(manifest, &ctx, live, options.prune));
+    all.extend(service::plan(manifest, &ctx, live, options.prune));
     all.warnings.extend(pull_check::check(manifest, &ctx));
     let KindPlan {
         mut changes,

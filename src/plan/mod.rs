@@ -5,8 +5,11 @@
 pub mod build;
 pub mod order;
 
+use crate::resources::cluster::ClusterOperation;
 use crate::resources::repository::RepositoryOperation;
 use crate::resources::role::RoleOperation;
+use crate::resources::service::ServiceOperation;
+use crate::resources::task_definition::TaskDefinitionOperation;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -149,12 +152,16 @@ pub struct Destroys {
     pub force_delete: bool,
 }
 
-/// One AWS write call. Each kind's operations live in its own module.
+/// One AWS write call. Each kind's operations live in its own module; `kind` names it,
+/// so operations of different kinds with the same AWS name never mix up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Operation {
     Repository(RepositoryOperation),
     Role(RoleOperation),
+    Cluster(ClusterOperation),
+    TaskDefinition(TaskDefinitionOperation),
+    Service(ServiceOperation),
 }
 
 impl Operation {
@@ -162,6 +169,9 @@ impl Operation {
         match self {
             Operation::Repository(op) => op.describe(),
             Operation::Role(op) => op.describe(),
+            Operation::Cluster(op) => op.describe(),
+            Operation::TaskDefinition(op) => op.describe(),
+            Operation::Service(op) => op.describe(),
         }
     }
 }

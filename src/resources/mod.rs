@@ -3,12 +3,16 @@
 //! kind (its defaults, what forces a replace, its address) lives in its module; this
 //! module holds what every kind shares.
 
+pub mod cluster;
 pub mod lifecycle;
 pub mod lifecycle_preview;
 pub mod policy;
 pub mod pull_check;
 pub mod repository;
 pub mod role;
+pub mod service;
+pub mod task_definition;
+pub mod task_definition_normalize;
 
 use crate::live::KmsKey;
 use crate::plan::{Change, FieldChange};

@@ -54,6 +54,8 @@ impl Moto {
             let child = std::process::Command::new(&server)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                // Services report 2 running tasks, so deployments of up to 2 complete.
+                .env("MOTO_ECS_SERVICE_RUNNING", "2")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -160,6 +162,20 @@ impl Moto {
             ))
             .build();
         aws_sdk_ecr::Client::from_conf(config)
+    }
+
+    /// An IAM client against this emulator (to read back roles and change them behind
+    /// wharf's back).
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
     }
 }
 

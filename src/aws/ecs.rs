@@ -1,0 +1,681 @@
+//! ECS: reading clusters, task-definition families and services into the live snapshot
+//! (batched: DescribeClusters by 100, DescribeServices by 10), executing their operations,
+//! and waiting for service deployments. Inputs and outputs cross as AWS JSON through
+//! `ecs_codec`, so every member the API has is carried, not just the ones named here.
+
+use super::ecs_codec::{from_json, to_json};
+use super::{Aws, AwsError};
+use crate::live::{LiveCluster, LiveRevision, LiveService, LiveTaskDefinition};
+use crate::resources::OWNERSHIP_TAG;
+use crate::resources::cluster::ClusterOperation;
+use crate::resources::service::ServiceOperation;
+use crate::resources::task_definition::TaskDefinitionOperation;
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::operation::create_cluster::CreateClusterInput;
+use aws_sdk_ecs::operation::create_service::CreateServiceInput;
+use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
+use aws_sdk_ecs::operation::update_cluster::UpdateClusterInput;
+use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
+use aws_sdk_ecs::types::{
+    CapacityProviderStrategyItem, ClusterField, ServiceField, Tag, TaskDefinitionFamilyStatus,
+    TaskDefinitionField, TaskDefinitionStatus,
+};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+const READ_CONCURRENCY: usize = 8;
+
+fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// What to read: the manifest's names, and whether to look for owned ones (prune, drift).
+pub struct EcsScope<'a> {
+    pub clusters: BTreeSet<String>,
+    pub families: BTreeSet<String>,
+    /// Families whose ACTIVE revisions must be listed (keepRevisions).
+    pub revision_families: BTreeSet<String>,
+    /// Declared services by cluster.
+    pub services: BTreeMap<String, BTreeSet<String>>,
+    pub find_owned: bool,
+    pub stack: &'a str,
+}
+
+pub async fn read_clusters(
+    aws: &Aws,
+    scope: &EcsScope<'_>,
+) -> Result<BTreeMap<String, LiveCluster>, AwsError> {
+    let mut names: Vec<String> = scope.clusters.iter().cloned().collect();
+    if scope.find_owned {
+        let arns: Vec<String> = aws
+            .ecs
+            .list_clusters()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListClusters", e))?;
+        names.extend(
+            arns.iter()
+                .map(|a| crate::resources::service::cluster_name(a)),
+        );
+        names.sort();
+        names.dedup();
+    }
+    let mut out = BTreeMap::new();
+    for chunk in names.chunks(100) {
+        let described = aws
+            .ecs
+            .describe_clusters()
+            .set_clusters(Some(chunk.to_vec()))
+            .include(ClusterField::Settings)
+            .include(ClusterField::Configurations)
+            .include(ClusterField::Tags)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeClusters", e))?;
+        for cluster in described.clusters() {
+            // A deleted cluster lingers as INACTIVE: it is gone.
+            if cluster.status() != Some("ACTIVE") {
+                continue;
+            }
+            let name = cluster.cluster_name().unwrap_or_default().to_string();
+            let tags = tags_of(cluster.tags());
+            let declared = scope.clusters.contains(&name);
+            let owned = tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
+            if !declared && !owned {
+                continue;
+            }
+            out.insert(
+                name.clone(),
+                LiveCluster {
+                    name,
+                    arn: cluster.cluster_arn().unwrap_or_default().to_string(),
+                    document: to_json(cluster),
+                    tags,
+                    services: Vec::new(),
+                },
+            );
+        }
+    }
+    // Owned clusters that may be pruned: which services still run in them.
+    if scope.find_owned {
+        for cluster in out
+            .values_mut()
+            .filter(|c| !scope.clusters.contains(&c.name))
+        {
+            let arns: Vec<String> = aws
+                .ecs
+                .list_services()
+                .cluster(&cluster.name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListServices", e))?;
+            cluster.services = arns
+                .iter()
+                .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+                .collect();
+        }
+    }
+    Ok(out)
+}
+
+/// The latest ACTIVE revision of a family, or None when it has none.
+async fn describe_family(aws: &Aws, family: &str) -> Result<Option<LiveTaskDefinition>, AwsError> {
+    let result = aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(family)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await;
+    let out = match result {
+        Ok(out) => out,
+        // ECS answers ClientException for a family with no ACTIVE revision.
+        Err(e) if e.code() == Some("ClientException") => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk("DescribeTaskDefinition", e)),
+    };
+    let Some(definition) = out.task_definition() else {
+        return Ok(None);
+    };
+    if definition.status() != Some(&TaskDefinitionStatus::Active) {
+        return Ok(None);
+    }
+    Ok(Some(LiveTaskDefinition {
+        family: family.to_string(),
+        arn: definition
+            .task_definition_arn()
+            .unwrap_or_default()
+            .to_string(),
+        revision: i64::from(definition.revision()),
+        document: to_json(definition),
+        tags: tags_of(out.tags()),
+        active_revisions: Vec::new(),
+    }))
+}
+
+/// ACTIVE revisions of a family, newest first, each with its ownership.
+async fn active_revisions(
+    aws: &Aws,
+    family: &str,
+    stack: &str,
+) -> Result<Vec<LiveRevision>, AwsError> {
+    let arns: Vec<String> = aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .sort(aws_sdk_ecs::types::SortOrder::Desc)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListTaskDefinitions", e))?;
+    // familyPrefix matches prefixes: keep this family's revisions only.
+    let arns: Vec<String> = arns
+        .into_iter()
+        .filter(|a| {
+            crate::resources::task_definition::short_arn(a)
+                .rsplit_once(':')
+                .is_some_and(|(f, _)| f == family)
+        })
+        .collect();
+    stream::iter(arns)
+        .map(|arn| async move {
+            let tags = aws
+                .ecs
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
+            let owned = tags_of(tags.tags()).get(OWNERSHIP_TAG).map(String::as_str) == Some(stack);
+            let revision = arn
+                .rsplit(':')
+                .next()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0);
+            Ok::<_, AwsError>(LiveRevision {
+                arn,
+                revision,
+                owned,
+            })
+        })
+        .buffered(READ_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+pub async fn read_task_definitions(
+    aws: &Aws,
+    scope: &EcsScope<'_>,
+) -> Result<BTreeMap<String, LiveTaskDefinition>, AwsError> {
+    let mut families = scope.families.clone();
+    if scope.find_owned {
+        let listed: Vec<String> = aws
+            .ecs
+            .list_task_definition_families()
+            .status(TaskDefinitionFamilyStatus::Active)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListTaskDefinitionFamilies", e))?;
+        families.extend(listed);
+    }
+    let found: Vec<Option<LiveTaskDefinition>> = stream::iter(families)
+        .map(|family| async move {
+            let Some(mut live) = describe_family(aws, &family).await? else {
+                return Ok(None);
+            };
+            let declared = scope.families.contains(&family);
+            let owned = live.tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
+            if !declared && !owned {
+                return Ok(None);
+            }
+            if scope.revision_families.contains(&family) || (!declared && owned) {
+                live.active_revisions = active_revisions(aws, &family, scope.stack).await?;
+            }
+            Ok::<_, AwsError>(Some(live))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(found
+        .into_iter()
+        .flatten()
+        .map(|t| (t.family.clone(), t))
+        .collect())
+}
+
+pub async fn read_services(
+    aws: &Aws,
+    scope: &EcsScope<'_>,
+    clusters: &BTreeMap<String, LiveCluster>,
+) -> Result<BTreeMap<String, LiveService>, AwsError> {
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = scope.services.clone();
+    if scope.find_owned {
+        for cluster in clusters.keys() {
+            let arns: Vec<String> = aws
+                .ecs
+                .list_services()
+                .cluster(cluster)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListServices", e))?;
+            wanted.entry(cluster.clone()).or_default().extend(
+                arns.iter()
+                    .map(|a| a.rsplit('/').next().unwrap_or(a).to_string()),
+            );
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (cluster, names) in wanted {
+        let names: Vec<String> = names.into_iter().collect();
+        for chunk in names.chunks(10) {
+            let result = aws
+                .ecs
+                .describe_services()
+                .cluster(&cluster)
+                .set_services(Some(chunk.to_vec()))
+                .include(ServiceField::Tags)
+                .send()
+                .await;
+            let described = match result {
+                Ok(d) => d,
+                // The cluster does not exist (yet): none of its services do either.
+                Err(e) if e.code() == Some("ClusterNotFoundException") => break,
+                Err(e) => return Err(AwsError::from_sdk("DescribeServices", e)),
+            };
+            for service in described.services() {
+                // DRAINING and INACTIVE services are on their way out or gone.
+                if service.status() != Some("ACTIVE") {
+                    continue;
+                }
+                let name = service.service_name().unwrap_or_default().to_string();
+                let tags = tags_of(service.tags());
+                let declared = scope
+                    .services
+                    .get(&cluster)
+                    .is_some_and(|s| s.contains(&name));
+                let owned = tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
+                if !declared && !owned {
+                    continue;
+                }
+                out.insert(
+                    name.clone(),
+                    LiveService {
+                        name,
+                        cluster: cluster.clone(),
+                        arn: service.service_arn().unwrap_or_default().to_string(),
+                        document: to_json(service),
+                        tags,
+                    },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub async fn execute_cluster(aws: &Aws, operation: &ClusterOperation) -> Result<(), AwsError> {
+    let ecs = &aws.ecs;
+    match operation {
+        ClusterOperation::CreateCluster { input, .. } => {
+            let i = from_json(input, CreateClusterInput::deserialize, "cluster")?;
+            ecs.create_cluster()
+                .set_cluster_name(i.cluster_name)
+                .set_tags(i.tags)
+                .set_settings(i.settings)
+                .set_configuration(i.configuration)
+                .set_capacity_providers(i.capacity_providers)
+                .set_default_capacity_provider_strategy(i.default_capacity_provider_strategy)
+                .set_service_connect_defaults(i.service_connect_defaults)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("CreateCluster", e))?;
+        }
+        ClusterOperation::UpdateCluster { input, .. } => {
+            let i = from_json(input, UpdateClusterInput::deserialize, "cluster update")?;
+            ecs.update_cluster()
+                .set_cluster(i.cluster)
+                .set_settings(i.settings)
+                .set_configuration(i.configuration)
+                .set_service_connect_defaults(i.service_connect_defaults)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateCluster", e))?;
+        }
+        ClusterOperation::PutClusterCapacityProviders {
+            name,
+            capacity_providers,
+            default_capacity_provider_strategy,
+        } => {
+            let strategy: Vec<CapacityProviderStrategyItem> = default_capacity_provider_strategy
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|item| {
+                    from_json(
+                        item,
+                        CapacityProviderStrategyItem::deserialize,
+                        "capacity provider strategy",
+                    )
+                })
+                .collect::<Result<_, _>>()?;
+            ecs.put_cluster_capacity_providers()
+                .cluster(name)
+                .set_capacity_providers(Some(capacity_providers.clone()))
+                .set_default_capacity_provider_strategy(Some(strategy))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutClusterCapacityProviders", e))?;
+        }
+        ClusterOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
+        ClusterOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
+        ClusterOperation::DeleteCluster { name } => {
+            ecs.delete_cluster()
+                .cluster(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteCluster", e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn tag(aws: &Aws, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
+    aws.ecs
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("TagResource", e))?;
+    Ok(())
+}
+
+async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+    aws.ecs
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
+    Ok(())
+}
+
+pub async fn execute_task_definition(
+    aws: &Aws,
+    operation: &TaskDefinitionOperation,
+) -> Result<(), AwsError> {
+    match operation {
+        TaskDefinitionOperation::RegisterTaskDefinition { input, .. } => {
+            let i = from_json(
+                input,
+                RegisterTaskDefinitionInput::deserialize,
+                "task definition",
+            )?;
+            aws.ecs
+                .register_task_definition()
+                .set_family(i.family)
+                .set_task_role_arn(i.task_role_arn)
+                .set_execution_role_arn(i.execution_role_arn)
+                .set_network_mode(i.network_mode)
+                .set_container_definitions(i.container_definitions)
+                .set_volumes(i.volumes)
+                .set_placement_constraints(i.placement_constraints)
+                .set_requires_compatibilities(i.requires_compatibilities)
+                .set_cpu(i.cpu)
+                .set_memory(i.memory)
+                .set_tags(i.tags)
+                .set_pid_mode(i.pid_mode)
+                .set_ipc_mode(i.ipc_mode)
+                .set_proxy_configuration(i.proxy_configuration)
+                .set_ephemeral_storage(i.ephemeral_storage)
+                .set_runtime_platform(i.runtime_platform)
+                .set_enable_fault_injection(i.enable_fault_injection)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("RegisterTaskDefinition", e))?;
+        }
+        TaskDefinitionOperation::DeregisterTaskDefinition { arn } => {
+            aws.ecs
+                .deregister_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeregisterTaskDefinition", e))?;
+        }
+        TaskDefinitionOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
+        TaskDefinitionOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
+    }
+    Ok(())
+}
+
+pub async fn execute_service(aws: &Aws, operation: &ServiceOperation) -> Result<(), AwsError> {
+    let ecs = &aws.ecs;
+    match operation {
+        ServiceOperation::CreateService { input, .. } => {
+            let i = from_json(input, CreateServiceInput::deserialize, "service")?;
+            ecs.create_service()
+                .set_cluster(i.cluster)
+                .set_service_name(i.service_name)
+                .set_task_definition(i.task_definition)
+                .set_availability_zone_rebalancing(i.availability_zone_rebalancing)
+                .set_load_balancers(i.load_balancers)
+                .set_service_registries(i.service_registries)
+                .set_desired_count(i.desired_count)
+                .set_launch_type(i.launch_type)
+                .set_capacity_provider_strategy(i.capacity_provider_strategy)
+                .set_platform_version(i.platform_version)
+                .set_role(i.role)
+                .set_deployment_configuration(i.deployment_configuration)
+                .set_placement_constraints(i.placement_constraints)
+                .set_placement_strategy(i.placement_strategy)
+                .set_network_configuration(i.network_configuration)
+                .set_health_check_grace_period_seconds(i.health_check_grace_period_seconds)
+                .set_scheduling_strategy(i.scheduling_strategy)
+                .set_deployment_controller(i.deployment_controller)
+                .set_tags(i.tags)
+                .set_enable_ecs_managed_tags(i.enable_ecs_managed_tags)
+                .set_propagate_tags(i.propagate_tags)
+                .set_enable_execute_command(i.enable_execute_command)
+                .set_service_connect_configuration(i.service_connect_configuration)
+                .set_volume_configurations(i.volume_configurations)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("CreateService", e))?;
+        }
+        ServiceOperation::UpdateService { input, .. } => {
+            let i = from_json(input, UpdateServiceInput::deserialize, "service update")?;
+            ecs.update_service()
+                .set_cluster(i.cluster)
+                .set_service(i.service)
+                .set_desired_count(i.desired_count)
+                .set_task_definition(i.task_definition)
+                .set_capacity_provider_strategy(i.capacity_provider_strategy)
+                .set_deployment_configuration(i.deployment_configuration)
+                .set_availability_zone_rebalancing(i.availability_zone_rebalancing)
+                .set_network_configuration(i.network_configuration)
+                .set_placement_constraints(i.placement_constraints)
+                .set_placement_strategy(i.placement_strategy)
+                .set_platform_version(i.platform_version)
+                .set_health_check_grace_period_seconds(i.health_check_grace_period_seconds)
+                .set_enable_execute_command(i.enable_execute_command)
+                .set_enable_ecs_managed_tags(i.enable_ecs_managed_tags)
+                .set_load_balancers(i.load_balancers)
+                .set_propagate_tags(i.propagate_tags)
+                .set_service_registries(i.service_registries)
+                .set_service_connect_configuration(i.service_connect_configuration)
+                .set_volume_configurations(i.volume_configurations)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateService", e))?;
+        }
+        ServiceOperation::WaitForDeployment {
+            cluster,
+            name,
+            timeout_seconds,
+        } => wait_for_deployment(aws, cluster, name, Duration::from_secs(*timeout_seconds)).await?,
+        ServiceOperation::DeleteService { cluster, name } => {
+            ecs.delete_service()
+                .cluster(cluster)
+                .service(name)
+                .force(true)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteService", e))?;
+        }
+        ServiceOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
+        ServiceOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
+    }
+    Ok(())
+}
+
+/// Polls DescribeServices until the PRIMARY deployment's rollout is COMPLETED; a FAILED
+/// rollout (the circuit breaker tripped) or the timeout is an error naming the reason.
+pub async fn wait_for_deployment(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let described = aws
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+        let Some(service) = described.services().first() else {
+            return Err(AwsError::new(format!(
+                "service {name} vanished while waiting for its deployment"
+            )));
+        };
+        let document = to_json(service);
+        match deployment_state(&document) {
+            DeploymentState::Completed => return Ok(()),
+            DeploymentState::Failed(reason) => {
+                return Err(AwsError::new(format!(
+                    "deployment of {name} failed: {reason}"
+                )));
+            }
+            DeploymentState::InProgress(detail) => {
+                if started.elapsed() >= timeout {
+                    return Err(AwsError::new(format!(
+                        "deployment of {name} did not finish within {}s ({detail})",
+                        timeout.as_secs()
+                    )));
+                }
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeploymentState {
+    Completed,
+    Failed(String),
+    InProgress(String),
+}
+
+/// Reads the rollout of a DescribeServices service (AWS JSON). Services not deployed by
+/// ECS itself (CODE_DEPLOY, EXTERNAL) are not waited for.
+pub fn deployment_state(service: &Value) -> DeploymentState {
+    if service["deploymentController"]["type"]
+        .as_str()
+        .is_some_and(|t| t != "ECS")
+    {
+        return DeploymentState::Completed;
+    }
+    let deployments = service["deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let Some(primary) = deployments.iter().find(|d| d["status"] == "PRIMARY") else {
+        return DeploymentState::Completed;
+    };
+    let running = primary["runningCount"].as_i64().unwrap_or(0);
+    let desired = primary["desiredCount"].as_i64().unwrap_or(0);
+    match primary["rolloutState"].as_str() {
+        Some("COMPLETED") => DeploymentState::Completed,
+        Some("FAILED") => DeploymentState::Failed(
+            primary["rolloutStateReason"]
+                .as_str()
+                .unwrap_or("the rollout failed")
+                .to_string(),
+        ),
+        // Without a rollout state, a single deployment at its desired count is done.
+        None if deployments.len() == 1 && running == desired => DeploymentState::Completed,
+        _ => DeploymentState::InProgress(format!(
+            "{running} of {desired} tasks running, {} failed",
+            primary["failedTasks"].as_i64().unwrap_or(0)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn deployment_state_table() {
+        let with = |deployments: Value| json!({"deploymentController": {"type": "ECS"}, "deployments": deployments});
+        assert_eq!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "rolloutState": "COMPLETED"}])
+            )),
+            DeploymentState::Completed
+        );
+        assert_eq!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "rolloutState": "FAILED", "rolloutStateReason": "circuit breaker"}])
+            )),
+            DeploymentState::Failed("circuit breaker".into())
+        );
+        assert!(matches!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "rolloutState": "IN_PROGRESS", "runningCount": 1, "desiredCount": 2}])
+            )),
+            DeploymentState::InProgress(_)
+        ));
+        assert_eq!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "runningCount": 2, "desiredCount": 2}])
+            )),
+            DeploymentState::Completed
+        );
+        assert_eq!(
+            deployment_state(&json!({"deploymentController": {"type": "CODE_DEPLOY"}})),
+            DeploymentState::Completed
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! ECS clusters (`ecs.cluster.NAME`): settings, configuration, capacity providers with the
+//! default strategy, Service Connect defaults and tags; compared with DescribeClusters and
+//! brought in line with UpdateCluster, PutClusterCapacityProviders and tag calls.
+//! A cluster is deleted only with `--prune`, and never while services run in it.
+
+use super::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::live::{LiveCluster, LiveSnapshot};
+use crate::manifest::model::{ApiObject, Manifest};
+use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const ADDRESS_PREFIX: &str = "ecs.cluster.";
+
+pub fn address(name: &str) -> String {
+    format!("{ADDRESS_PREFIX}{name}")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ClusterOperation {
+    /// CreateCluster with the whole desired input (AWS JSON shape).
+    CreateCluster {
+        name: String,
+        input: Value,
+    },
+    /// UpdateCluster with settings, configuration and serviceConnectDefaults.
+    UpdateCluster {
+        name: String,
+        input: Value,
+    },
+    PutClusterCapacityProviders {
+        name: String,
+        capacity_providers: Vec<String>,
+        default_capacity_provider_strategy: Value,
+    },
+    TagResource {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagResource {
+        arn: String,
+        keys: Vec<String>,
+    },
+    DeleteCluster {
+        name: String,
+    },
+}
+
+impl ClusterOperation {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateCluster { name, .. } => format!("CreateCluster {name}"),
+            Self::UpdateCluster { name, .. } => format!("UpdateCluster {name}"),
+            Self::PutClusterCapacityProviders { name, .. } => {
+                format!("PutClusterCapacityProviders {name}")
+            }
+            Self::TagResource { arn, .. } => format!("TagResource {arn}"),
+            Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
+            Self::DeleteCluster { name } => format!("DeleteCluster {name}"),
+        }
+    }
+}
+
+/// The fields wharf manages, in AWS's shape, with AWS's defaults filled in so that an
+/// unset field compares equal to what AWS reports for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredCluster {
+    pub name: String,
+    /// settings sorted by name (AWS reports containerInsights=disabled when unset).
+    pub settings: Value,
+    pub configuration: Value,
+    pub capacity_providers: Vec<String>,
+    pub default_capacity_provider_strategy: Value,
+    pub service_connect_defaults: Value,
+    pub tags: BTreeMap<String, String>,
+}
+
+fn sorted_settings(value: Option<&Value>) -> Value {
+    let mut settings: Vec<Value> = value.and_then(Value::as_array).cloned().unwrap_or_default();
+    settings.sort_by_key(|s| s["name"].as_str().unwrap_or_default().to_string());
+    Value::Array(settings)
+}
+
+/// A cluster's settings as compared: AWS reports containerInsights even when nobody set
+/// it (as "disabled"), so an unset containerInsights means "disabled".
+fn effective_settings(value: Option<&Value>) -> Value {
+    let mut settings = sorted_settings(value);
+    let list = settings.as_array_mut().expect("an array");
+    if !list.iter().any(|s| s["name"] == "containerInsights") {
+        list.push(json!({"name": "containerInsights", "value": "disabled"}));
+        list.sort_by_key(|s| s["name"].as_str().unwrap_or_default().to_string());
+    }
+    settings
+}
+
+/// Empty objects and arrays mean "not set" to ECS.
+fn present(value: Option<&Value>) -> Value {
+    match value {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::Object(m)) if m.is_empty() => Value::Null,
+        Some(Value::Array(a)) if a.is_empty() => Value::Null,
+        Some(v) => strip_nulls(v),
+    }
+}
+
+fn strip_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A capacity provider strategy as compared: `base` 0 is AWS's default.
+fn strategy(value: Option<&Value>) -> Value {
+    let items: Vec<Value> = value
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut item| {
+            if let Some(map) = item.as_object_mut()
+                && map.get("base").and_then(Value::as_i64) == Some(0)
+            {
+                map.remove("base");
+            }
+            item
+        })
+        .collect();
+    Value::Array(items)
+}
+
+pub fn desired(manifest: &Manifest, name: &str, cluster: &ApiObject) -> DesiredCluster {
+    let mut tags = manifest.defaults.tags.clone();
+    if let Some(Value::Object(own)) = cluster.get("tags") {
+        for (k, v) in own {
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+    }
+    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    DesiredCluster {
+        name: name.to_string(),
+        settings: effective_settings(cluster.get("settings")),
+        configuration: present(cluster.get("configuration")),
+        capacity_providers: {
+            let mut providers: Vec<String> = cluster
+                .get("capacityProviders")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            providers.sort();
+            providers
+        },
+        default_capacity_provider_strategy: strategy(
+            cluster.get("defaultCapacityProviderStrategy"),
+        ),
+        service_connect_defaults: present(cluster.get("serviceConnectDefaults")),
+        tags,
+    }
+}
+
+/// The live cluster in the same terms as `DesiredCluster`.
+fn observed(have: &LiveCluster) -> DesiredCluster {
+    let doc = &have.document;
+    let mut providers: Vec<String> = doc["capacityProviders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    providers.sort();
+    DesiredCluster {
+        name: have.name.clone(),
+        settings: effective_settings(doc.get("settings")),
+        configuration: present(doc.get("configuration")),
+        capacity_providers: providers,
+        default_capacity_provider_strategy: strategy(doc.get("defaultCapacityProviderStrategy")),
+        // DescribeClusters reports the namespace as an ARN; the manifest may name it.
+        service_connect_defaults: present(doc.get("serviceConnectDefaults")),
+        tags: have.tags.clone(),
+    }
+}
+
+fn namespaces_match(want: &Value, have: &Value) -> bool {
+    match (want["namespace"].as_str(), have["namespace"].as_str()) {
+        (Some(w), Some(h)) => {
+            w == h || h.ends_with(&format!("/{w}")) || h.ends_with(&format!(":{w}"))
+        }
+        _ => want == have,
+    }
+}
+
+fn create_input(want: &DesiredCluster) -> Value {
+    let mut input = serde_json::Map::new();
+    input.insert("clusterName".into(), json!(want.name));
+    input.insert("settings".into(), want.settings.clone());
+    if !want.configuration.is_null() {
+        input.insert("configuration".into(), want.configuration.clone());
+    }
+    if !want.capacity_providers.is_empty() {
+        input.insert("capacityProviders".into(), json!(want.capacity_providers));
+    }
+    if want
+        .default_capacity_provider_strategy
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+    {
+        input.insert(
+            "defaultCapacityProviderStrategy".into(),
+            want.default_capacity_provider_strategy.clone(),
+        );
+    }
+    if !want.service_connect_defaults.is_null() {
+        input.insert(
+            "serviceConnectDefaults".into(),
+            want.service_connect_defaults.clone(),
+        );
+    }
+    input.insert(
+        "tags".into(),
+        Value::Array(
+            want.tags
+                .iter()
+                .map(|(k, v)| json!({"key": k, "value": v}))
+                .collect(),
+        ),
+    );
+    Value::Object(input)
+}
+
+pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    let mut out = KindPlan::default();
+    for (name, cluster) in &manifest.ecs.clusters {
+        let want = desired(manifest, name, cluster);
+        let Some(have) = live.clusters.get(name) else {
+            out.changes.push(Change {
+                address: address(name),
+                action: ChangeAction::Create,
+                reason: "not present in AWS".into(),
+                reason_code: ChangeReason::CreateBecauseMissing,
+                fields: create_input(&want)
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| *k != "clusterName")
+                    .map(|(k, v)| FieldChange::new(k.clone(), Value::Null, v.clone()))
+                    .collect(),
+                destroys: None,
+                operations: vec![Operation::Cluster(ClusterOperation::CreateCluster {
+                    name: name.clone(),
+                    input: create_input(&want),
+                })],
+            });
+            continue;
+        };
+        let owner = have.tags.get(OWNERSHIP_TAG);
+        if owner != Some(&manifest.stack) {
+            out.conflicts.push(super::Conflict::not_owned(
+                &address(name),
+                "cluster",
+                name,
+                owner.map(String::as_str),
+                &manifest.stack,
+                "aws ecs tag-resource",
+            ));
+            continue;
+        }
+        if let Some(change) = diff(&want, have) {
+            out.changes.push(change);
+        }
+    }
+    if prune {
+        for (name, have) in &live.clusters {
+            if manifest.ecs.clusters.contains_key(name)
+                || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
+            {
+                continue;
+            }
+            if !have.services.is_empty() {
+                out.conflicts.push(super::Conflict {
+                    address: address(name),
+                    message: format!(
+                        "cluster `{name}` left the manifest but still runs services: {}",
+                        have.services.join(", ")
+                    ),
+                    hint: "delete or move those services first (prune them with this stack, or remove them in their own)".into(),
+                });
+                continue;
+            }
+            out.changes.push(Change {
+                address: address(name),
+                action: ChangeAction::Delete,
+                reason: format!(
+                    "owned by stack `{}` and no longer in the manifest",
+                    manifest.stack
+                ),
+                reason_code: ChangeReason::DeleteBecauseNotInManifest,
+                fields: Vec::new(),
+                destroys: None,
+                operations: vec![Operation::Cluster(ClusterOperation::DeleteCluster {
+                    name: name.clone(),
+                })],
+            });
+        }
+    }
+    out
+}
+
+fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
+    let seen = observed(have);
+    let mut fields = Vec::new();
+    let mut ops = Vec::new();
+    let mut update = serde_json::Map::new();
+    if want.settings != seen.settings {
+        fields.push(FieldChange::new(
+            "settings",
+            seen.settings.clone(),
+            want.settings.clone(),
+        ));
+        update.insert("settings".into(), want.settings.clone());
+    }
+    if want.configuration != seen.configuration {
+        fields.push(FieldChange::new(
+            "configuration",
+            seen.configuration.clone(),
+            want.configuration.clone(),
+        ));
+        update.insert("configuration".into(), want.configuration.clone());
+    }
+    if !namespaces_match(
+        &want.service_connect_defaults,
+        &seen.service_connect_defaults,
+    ) {
+        fields.push(FieldChange::new(
+            "serviceConnectDefaults",
+            seen.service_connect_defaults.clone(),
+            want.service_connect_defaults.clone(),
+        ));
+        update.insert(
+            "serviceConnectDefaults".into(),
+            if want.service_connect_defaults.is_null() {
+                // An empty namespace removes the default.
+                json!({"namespace": ""})
+            } else {
+                want.service_connect_defaults.clone()
+            },
+        );
+    }
+    if !update.is_empty() {
+        update.insert("cluster".into(), json!(want.name));
+        ops.push(ClusterOperation::UpdateCluster {
+            name: want.name.clone(),
+            input: Value::Object(update),
+        });
+    }
+    if want.capacity_providers != seen.capacity_providers
+        || want.default_capacity_provider_strategy != seen.default_capacity_provider_strategy
+    {
+        if want.capacity_providers != seen.capacity_providers {
+            fields.push(FieldChange::new(
+                "capacityProviders",
+                json!(seen.capacity_providers),
+                json!(want.capacity_providers),
+            ));
+        }
+        if want.default_capacity_provider_strategy != seen.default_capacity_provider_strategy {
+            fields.push(FieldChange::new(
+                "defaultCapacityProviderStrategy",
+                seen.default_capacity_provider_strategy.clone(),
+                want.default_capacity_provider_strategy.clone(),
+            ));
+        }
+        ops.push(ClusterOperation::PutClusterCapacityProviders {
+            name: want.name.clone(),
+            capacity_providers: want.capacity_providers.clone(),
+            default_capacity_provider_strategy: want.default_capacity_provider_strategy.clone(),
+        });
+    }
+    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    fields.extend(tag_fields);
+    if !to_untag.is_empty() {
+        ops.push(ClusterOperation::UntagResource {
+            arn: have.arn.clone(),
+            keys: to_untag,
+        });
+    }
+    if !to_tag.is_empty() {
+        ops.push(ClusterOperation::TagResource {
+            arn: have.arn.clone(),
+            tags: to_tag,
+        });
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    Some(Change {
+        address: address(&want.name),
+        action: ChangeAction::Update,
+        reason: super::differs_reason(&fields),
+        reason_code: ChangeReason::UpdateBecauseDrifted,
+        fields,
+        destroys: None,
+        operations: ops.into_iter().map(Operation::Cluster).collect(),
+    })
+}

@@ -1,0 +1,467 @@
+//! ECS services (`ecs.service.NAME`): the CreateService input from the manifest, with the
+//! cluster and task definition named by the manifest resolved, compared field by field
+//! with DescribeServices after AWS's defaults are filled in. Updates go through
+//! UpdateService; what UpdateService cannot change (launch type, scheduling strategy,
+//! deployment controller, role) replaces the service. Every create or update waits for
+//! the deployment to finish, and a failed rollout is an error.
+
+use super::{Context, KindPlan, OWNERSHIP_TAG, task_definition};
+use crate::live::{LiveService, LiveSnapshot};
+use crate::manifest::model::{ApiObject, Manifest};
+use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const ADDRESS_PREFIX: &str = "ecs.service.";
+/// How long apply waits for a deployment to finish, by default.
+pub const DEFAULT_WAIT_SECONDS: u64 = 600;
+
+pub fn address(name: &str) -> String {
+    format!("{ADDRESS_PREFIX}{name}")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ServiceOperation {
+    /// CreateService with the whole input (AWS JSON shape).
+    CreateService {
+        name: String,
+        input: Value,
+    },
+    /// UpdateService with the changed members (AWS JSON shape).
+    UpdateService {
+        name: String,
+        input: Value,
+    },
+    /// Waits until the newest deployment is COMPLETED (or fails on FAILED).
+    WaitForDeployment {
+        cluster: String,
+        name: String,
+        timeout_seconds: u64,
+    },
+    /// DeleteService with force, then waits until it is gone.
+    DeleteService {
+        cluster: String,
+        name: String,
+    },
+    TagResource {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagResource {
+        arn: String,
+        keys: Vec<String>,
+    },
+}
+
+impl ServiceOperation {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateService { name, .. } => format!("CreateService {name}"),
+            Self::UpdateService { name, .. } => format!("UpdateService {name}"),
+            Self::WaitForDeployment { name, .. } => format!("WaitForDeployment {name}"),
+            Self::DeleteService { name, .. } => format!("DeleteService {name}"),
+            Self::TagResource { arn, .. } => format!("TagResource {arn}"),
+            Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
+        }
+    }
+}
+
+/// Members UpdateService cannot change: a difference replaces the service.
+const REPLACE_MEMBERS: &[&str] = &[
+    "launchType",
+    "schedulingStrategy",
+    "deploymentController",
+    "role",
+];
+
+/// Members compared and sent (CreateService's, less name, cluster, tags and client token).
+const MANAGED_MEMBERS: &[&str] = &[
+    "taskDefinition",
+    "desiredCount",
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+    "loadBalancers",
+    "serviceRegistries",
+    "deploymentConfiguration",
+    "deploymentController",
+    "healthCheckGracePeriodSeconds",
+    "enableExecuteCommand",
+    "enableECSManagedTags",
+    "propagateTags",
+    "placementConstraints",
+    "placementStrategy",
+    "schedulingStrategy",
+    "serviceConnectConfiguration",
+    "volumeConfigurations",
+    "availabilityZoneRebalancing",
+    "role",
+];
+
+/// The cluster name of a reference (a manifest name or a cluster ARN).
+pub fn cluster_name(reference: &str) -> String {
+    reference
+        .rsplit('/')
+        .next()
+        .unwrap_or(reference)
+        .to_string()
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredService {
+    pub name: String,
+    pub cluster: String,
+    /// Managed members in AWS shape (taskDefinition as `family:revision`, or `family` when
+    /// this plan registers a new revision: ECS then takes the latest ACTIVE one).
+    pub members: BTreeMap<String, Value>,
+    pub tags: BTreeMap<String, String>,
+    pub wait_seconds: u64,
+    /// Members the manifest states (a create shows these, not AWS's defaults).
+    pub declared: BTreeSet<String>,
+}
+
+/// AWS's defaults for members a manifest may leave out, so absent equals default.
+fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool) {
+    let defaults = [
+        ("schedulingStrategy", json!("REPLICA")),
+        ("deploymentController", json!({"type": "ECS"})),
+        ("enableExecuteCommand", json!(false)),
+        ("enableECSManagedTags", json!(false)),
+        ("propagateTags", json!("NONE")),
+        ("healthCheckGracePeriodSeconds", json!(0)),
+        ("availabilityZoneRebalancing", Value::Null),
+    ];
+    for (key, value) in defaults {
+        if !value.is_null() {
+            members.entry(key.into()).or_insert(value);
+        }
+    }
+    if fargate {
+        members
+            .entry("platformVersion".into())
+            .or_insert(json!("LATEST"));
+    }
+    // deploymentConfiguration: 200 / 100 and a disabled circuit breaker unless stated.
+    let mut config = members
+        .remove("deploymentConfiguration")
+        .unwrap_or_else(|| json!({}));
+    if let Some(map) = config.as_object_mut() {
+        map.entry("maximumPercent").or_insert(json!(200));
+        map.entry("minimumHealthyPercent").or_insert(json!(100));
+        let breaker = map
+            .entry("deploymentCircuitBreaker")
+            .or_insert(json!({"enable": false, "rollback": false}));
+        if let Some(b) = breaker.as_object_mut() {
+            b.entry("enable").or_insert(json!(false));
+            b.entry("rollback").or_insert(json!(false));
+        }
+        // An alarms block that is off means the same as none.
+        if map.get("alarms").is_some_and(|a| {
+            a["enable"] == json!(false) && a["alarmNames"].as_array().is_none_or(Vec::is_empty)
+        }) {
+            map.remove("alarms");
+        }
+    }
+    members.insert("deploymentConfiguration".into(), config);
+    if let Some(Value::Object(net)) = members.get_mut("networkConfiguration")
+        && let Some(Value::Object(vpc)) = net.get_mut("awsvpcConfiguration")
+    {
+        vpc.entry("assignPublicIp").or_insert(json!("DISABLED"));
+        for key in ["subnets", "securityGroups"] {
+            if let Some(Value::Array(items)) = vpc.get_mut(key) {
+                items.sort_by_key(|v| v.as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    // Empty lists are the same as none.
+    members.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()) && !v.is_null());
+}
+
+pub fn desired(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    registering: &BTreeSet<String>,
+    name: &str,
+    service: &ApiObject,
+) -> DesiredService {
+    let cluster = cluster_name(
+        service
+            .get("cluster")
+            .and_then(Value::as_str)
+            .unwrap_or("default"),
+    );
+    let mut members: BTreeMap<String, Value> = service
+        .iter()
+        .filter(|(k, _)| MANAGED_MEMBERS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(Value::String(reference)) = service.get("taskDefinition") {
+        let resolved = if manifest.ecs.task_definitions.contains_key(reference) {
+            if registering.contains(reference) {
+                reference.clone()
+            } else {
+                live.task_definitions
+                    .get(reference)
+                    .map(|t| task_definition::short_arn(&t.arn).to_string())
+                    .unwrap_or_else(|| reference.clone())
+            }
+        } else {
+            task_definition::short_arn(reference).to_string()
+        };
+        members.insert("taskDefinition".into(), json!(resolved));
+    }
+    let fargate = members.get("launchType") == Some(&json!("FARGATE"));
+    with_defaults(&mut members, fargate);
+    let mut tags = manifest.defaults.tags.clone();
+    if let Some(Value::Object(own)) = service.get("tags") {
+        for (k, v) in own {
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+    }
+    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    let _ = ctx;
+    DesiredService {
+        name: name.to_string(),
+        cluster,
+        declared: service.keys().cloned().collect(),
+        members,
+        tags,
+        wait_seconds: service
+            .get("waitSeconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(DEFAULT_WAIT_SECONDS),
+    }
+}
+
+/// The live service's managed members, in the same terms.
+fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Value> {
+    let doc = &have.document;
+    let mut members: BTreeMap<String, Value> = MANAGED_MEMBERS
+        .iter()
+        .filter_map(|k| doc.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    if let Some(Value::String(arn)) = members.get("taskDefinition") {
+        let short = task_definition::short_arn(arn).to_string();
+        members.insert("taskDefinition".into(), json!(short));
+    }
+    // DescribeServices reports a role ARN; the manifest may give the ARN too.
+    if !desired.members.contains_key("desiredCount") {
+        members.remove("desiredCount");
+    }
+    let fargate = members.get("launchType") == Some(&json!("FARGATE"));
+    with_defaults(&mut members, fargate);
+    members
+}
+
+pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    let registering = task_definition::families_registering(manifest, ctx, live);
+    let mut out = KindPlan::default();
+    for (name, service) in &manifest.ecs.services {
+        let want = desired(manifest, ctx, live, &registering, name, service);
+        match live.services.get(name) {
+            None => out.changes.push(create_change(&want)),
+            Some(have) => {
+                let owner = have.tags.get(OWNERSHIP_TAG);
+                if owner != Some(&manifest.stack) {
+                    out.conflicts.push(super::Conflict::not_owned(
+                        &address(name),
+                        "service",
+                        name,
+                        owner.map(String::as_str),
+                        &manifest.stack,
+                        "aws ecs tag-resource",
+                    ));
+                    continue;
+                }
+                if let Some(change) = diff(&want, have) {
+                    out.changes.push(change);
+                }
+            }
+        }
+    }
+    if prune {
+        for (name, have) in &live.services {
+            if manifest.ecs.services.contains_key(name)
+                || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
+            {
+                continue;
+            }
+            out.changes.push(Change {
+                address: address(name),
+                action: ChangeAction::Delete,
+                reason: format!(
+                    "owned by stack `{}` and no longer in the manifest",
+                    manifest.stack
+                ),
+                reason_code: ChangeReason::DeleteBecauseNotInManifest,
+                fields: Vec::new(),
+                destroys: None,
+                operations: vec![Operation::Service(ServiceOperation::DeleteService {
+                    cluster: have.cluster.clone(),
+                    name: name.clone(),
+                })],
+            });
+        }
+    }
+    out
+}
+
+fn create_input(want: &DesiredService) -> Value {
+    let mut input: serde_json::Map<String, Value> = want
+        .members
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    input.insert("serviceName".into(), json!(want.name));
+    input.insert("cluster".into(), json!(want.cluster));
+    input.insert(
+        "tags".into(),
+        Value::Array(
+            want.tags
+                .iter()
+                .map(|(k, v)| json!({"key": k, "value": v}))
+                .collect(),
+        ),
+    );
+    Value::Object(input)
+}
+
+fn create_change(want: &DesiredService) -> Change {
+    let mut fields: Vec<FieldChange> = want
+        .members
+        .iter()
+        .filter(|(k, _)| want.declared.contains(*k))
+        .map(|(k, v)| FieldChange::new(k.clone(), Value::Null, v.clone()))
+        .collect();
+    fields.insert(
+        0,
+        FieldChange::new("cluster", Value::Null, json!(want.cluster)),
+    );
+    Change {
+        address: address(&want.name),
+        action: ChangeAction::Create,
+        reason: "not present in AWS".into(),
+        reason_code: ChangeReason::CreateBecauseMissing,
+        fields,
+        destroys: None,
+        operations: vec![
+            Operation::Service(ServiceOperation::CreateService {
+                name: want.name.clone(),
+                input: create_input(want),
+            }),
+            Operation::Service(ServiceOperation::WaitForDeployment {
+                cluster: want.cluster.clone(),
+                name: want.name.clone(),
+                timeout_seconds: want.wait_seconds,
+            }),
+        ],
+    }
+}
+
+fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
+    let seen = observed(have, want);
+    let mut fields = Vec::new();
+    let mut update = serde_json::Map::new();
+    let keys: BTreeSet<&String> = want.members.keys().chain(seen.keys()).collect();
+    let mut replace_reasons = Vec::new();
+    for key in keys {
+        let (before, after) = (seen.get(key), want.members.get(key));
+        // A family without a revision: this plan registers a new revision, and ECS
+        // resolves the family to it (its latest ACTIVE revision) when the service updates.
+        let new_revision = key == "taskDefinition"
+            && after
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.contains(':') && !t.starts_with("arn:"));
+        if before == after && !new_revision {
+            continue;
+        }
+        fields.push(FieldChange::new(
+            key.clone(),
+            before.cloned().unwrap_or(Value::Null),
+            match after {
+                Some(Value::String(family)) if new_revision => {
+                    json!(format!("{family}:(the revision this plan registers)"))
+                }
+                other => other.cloned().unwrap_or(Value::Null),
+            },
+        ));
+        if REPLACE_MEMBERS.contains(&key.as_str()) {
+            replace_reasons.push(key.clone());
+        }
+        update.insert(key.clone(), after.cloned().unwrap_or(Value::Null));
+    }
+    if !replace_reasons.is_empty() {
+        return Some(Change {
+            address: address(&want.name),
+            action: ChangeAction::Replace,
+            reason: format!(
+                "{} cannot change in place; the service is deleted and created again",
+                replace_reasons.join(", ")
+            ),
+            reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
+            fields,
+            destroys: None,
+            operations: vec![
+                Operation::Service(ServiceOperation::DeleteService {
+                    cluster: have.cluster.clone(),
+                    name: want.name.clone(),
+                }),
+                Operation::Service(ServiceOperation::CreateService {
+                    name: want.name.clone(),
+                    input: create_input(want),
+                }),
+                Operation::Service(ServiceOperation::WaitForDeployment {
+                    cluster: want.cluster.clone(),
+                    name: want.name.clone(),
+                    timeout_seconds: want.wait_seconds,
+                }),
+            ],
+        });
+    }
+    let mut ops = Vec::new();
+    if !update.is_empty() {
+        // UpdateService takes a null member as "unchanged": send what the manifest says.
+        update.retain(|_, v| !v.is_null());
+        update.insert("service".into(), json!(want.name));
+        update.insert("cluster".into(), json!(want.cluster));
+        ops.push(ServiceOperation::UpdateService {
+            name: want.name.clone(),
+            input: Value::Object(update),
+        });
+        ops.push(ServiceOperation::WaitForDeployment {
+            cluster: want.cluster.clone(),
+            name: want.name.clone(),
+            timeout_seconds: want.wait_seconds,
+        });
+    }
+    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    fields.extend(tag_fields);
+    if !to_untag.is_empty() {
+        ops.push(ServiceOperation::UntagResource {
+            arn: have.arn.clone(),
+            keys: to_untag,
+        });
+    }
+    if !to_tag.is_empty() {
+        ops.push(ServiceOperation::TagResource {
+            arn: have.arn.clone(),
+            tags: to_tag,
+        });
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    Some(Change {
+        address: address(&want.name),
+        action: ChangeAction::Update,
+        reason: super::differs_reason(&fields),
+        reason_code: ChangeReason::UpdateBecauseDrifted,
+        fields,
+        destroys: None,
+        operations: ops.into_iter().map(Operation::Service).collect(),
+    })
+}

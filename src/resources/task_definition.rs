@@ -1,0 +1,354 @@
+//! ECS task definitions (`ecs.task_definition.FAMILY`): the whole RegisterTaskDefinition
+//! input from the manifest, with wharf's conveniences resolved (image references to
+//! manifest repositories, role names to ARNs, tags as a map), compared after
+//! normalization with the family's latest ACTIVE revision. A new revision is registered
+//! only when the normalized content differs; `keepRevisions` deregisters older owned
+//! revisions, never one a service uses.
+
+use super::{Context, KindPlan, OWNERSHIP_TAG, role, task_definition_normalize as normalize};
+use crate::live::{LiveSnapshot, LiveTaskDefinition};
+use crate::manifest::model::{ApiObject, Manifest};
+use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const ADDRESS_PREFIX: &str = "ecs.task_definition.";
+
+pub fn address(family: &str) -> String {
+    format!("{ADDRESS_PREFIX}{family}")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum TaskDefinitionOperation {
+    /// RegisterTaskDefinition with the whole input (AWS JSON shape, tags included).
+    RegisterTaskDefinition {
+        family: String,
+        input: Value,
+    },
+    DeregisterTaskDefinition {
+        arn: String,
+    },
+    TagResource {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagResource {
+        arn: String,
+        keys: Vec<String>,
+    },
+}
+
+impl TaskDefinitionOperation {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::RegisterTaskDefinition { family, .. } => {
+                format!("RegisterTaskDefinition {family}")
+            }
+            Self::DeregisterTaskDefinition { arn } => {
+                format!("DeregisterTaskDefinition {}", short_arn(arn))
+            }
+            Self::TagResource { arn, .. } => format!("TagResource {}", short_arn(arn)),
+            Self::UntagResource { arn, .. } => format!("UntagResource {}", short_arn(arn)),
+        }
+    }
+}
+
+/// `family:revision` of a task-definition ARN (or the text itself).
+pub fn short_arn(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredTaskDefinition {
+    pub family: String,
+    /// The RegisterTaskDefinition input (AWS shape), tags excluded.
+    pub input: Value,
+    pub tags: BTreeMap<String, String>,
+    pub keep_revisions: Option<usize>,
+}
+
+/// The image URI of a manifest repository: its live URI, else the predictable one.
+pub fn repository_uri(ctx: &Context, live: &LiveSnapshot, repository: &str) -> String {
+    if let Some(repo) = live
+        .repositories
+        .get(repository)
+        .filter(|r| !r.uri.is_empty())
+    {
+        return repo.uri.clone();
+    }
+    let domain = if ctx.partition() == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!(
+        "{}.dkr.ecr.{}.{domain}/{repository}",
+        ctx.account_id, ctx.region
+    )
+}
+
+fn resolve_image(ctx: &Context, live: &LiveSnapshot, image: &Value) -> Value {
+    let Value::Object(reference) = image else {
+        return image.clone();
+    };
+    let repository = reference
+        .get("repository")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let uri = repository_uri(ctx, live, repository);
+    match (reference.get("tag"), reference.get("digest")) {
+        (_, Some(Value::String(digest))) => json!(format!("{uri}@{digest}")),
+        (Some(Value::String(tag)), _) => json!(format!("{uri}:{tag}")),
+        (Some(tag), _) => json!(format!("{uri}:{tag}")),
+        _ => json!(uri),
+    }
+}
+
+pub fn desired(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    family: &str,
+    definition: &ApiObject,
+) -> DesiredTaskDefinition {
+    let mut input = definition.clone();
+    let keep_revisions = input
+        .remove("keepRevisions")
+        .and_then(|v| v.as_u64())
+        .map(|n| n as usize);
+    let mut tags = manifest.defaults.tags.clone();
+    if let Some(Value::Object(own)) = input.remove("tags") {
+        for (k, v) in own {
+            tags.insert(k, v.as_str().map(str::to_string).unwrap_or(v.to_string()));
+        }
+    }
+    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    for (short, long) in [
+        ("executionRole", "executionRoleArn"),
+        ("taskRole", "taskRoleArn"),
+    ] {
+        if let Some(Value::String(reference)) = input.remove(short) {
+            input.insert(
+                long.into(),
+                json!(role::resolve_reference(manifest, ctx, &reference)),
+            );
+        }
+    }
+    // The API takes task-level cpu and memory as strings.
+    for key in ["cpu", "memory"] {
+        if let Some(Value::Number(n)) = input.get(key) {
+            let text = n.to_string();
+            input.insert(key.into(), json!(text));
+        }
+    }
+    if let Some(Value::Array(containers)) = input.get_mut("containerDefinitions") {
+        for container in containers {
+            if let Some(image) = container.get("image") {
+                let resolved = resolve_image(ctx, live, image);
+                container["image"] = resolved;
+            }
+        }
+    }
+    input.insert("family".into(), json!(family));
+    DesiredTaskDefinition {
+        family: family.to_string(),
+        input: Value::Object(input),
+        tags,
+        keep_revisions,
+    }
+}
+
+fn register_input(want: &DesiredTaskDefinition) -> Value {
+    let mut input = want.input.clone();
+    input["tags"] = Value::Array(
+        want.tags
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect(),
+    );
+    input
+}
+
+/// Families whose manifest content differs from the latest ACTIVE revision (or that do
+/// not exist yet): these register a new revision in this plan.
+pub fn families_registering(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+) -> BTreeSet<String> {
+    manifest
+        .ecs
+        .task_definitions
+        .iter()
+        .filter(|(family, definition)| {
+            let want = desired(manifest, ctx, live, family, definition);
+            match live.task_definitions.get(*family) {
+                None => true,
+                Some(have) => {
+                    normalize::normalize(&have.document) != normalize::normalize(&want.input)
+                }
+            }
+        })
+        .map(|(family, _)| family.clone())
+        .collect()
+}
+
+/// Task definitions that services use: never deregistered by keepRevisions.
+fn in_use(live: &LiveSnapshot) -> BTreeSet<String> {
+    live.services
+        .values()
+        .filter_map(|s| s.document["taskDefinition"].as_str().map(str::to_string))
+        .collect()
+}
+
+pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    let mut out = KindPlan::default();
+    let used = in_use(live);
+    for (family, definition) in &manifest.ecs.task_definitions {
+        let want = desired(manifest, ctx, live, family, definition);
+        match live.task_definitions.get(family) {
+            None => out.changes.push(Change {
+                address: address(family),
+                action: ChangeAction::Create,
+                reason: "no ACTIVE revision of this family; registers revision 1 of it".into(),
+                reason_code: ChangeReason::CreateBecauseMissing,
+                fields: vec![FieldChange::new(
+                    "taskDefinition",
+                    Value::Null,
+                    normalize::normalize(&want.input),
+                )],
+                destroys: None,
+                operations: vec![Operation::TaskDefinition(
+                    TaskDefinitionOperation::RegisterTaskDefinition {
+                        family: family.clone(),
+                        input: register_input(&want),
+                    },
+                )],
+            }),
+            Some(have) => {
+                if let Some(change) = diff(&want, have, &used) {
+                    out.changes.push(change);
+                }
+            }
+        }
+    }
+    if prune {
+        for (family, have) in &live.task_definitions {
+            if manifest.ecs.task_definitions.contains_key(family)
+                || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
+            {
+                continue;
+            }
+            let mut arns: Vec<String> = have
+                .active_revisions
+                .iter()
+                .filter(|r| r.owned)
+                .map(|r| r.arn.clone())
+                .collect();
+            if arns.is_empty() {
+                arns.push(have.arn.clone());
+            }
+            out.changes.push(Change {
+                address: address(family),
+                action: ChangeAction::Delete,
+                reason: format!(
+                    "owned by stack `{}` and no longer in the manifest; its revisions are deregistered",
+                    manifest.stack
+                ),
+                reason_code: ChangeReason::DeleteBecauseNotInManifest,
+                fields: Vec::new(),
+                destroys: None,
+                operations: arns
+                    .into_iter()
+                    .map(|arn| {
+                        Operation::TaskDefinition(TaskDefinitionOperation::DeregisterTaskDefinition {
+                            arn,
+                        })
+                    })
+                    .collect(),
+            });
+        }
+    }
+    out
+}
+
+fn diff(
+    want: &DesiredTaskDefinition,
+    have: &LiveTaskDefinition,
+    used: &BTreeSet<String>,
+) -> Option<Change> {
+    let differences = normalize::differences(&have.document, &want.input);
+    let registering = !differences.is_empty();
+    let mut fields: Vec<FieldChange> = differences
+        .into_iter()
+        .map(|(path, before, after)| FieldChange::new(path, before, after))
+        .collect();
+    let mut ops = Vec::new();
+    if registering {
+        ops.push(TaskDefinitionOperation::RegisterTaskDefinition {
+            family: want.family.clone(),
+            input: register_input(want),
+        });
+    } else {
+        // Same content: tags are fixed on the latest revision without a new one.
+        let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+        fields.extend(tag_fields);
+        if !to_untag.is_empty() {
+            ops.push(TaskDefinitionOperation::UntagResource {
+                arn: have.arn.clone(),
+                keys: to_untag,
+            });
+        }
+        if !to_tag.is_empty() {
+            ops.push(TaskDefinitionOperation::TagResource {
+                arn: have.arn.clone(),
+                tags: to_tag,
+            });
+        }
+    }
+    // keepRevisions counts the revision this plan registers.
+    let mut deregister = Vec::new();
+    if let Some(keep) = want.keep_revisions {
+        let kept_existing = keep.saturating_sub(usize::from(registering));
+        for revision in have.active_revisions.iter().skip(kept_existing) {
+            if revision.owned && !used.contains(&revision.arn) {
+                deregister.push(revision.arn.clone());
+            }
+        }
+    }
+    if !deregister.is_empty() {
+        fields.push(FieldChange::new(
+            "keepRevisions",
+            json!(have.active_revisions.len()),
+            json!(want.keep_revisions),
+        ));
+        ops.extend(
+            deregister
+                .into_iter()
+                .map(|arn| TaskDefinitionOperation::DeregisterTaskDefinition { arn }),
+        );
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let reason = if registering {
+        format!(
+            "{}; registers a new revision (latest ACTIVE is {})",
+            super::differs_reason(&fields),
+            have.revision
+        )
+    } else {
+        super::differs_reason(&fields)
+    };
+    Some(Change {
+        address: address(&want.family),
+        action: ChangeAction::Update,
+        reason,
+        reason_code: ChangeReason::UpdateBecauseDrifted,
+        fields,
+        destroys: None,
+        operations: ops.into_iter().map(Operation::TaskDefinition).collect(),
+    })
+}
