@@ -5,6 +5,7 @@
 
 use crate::aws::{Aws, AwsError};
 use crate::plan::{Change, ChangeAction, Operation, Plan, order};
+use crate::resources::service::ServiceOperation;
 use futures::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -145,12 +146,20 @@ pub fn past_tense(action: ChangeAction) -> &'static str {
 /// Only plans that create or replace roles can meet it: the principal is brand new.
 fn propagation_reason(operation: &Operation, error: &AwsError) -> Option<&'static str> {
     use crate::resources::repository::RepositoryOperation;
+    let message = error.message.to_lowercase();
     match operation {
         // ECR rejects a repository policy naming a role IAM has not yet propagated.
         Operation::Repository(RepositoryOperation::SetRepositoryPolicy { .. })
-            if error.message.contains("Invalid repository policy provided") =>
+            if message.contains("invalid repository policy provided") =>
         {
-            Some("waiting for IAM to propagate a new role to ECR")
+            Some("waiting for IAM to propagate a new role to ECR (retrying for up to 2 minutes)")
+        }
+        // ECS cannot assume a task or service role it cannot see yet.
+        Operation::TaskDefinition(_) | Operation::Service(_)
+            if message.contains("unable to assume role")
+                || message.contains("unable to assume the role") =>
+        {
+            Some("waiting for IAM to propagate a new role to ECS (retrying for up to 2 minutes)")
         }
         _ => None,
     }
@@ -226,6 +235,16 @@ async fn run_change(
         return report;
     }
     for (i, operation) in change.operations.iter().enumerate() {
+        if let Operation::Service(ServiceOperation::WaitForDeployment {
+            timeout_seconds, ..
+        }) = operation
+        {
+            let reason = format!("waiting for the deployment to finish (up to {timeout_seconds}s)");
+            progress(Event::Waiting {
+                address: &change.address,
+                reason: &reason,
+            });
+        }
         let result =
             execute_with_propagation(aws, change, operation, new_principals, settings, progress)
                 .await;

@@ -206,7 +206,7 @@ fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
             Event::Step(step) => step,
             Event::Waiting { address, reason } => {
                 ui.out(&format!(
-                    "{} {address}: {reason} (retrying for up to 2 minutes)\n",
+                    "{} {address}: {reason}\n",
                     ui.paint(AnsiColor::Yellow.on_default().bold(), "…")
                 ));
                 return;

@@ -39,23 +39,56 @@ pub fn build(
         mut conflicts,
     } = all;
     if !options.targets.is_empty() {
-        changes.retain(|c| {
-            options
-                .targets
-                .iter()
-                .any(|t| address_matches(t, &c.address))
-        });
-        conflicts.retain(|c| {
-            options
-                .targets
-                .iter()
-                .any(|t| address_matches(t, &c.address))
-        });
+        // A target brings what it depends on (Terraform's rule): deploying a service
+        // also registers its task definition, which brings its roles.
+        let mut targets = options.targets.clone();
+        let mut i = 0;
+        while i < targets.len() {
+            for dependency in dependencies(manifest, &targets[i]) {
+                if !targets.contains(&dependency) {
+                    targets.push(dependency);
+                }
+            }
+            i += 1;
+        }
+        changes.retain(|c| targets.iter().any(|t| address_matches(t, &c.address)));
+        conflicts.retain(|c| targets.iter().any(|t| address_matches(t, &c.address)));
     }
     if !conflicts.is_empty() {
         return Err(conflicts);
     }
     Ok(Plan::new(&manifest.stack, changes, warnings))
+}
+
+/// Addresses the resource at `address` needs to exist first (manifest references).
+fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(name) = address.strip_prefix(service::ADDRESS_PREFIX)
+        && let Some(svc) = manifest.ecs.services.get(name)
+    {
+        if let Some(family) = svc.get("taskDefinition").and_then(|v| v.as_str())
+            && manifest.ecs.task_definitions.contains_key(family)
+        {
+            out.push(task_definition::address(family));
+        }
+        if let Some(cluster_ref) = svc.get("cluster").and_then(|v| v.as_str())
+            && manifest.ecs.clusters.contains_key(cluster_ref)
+        {
+            out.push(cluster::address(cluster_ref));
+        }
+    }
+    if let Some(family) = address.strip_prefix(task_definition::ADDRESS_PREFIX)
+        && let Some(definition) = manifest.ecs.task_definitions.get(family)
+    {
+        for key in ["executionRole", "taskRole"] {
+            if let Some(name) = definition.get(key).and_then(|v| v.as_str())
+                && manifest.iam.roles.contains_key(name)
+            {
+                out.push(role::address(name));
+            }
+        }
+    }
+    out
 }
 
 /// `ecr.repository.shop/*` matches `ecr.repository.shop/web`; a bare kind prefix such as
