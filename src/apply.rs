@@ -314,6 +314,7 @@ mod tests {
                     images,
                     force_delete,
                 }),
+                lifecycle_preview: None,
                 operations: vec![],
             }],
             vec![],

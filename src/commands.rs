@@ -372,10 +372,13 @@ fn load_and_plan(
             if !destroyed.is_empty() {
                 let counts = aws::ecr::image_counts(&aws, destroyed).await?;
                 annotate_counts(&mut live, counts);
-                return Ok((aws, build::build(manifest, &live, options)));
+                let second = build::build(manifest, &live, options);
+                let previewed = with_previews(&aws, &live, second).await?;
+                return Ok((aws, previewed));
             }
         }
-        Ok((aws, first))
+        let previewed = with_previews(&aws, &live, first).await?;
+        Ok((aws, previewed))
     });
     spinner.finish_and_clear();
     match result {
@@ -407,6 +410,28 @@ fn reading_spinner() -> indicatif::ProgressBar {
     spinner.set_message("reading AWS ...");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     spinner
+}
+
+/// Adds lifecycle impact previews to changes of existing repositories' rules.
+async fn with_previews(
+    aws: &Aws,
+    live: &LiveSnapshot,
+    plan: Result<Plan, Vec<crate::resources::Conflict>>,
+) -> Result<Result<Plan, Vec<crate::resources::Conflict>>, aws::AwsError> {
+    let Ok(mut plan) = plan else {
+        return Ok(plan);
+    };
+    let names = repository::lifecycle_preview_names(&plan.changes);
+    if names.is_empty() {
+        return Ok(Ok(plan));
+    }
+    let images = aws::ecr::images_for_preview(aws, names).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, now);
+    Ok(Ok(plan))
 }
 
 fn annotate_counts(live: &mut LiveSnapshot, counts: std::collections::BTreeMap<String, u64>) {

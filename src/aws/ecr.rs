@@ -156,6 +156,47 @@ pub async fn image_counts(
         .await
 }
 
+/// Every image of each repository with what lifecycle rules look at: tags, push time,
+/// last pull, size (DescribeImages, paged at 1,000).
+pub async fn images_for_preview(
+    aws: &Aws,
+    names: Vec<String>,
+) -> Result<BTreeMap<String, Vec<crate::resources::lifecycle_preview::ImageInfo>>, AwsError> {
+    use crate::resources::lifecycle_preview::ImageInfo;
+    stream::iter(names)
+        .map(|name| async move {
+            let images: Vec<aws_sdk_ecr::types::ImageDetail> = aws
+                .ecr
+                .describe_images()
+                .repository_name(&name)
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| AwsError::from_sdk("DescribeImages", e))?;
+            let infos = images
+                .iter()
+                .map(|i| ImageInfo {
+                    digest: i.image_digest().unwrap_or_default().to_string(),
+                    tags: i.image_tags().to_vec(),
+                    pushed_at: i.image_pushed_at().map(|t| t.secs()).unwrap_or(0),
+                    last_pulled_at: i.last_recorded_pull_time().map(|t| t.secs()),
+                    size_bytes: i
+                        .image_size_in_bytes()
+                        .map(|s| s.max(0) as u64)
+                        .unwrap_or(0),
+                    ..ImageInfo::default()
+                })
+                .collect();
+            Ok::<_, AwsError>((name, infos))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
 fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
     tags.iter()
         .map(|(k, v)| {

@@ -114,8 +114,34 @@ pub struct Change {
     /// Present on deletes and replaces: what would be lost and what allows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destroys: Option<Destroys>,
+    /// What the new lifecycle rules would expire among the images the repository holds
+    /// now (a local evaluation, present when a plan changes an existing repository's rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_preview: Option<LifecyclePreview>,
     /// What apply will call, in order.
     pub operations: Vec<Operation>,
+}
+
+/// The impact of new lifecycle rules on the images a repository holds, compared with the
+/// rules it has now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LifecyclePreview {
+    /// Images evaluated.
+    pub images: usize,
+    /// Images the new rules expire that the current rules do not.
+    pub expires: usize,
+    /// Images moved to archive storage rather than deleted.
+    pub archives: usize,
+    /// Tags of the images expired (the first 20; untagged images are counted).
+    pub expired_tags: Vec<String>,
+    pub expired_untagged: usize,
+    /// Images the current rules would expire that the new rules keep.
+    pub spared: usize,
+    pub bytes_freed: u64,
+    /// Why no preview could be made, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A field-level difference. `before` / `after` are null when the field is absent.

@@ -4,8 +4,8 @@
 //! what it embeds so a value cannot break the table or the page.
 
 use super::{
-    DiffLine, FieldKind, Purpose, counts, destroys_text, document_diff, field_kind, resources,
-    value_text,
+    DiffLine, FieldKind, Purpose, counts, destroys_text, document_diff, field_kind, lifecycle_text,
+    resources, value_text,
 };
 use crate::plan::{Change, ChangeAction, Plan};
 use std::fmt::Write;
@@ -62,7 +62,15 @@ fn emoji(action: ChangeAction) -> &'static str {
 fn write_row(out: &mut String, change: &Change) {
     let address = format!("`{}`", cell(&change.address));
     let action = change.action.as_str();
-    let reason = cell(&change.reason);
+    let mut reason = cell(&change.reason);
+    if let Some(preview) = &change.lifecycle_preview {
+        let text = cell(&lifecycle_text(preview));
+        reason = if preview.expires > 0 {
+            format!("{reason}<br>**⚠️ {text}**")
+        } else {
+            format!("{reason}<br>{text}")
+        };
+    }
     let _ = match &change.destroys {
         Some(destroys) => writeln!(
             out,

@@ -7,7 +7,7 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::plan::{Destroys, FieldChange, Plan, Summary};
+use crate::plan::{Destroys, FieldChange, LifecyclePreview, Plan, Summary};
 use crate::resources::policy;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
@@ -74,6 +74,62 @@ fn destroys_text(destroys: &Destroys) -> String {
         None => "image count unknown".to_string(),
     };
     format!("{what} (forceDelete: {})", destroys.force_delete)
+}
+
+/// "lifecycle rules expire 12 of 40 images now (v1.0, v1.1 and 3 untagged), freeing 1.2 GiB"
+fn lifecycle_text(preview: &LifecyclePreview) -> String {
+    if let Some(error) = &preview.error {
+        return format!("lifecycle impact unknown: {error}");
+    }
+    if preview.expires == 0 && preview.archives == 0 {
+        let spared = if preview.spared > 0 {
+            format!(
+                "; {} the current rules would expire are kept",
+                preview.spared
+            )
+        } else {
+            String::new()
+        };
+        return format!(
+            "lifecycle rules expire none of the {} images now{spared}",
+            preview.images
+        );
+    }
+    let mut names: Vec<String> = preview.expired_tags.clone();
+    if preview.expired_untagged > 0 {
+        names.push(format!("{} untagged", preview.expired_untagged));
+    }
+    let shown = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", names.join(", "))
+    };
+    let archived = if preview.archives > 0 {
+        format!(", archive {}", preview.archives)
+    } else {
+        String::new()
+    };
+    format!(
+        "lifecycle rules expire {} of {} images now{shown}{archived}, freeing {}",
+        preview.expires,
+        preview.images,
+        human_bytes(preview.bytes_freed)
+    )
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// How one field changes: added, removed, or changed in place.
@@ -217,6 +273,7 @@ mod fixtures {
                 FieldChange::new("tags.wharf:stack", Value::Null, json!("shop")),
             ],
             destroys: None,
+            lifecycle_preview: None,
             operations: vec![
                 create_repository("shop/api", None, &[("app", "api"), ("wharf:stack", "shop")]),
                 Operation::Repository(Op::SetRepositoryPolicy {
@@ -243,6 +300,7 @@ mod fixtures {
                 FieldChange::new("tags.old", json!("x"), Value::Null),
             ],
             destroys: None,
+            lifecycle_preview: None,
             operations: vec![
                 Operation::Repository(Op::PutImageTagMutability {
                     name: "shop/web".into(),
@@ -282,6 +340,7 @@ mod fixtures {
                 images: Some(12),
                 force_delete: false,
             }),
+            lifecycle_preview: None,
             operations: vec![
                 Operation::Repository(Op::DeleteRepository {
                     name: "shop/legacy".into(),
@@ -300,6 +359,7 @@ mod fixtures {
                 images: None,
                 force_delete: true,
             }),
+            lifecycle_preview: None,
             operations: vec![Operation::Repository(Op::DeleteRepository {
                 name: "shop/old".into(),
                 force: true,

@@ -5,7 +5,7 @@
 
 use super::{
     DiffLine, FieldKind, Purpose, Style, counts, destroys_text, document_diff, field_kind,
-    resources, value_text,
+    lifecycle_text, resources, value_text,
 };
 use crate::plan::{Change, ChangeAction, FieldChange, Plan};
 use anstyle::{AnsiColor, Style as Ansi};
@@ -83,6 +83,18 @@ fn write_change(out: &mut String, change: &Change, paint: Painter) {
             out,
             "    {}",
             paint.danger(&format!("! {}", destroys_text(destroys)))
+        );
+    }
+    if let Some(preview) = &change.lifecycle_preview {
+        let line = format!("! {}", lifecycle_text(preview));
+        let _ = writeln!(
+            out,
+            "    {}",
+            if preview.expires > 0 {
+                paint.danger(&line)
+            } else {
+                line
+            }
         );
     }
 }

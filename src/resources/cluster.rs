@@ -255,6 +255,7 @@ pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: boo
                     .map(|(k, v)| FieldChange::new(k.clone(), Value::Null, v.clone()))
                     .collect(),
                 destroys: None,
+                lifecycle_preview: None,
                 operations: vec![Operation::Cluster(ClusterOperation::CreateCluster {
                     name: name.clone(),
                     input: create_input(&want),
@@ -306,6 +307,7 @@ pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: boo
                 reason_code: ChangeReason::DeleteBecauseNotInManifest,
                 fields: Vec::new(),
                 destroys: None,
+                lifecycle_preview: None,
                 operations: vec![Operation::Cluster(ClusterOperation::DeleteCluster {
                     name: name.clone(),
                 })],
@@ -409,6 +411,7 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
+        lifecycle_preview: None,
         operations: ops.into_iter().map(Operation::Cluster).collect(),
     })
 }

@@ -360,6 +360,7 @@ pub fn plan(
                     reason_code: ChangeReason::DeleteBecauseNotInManifest,
                     fields: Vec::new(),
                     destroys: None,
+                    lifecycle_preview: None,
                     operations: delete_operations(have),
                 });
             }
@@ -465,6 +466,7 @@ fn create_change(want: &DesiredRole) -> Change {
         reason_code: ChangeReason::CreateBecauseMissing,
         fields,
         destroys: None,
+        lifecycle_preview: None,
         operations: create_operations(want),
     }
 }
@@ -502,6 +504,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
             fields,
             destroys: None,
+            lifecycle_preview: None,
             operations,
         });
     }
@@ -643,6 +646,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
+        lifecycle_preview: None,
         operations: ops.into_iter().map(Operation::Role).collect(),
     })
 }

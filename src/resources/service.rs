@@ -300,6 +300,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                 reason_code: ChangeReason::DeleteBecauseNotInManifest,
                 fields: Vec::new(),
                 destroys: None,
+                lifecycle_preview: None,
                 operations: vec![Operation::Service(ServiceOperation::DeleteService {
                     cluster: have.cluster.clone(),
                     name: name.clone(),
@@ -348,6 +349,7 @@ fn create_change(want: &DesiredService) -> Change {
         reason_code: ChangeReason::CreateBecauseMissing,
         fields,
         destroys: None,
+        lifecycle_preview: None,
         operations: vec![
             Operation::Service(ServiceOperation::CreateService {
                 name: want.name.clone(),
@@ -405,6 +407,7 @@ fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
             reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
             fields,
             destroys: None,
+            lifecycle_preview: None,
             operations: vec![
                 Operation::Service(ServiceOperation::DeleteService {
                     cluster: have.cluster.clone(),
@@ -462,6 +465,7 @@ fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
+        lifecycle_preview: None,
         operations: ops.into_iter().map(Operation::Service).collect(),
     })
 }

@@ -220,6 +220,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                     normalize::normalize(&want.input),
                 )],
                 destroys: None,
+                lifecycle_preview: None,
                 operations: vec![Operation::TaskDefinition(
                     TaskDefinitionOperation::RegisterTaskDefinition {
                         family: family.clone(),
@@ -260,6 +261,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                 reason_code: ChangeReason::DeleteBecauseNotInManifest,
                 fields: Vec::new(),
                 destroys: None,
+                lifecycle_preview: None,
                 operations: arns
                     .into_iter()
                     .map(|arn| {
@@ -349,6 +351,7 @@ fn diff(
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
+        lifecycle_preview: None,
         operations: ops.into_iter().map(Operation::TaskDefinition).collect(),
     })
 }
