@@ -678,6 +678,79 @@ pub fn kms_references(
     refs.into_iter().collect()
 }
 
+/// Repositories whose lifecycle rules an update changes: their images are worth reading
+/// to preview what the new rules would expire.
+pub fn lifecycle_preview_names(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| c.action == ChangeAction::Update)
+        .filter(|c| {
+            c.fields
+                .iter()
+                .any(|f| f.path == "lifecyclePolicy" && !f.after.is_null())
+        })
+        .filter_map(|c| c.address.strip_prefix(ADDRESS_PREFIX))
+        .map(str::to_string)
+        .collect()
+}
+
+/// How many expired tags a preview lists by name.
+const PREVIEW_TAGS_SHOWN: usize = 20;
+
+/// Evaluates each changed lifecycle policy against the repository's images, relative to
+/// the policy it has now, and records the impact on the change. PURE.
+pub fn attach_lifecycle_previews(
+    changes: &mut [Change],
+    live: &LiveSnapshot,
+    images: &BTreeMap<String, Vec<super::lifecycle_preview::ImageInfo>>,
+    now: i64,
+) {
+    use super::lifecycle_preview::{TRANSITION, impact};
+    for change in changes.iter_mut() {
+        let Some(name) = change.address.strip_prefix(ADDRESS_PREFIX) else {
+            continue;
+        };
+        let (Some(repo_images), Some(field)) = (
+            images.get(name),
+            change.fields.iter().find(|f| f.path == "lifecyclePolicy"),
+        ) else {
+            continue;
+        };
+        let old = live
+            .repositories
+            .get(name)
+            .and_then(|r| parse_live_document(&r.lifecycle_policy));
+        let preview = match impact(old.as_ref(), &field.after, repo_images, now) {
+            Ok(diff) => {
+                let expired: Vec<_> = diff
+                    .newly_expired
+                    .iter()
+                    .filter(|e| e.action != TRANSITION)
+                    .collect();
+                let mut tags: Vec<String> = expired.iter().flat_map(|e| e.tags.clone()).collect();
+                tags.sort();
+                tags.truncate(PREVIEW_TAGS_SHOWN);
+                crate::plan::LifecyclePreview {
+                    images: repo_images.len(),
+                    expires: expired.len(),
+                    archives: diff.newly_expired.len() - expired.len(),
+                    expired_tags: tags,
+                    expired_untagged: expired.iter().filter(|e| e.tags.is_empty()).count(),
+                    spared: diff.no_longer_expired.len(),
+                    bytes_freed: diff.bytes_freed,
+                    error: None,
+                }
+            }
+            Err(error) => crate::plan::LifecyclePreview {
+                images: repo_images.len(),
+                error: Some(error),
+                ..Default::default()
+            },
+        };
+        change.lifecycle_preview = Some(preview);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -933,78 +1006,5 @@ mod tests {
                 "{declared:?} vs {live:?}"
             );
         }
-    }
-}
-
-/// Repositories whose lifecycle rules an update changes: their images are worth reading
-/// to preview what the new rules would expire.
-pub fn lifecycle_preview_names(changes: &[Change]) -> Vec<String> {
-    changes
-        .iter()
-        .filter(|c| c.action == ChangeAction::Update)
-        .filter(|c| {
-            c.fields
-                .iter()
-                .any(|f| f.path == "lifecyclePolicy" && !f.after.is_null())
-        })
-        .filter_map(|c| c.address.strip_prefix(ADDRESS_PREFIX))
-        .map(str::to_string)
-        .collect()
-}
-
-/// How many expired tags a preview lists by name.
-const PREVIEW_TAGS_SHOWN: usize = 20;
-
-/// Evaluates each changed lifecycle policy against the repository's images, relative to
-/// the policy it has now, and records the impact on the change. PURE.
-pub fn attach_lifecycle_previews(
-    changes: &mut [Change],
-    live: &LiveSnapshot,
-    images: &BTreeMap<String, Vec<super::lifecycle_preview::ImageInfo>>,
-    now: i64,
-) {
-    use super::lifecycle_preview::{TRANSITION, impact};
-    for change in changes.iter_mut() {
-        let Some(name) = change.address.strip_prefix(ADDRESS_PREFIX) else {
-            continue;
-        };
-        let (Some(repo_images), Some(field)) = (
-            images.get(name),
-            change.fields.iter().find(|f| f.path == "lifecyclePolicy"),
-        ) else {
-            continue;
-        };
-        let old = live
-            .repositories
-            .get(name)
-            .and_then(|r| parse_live_document(&r.lifecycle_policy));
-        let preview = match impact(old.as_ref(), &field.after, repo_images, now) {
-            Ok(diff) => {
-                let expired: Vec<_> = diff
-                    .newly_expired
-                    .iter()
-                    .filter(|e| e.action != TRANSITION)
-                    .collect();
-                let mut tags: Vec<String> = expired.iter().flat_map(|e| e.tags.clone()).collect();
-                tags.sort();
-                tags.truncate(PREVIEW_TAGS_SHOWN);
-                crate::plan::LifecyclePreview {
-                    images: repo_images.len(),
-                    expires: expired.len(),
-                    archives: diff.newly_expired.len() - expired.len(),
-                    expired_tags: tags,
-                    expired_untagged: expired.iter().filter(|e| e.tags.is_empty()).count(),
-                    spared: diff.no_longer_expired.len(),
-                    bytes_freed: diff.bytes_freed,
-                    error: None,
-                }
-            }
-            Err(error) => crate::plan::LifecyclePreview {
-                images: repo_images.len(),
-                error: Some(error),
-                ..Default::default()
-            },
-        };
-        change.lifecycle_preview = Some(preview);
     }
 }
