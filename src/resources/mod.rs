@@ -4,6 +4,7 @@
 //! module holds what every kind shares.
 
 pub mod cluster;
+pub mod ecs_units;
 pub mod lifecycle;
 pub mod lifecycle_preview;
 pub mod policy;

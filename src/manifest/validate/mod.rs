@@ -76,6 +76,7 @@ const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/n
 
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
 mod iam;
+mod ecs;
 
 pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
     let mut v = Validator {
@@ -95,6 +96,7 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
         v.repository(repo, &base, Some(name));
     }
     v.roles();
+    v.ecs();
 }
 
 struct Validator<'a> {
