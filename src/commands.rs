@@ -73,12 +73,22 @@ pub fn run(cli: Cli) -> i32 {
         Command::Validate { manifest } => match load(&ui, &manifest.file, &cli.global) {
             Some(loaded) => {
                 let m = &loaded.manifest;
-                ui.out(&format!(
-                    "{} is valid: stack `{}`, {}, {}.\n",
-                    loaded.file_name,
-                    m.stack,
+                let counts = [
                     counted(m.repositories.len(), "repository", "repositories"),
                     counted(m.iam.roles.len(), "role", "roles"),
+                    counted(m.ecs.clusters.len(), "cluster", "clusters"),
+                    counted(
+                        m.ecs.task_definitions.len(),
+                        "task definition",
+                        "task definitions",
+                    ),
+                    counted(m.ecs.services.len(), "service", "services"),
+                ];
+                ui.out(&format!(
+                    "{} is valid: stack `{}`, {}.\n",
+                    loaded.file_name,
+                    m.stack,
+                    counts.join(", ")
                 ));
                 EXIT_OK
             }

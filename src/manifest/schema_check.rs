@@ -231,11 +231,21 @@ impl<'a> SchemaChecker<'a> {
 
 fn singular(context: &str) -> String {
     match context {
-        "repositories" => "repository".into(),
-        "lifecycle" => "lifecycle rule".into(),
-        "tags" => "tag".into(),
-        other => other.to_string(),
+        "repositories" => "repository",
+        "lifecycle" => "lifecycle rule",
+        "tags" => "tag",
+        "roles" => "role",
+        "clusters" => "cluster",
+        "taskDefinitions" => "task definition",
+        "containerDefinitions" => "container definition",
+        "services" => "service",
+        "portMappings" => "port mapping",
+        "environment" => "environment variable",
+        "secrets" => "secret",
+        "volumes" => "volume",
+        other => other,
     }
+    .to_string()
 }
 
 fn type_matches(node: &Node, expected: &str) -> bool {
