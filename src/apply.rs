@@ -15,6 +15,10 @@ use std::time::Duration;
 pub struct ApplySettings {
     pub propagation_timeout: Duration,
     pub propagation_initial_backoff: Duration,
+    /// Wait for service deployments to finish (`--no-wait` turns it off).
+    pub wait: bool,
+    /// Overrides each service's wait timeout (`--wait-timeout`).
+    pub wait_timeout: Option<Duration>,
 }
 
 impl Default for ApplySettings {
@@ -22,6 +26,8 @@ impl Default for ApplySettings {
         Self {
             propagation_timeout: Duration::from_secs(120),
             propagation_initial_backoff: Duration::from_secs(2),
+            wait: true,
+            wait_timeout: None,
         }
     }
 }
@@ -52,6 +58,18 @@ pub fn refusals(plan: &Plan, options: ApplyOptions) -> Vec<String> {
             if change.action == ChangeAction::Replace && !options.allow_replace {
                 out.push(format!(
                     "{}: replacing it deletes and recreates it; this needs --allow-replace",
+                    change.address
+                ));
+            }
+            // Deleting a service stops what it runs: pruning one needs an explicit yes.
+            if change.action == ChangeAction::Delete
+                && change
+                    .address
+                    .starts_with(crate::resources::service::ADDRESS_PREFIX)
+                && !options.allow_delete
+            {
+                out.push(format!(
+                    "{}: deleting it scales it to zero and removes it; this needs --allow-delete",
                     change.address
                 ));
             }
@@ -236,14 +254,37 @@ async fn run_change(
     }
     for (i, operation) in change.operations.iter().enumerate() {
         if let Operation::Service(ServiceOperation::WaitForDeployment {
-            timeout_seconds, ..
+            cluster,
+            name,
+            timeout_seconds,
         }) = operation
         {
-            let reason = format!("waiting for the deployment to finish (up to {timeout_seconds}s)");
-            progress(Event::Waiting {
-                address: &change.address,
-                reason: &reason,
-            });
+            if !settings.wait {
+                continue;
+            }
+            let timeout = settings
+                .wait_timeout
+                .unwrap_or(Duration::from_secs(*timeout_seconds));
+            let show = |status: &str| {
+                let reason = format!("deployment: {status}");
+                progress(Event::Waiting {
+                    address: &change.address,
+                    reason: &reason,
+                });
+            };
+            let waited =
+                crate::aws::ecs::wait_for_deployment_reporting(aws, cluster, name, timeout, &show)
+                    .await;
+            if let Err(error) = waited {
+                stop.store(true, Ordering::SeqCst);
+                report.outcome = Outcome::Failed {
+                    error,
+                    operations_done: i,
+                };
+                progress(Event::Step(&report));
+                return report;
+            }
+            continue;
         }
         let result =
             execute_with_propagation(aws, change, operation, new_principals, settings, progress)

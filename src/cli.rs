@@ -41,6 +41,23 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 300, 90s, 10m or 1h, got `{text}`"))?;
+    let seconds = match unit {
+        "s" => value,
+        "m" => value * 60,
+        "h" => value * 3600,
+        _ => return Err(format!("unknown unit `{unit}`: use s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
 fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
@@ -108,6 +125,12 @@ pub enum Command {
         /// Print AWS call counts after applying.
         #[arg(long)]
         stats: bool,
+        /// Do not wait for service deployments to finish.
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for each service deployment (e.g. 300, 90s, 10m, 1h).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        wait_timeout: Option<std::time::Duration>,
     },
     /// Report where live AWS differs from the manifest. Exit 0 none, 2 drift, 1 error.
     Drift {

@@ -151,6 +151,8 @@ pub fn run(cli: Cli) -> i32 {
             allow_delete,
             targets,
             stats,
+            no_wait,
+            wait_timeout,
         } => {
             // Refuse before any AWS call when nobody can answer the question.
             let interactive = std::io::stdin().is_terminal();
@@ -194,7 +196,12 @@ pub fn run(cli: Cli) -> i32 {
                 ui.error("apply cancelled; nothing was changed");
                 return EXIT_ERROR;
             }
-            run_apply(&ui, &aws, &plan, *stats)
+            let settings = apply::ApplySettings {
+                wait: !no_wait,
+                wait_timeout: *wait_timeout,
+                ..apply::ApplySettings::default()
+            };
+            run_apply(&ui, &aws, &plan, &settings, *stats)
         }
     }
 }
@@ -209,7 +216,7 @@ fn confirm(ui: &Ui) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }
 
-fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
+fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, settings: &apply::ApplySettings, stats: bool) -> i32 {
     ui.out("\n");
     let progress = |event: Event| {
         let step: &StepReport = match event {
@@ -244,8 +251,7 @@ fn run_apply(ui: &Ui, aws: &Aws, plan: &Plan, stats: bool) -> i32 {
         };
         ui.out(&line);
     };
-    let settings = apply::ApplySettings::default();
-    let report = runtime().block_on(apply::apply(aws, plan, &settings, &progress));
+    let report = runtime().block_on(apply::apply(aws, plan, settings, &progress));
     let done = report.count(|o| *o == Outcome::Done);
     let not_attempted = report.count(|o| *o == Outcome::NotAttempted);
     let code = if report.failed() {

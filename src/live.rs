@@ -97,6 +97,8 @@ pub struct LiveRevision {
 pub struct LiveService {
     pub name: String,
     pub cluster: String,
+    /// ACTIVE, or DRAINING after a deletion (the name cannot be reused until INACTIVE).
+    pub status: String,
     pub arn: String,
     pub document: serde_json::Value,
     pub tags: BTreeMap<String, String>,

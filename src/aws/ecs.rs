@@ -307,8 +307,8 @@ pub async fn read_services(
                 Err(e) => return Err(AwsError::from_sdk("DescribeServices", e)),
             };
             for service in described.services() {
-                // DRAINING and INACTIVE services are on their way out or gone.
-                if service.status() != Some("ACTIVE") {
+                // INACTIVE services are gone; DRAINING ones still hold their name.
+                if !matches!(service.status(), Some("ACTIVE" | "DRAINING")) {
                     continue;
                 }
                 let name = service.service_name().unwrap_or_default().to_string();
@@ -326,6 +326,7 @@ pub async fn read_services(
                     LiveService {
                         name,
                         cluster: cluster.clone(),
+                        status: service.status().unwrap_or_default().to_string(),
                         arn: service.service_arn().unwrap_or_default().to_string(),
                         document: to_json(service),
                         tags,
@@ -561,6 +562,57 @@ pub async fn wait_for_deployment(
     name: &str,
     timeout: Duration,
 ) -> Result<(), AwsError> {
+    wait_for_deployment_reporting(aws, cluster, name, timeout, &|_| {}).await
+}
+
+/// `running 1/2, pending 1, rollout IN_PROGRESS` for a DescribeServices service.
+pub fn deployment_status(service: &Value) -> String {
+    let deployments = service["deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let primary = deployments
+        .iter()
+        .find(|d| d["status"] == "PRIMARY")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let count = |v: &Value, k: &str| v[k].as_i64().unwrap_or(0);
+    let mut text = format!(
+        "running {}/{}, pending {}",
+        count(&primary, "runningCount"),
+        count(&primary, "desiredCount"),
+        count(&primary, "pendingCount")
+    );
+    if let Some(state) = primary["rolloutState"].as_str() {
+        text.push_str(&format!(", rollout {state}"));
+    }
+    if deployments.len() > 1 {
+        text.push_str(&format!(", {} deployments", deployments.len()));
+    }
+    text
+}
+
+/// The service's most recent events, newest first (what ECS says went wrong).
+fn recent_events(service: &Value, count: usize) -> String {
+    service["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(count)
+        .filter_map(|e| e["message"].as_str().map(|m| format!("\n    event: {m}")))
+        .collect()
+}
+
+/// Like `wait_for_deployment`, reporting each new status line (running/desired/pending
+/// and the rollout state) to `report` when it changes, so a log stays calm.
+pub async fn wait_for_deployment_reporting(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+    report: &(dyn Fn(&str) + Sync),
+) -> Result<(), AwsError> {
+    let mut last_status = String::new();
     let started = Instant::now();
     let mut delay = Duration::from_millis(500);
     loop {
@@ -578,18 +630,25 @@ pub async fn wait_for_deployment(
             )));
         };
         let document = to_json(service);
+        let status = deployment_status(&document);
+        if status != last_status {
+            report(&status);
+            last_status = status;
+        }
         match deployment_state(&document) {
             DeploymentState::Completed => return Ok(()),
             DeploymentState::Failed(reason) => {
                 return Err(AwsError::new(format!(
-                    "deployment of {name} failed: {reason}"
+                    "deployment of {name} failed: {reason}{}",
+                    recent_events(&document, 5)
                 )));
             }
             DeploymentState::InProgress(detail) => {
                 if started.elapsed() >= timeout {
                     return Err(AwsError::new(format!(
-                        "deployment of {name} did not finish within {}s ({detail})",
-                        timeout.as_secs()
+                        "deployment of {name} did not finish within {}s ({detail}){}",
+                        timeout.as_secs(),
+                        recent_events(&document, 5)
                     )));
                 }
             }

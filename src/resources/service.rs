@@ -264,6 +264,13 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         let want = desired(manifest, ctx, live, &registering, name, service);
         match live.services.get(name) {
             None => out.changes.push(create_change(&want)),
+            Some(have) if have.status == "DRAINING" => out.conflicts.push(super::Conflict {
+                address: address(name),
+                message: format!(
+                    "service `{name}` is still DRAINING after a deletion, and ECS cannot reuse its name until it is INACTIVE"
+                ),
+                hint: "this usually takes a few minutes; run apply again then".into(),
+            }),
             Some(have) => {
                 let owner = have.tags.get(OWNERSHIP_TAG);
                 if owner != Some(&manifest.stack) {
@@ -277,8 +284,10 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                     ));
                     continue;
                 }
-                if let Some(change) = diff(&want, have) {
-                    out.changes.push(change);
+                match diff(&want, have) {
+                    Ok(Some(change)) => out.changes.push(change),
+                    Ok(None) => {}
+                    Err(conflict) => out.conflicts.push(conflict),
                 }
             }
         }
@@ -287,6 +296,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         for (name, have) in &live.services {
             if manifest.ecs.services.contains_key(name)
                 || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
+                || have.status != "ACTIVE"
             {
                 continue;
             }
@@ -301,10 +311,17 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                 fields: Vec::new(),
                 destroys: None,
                 lifecycle_preview: None,
-                operations: vec![Operation::Service(ServiceOperation::DeleteService {
-                    cluster: have.cluster.clone(),
-                    name: name.clone(),
-                })],
+                // Scale to zero first so tasks stop in order, then delete.
+                operations: vec![
+                    Operation::Service(ServiceOperation::UpdateService {
+                        name: name.clone(),
+                        input: json!({"cluster": have.cluster, "service": name, "desiredCount": 0}),
+                    }),
+                    Operation::Service(ServiceOperation::DeleteService {
+                        cluster: have.cluster.clone(),
+                        name: name.clone(),
+                    }),
+                ],
             });
         }
     }
@@ -364,8 +381,25 @@ fn create_change(want: &DesiredService) -> Change {
     }
 }
 
-fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
+fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, super::Conflict> {
     let seen = observed(have, want);
+    // Only the ECS controller takes a new task definition through UpdateService.
+    let controller = have.document["deploymentController"]["type"]
+        .as_str()
+        .unwrap_or("ECS");
+    if controller != "ECS" && seen.get("taskDefinition") != want.members.get("taskDefinition") {
+        return Err(super::Conflict {
+            address: address(&want.name),
+            message: format!(
+                "service `{}` is deployed by {controller}, which takes new task definitions through its own deployments, not UpdateService",
+                want.name
+            ),
+            hint: match controller {
+                "CODE_DEPLOY" => "deploy the new revision with a CodeDeploy deployment (or a task set), or leave taskDefinition as it is live".into(),
+                _ => "deploy the new revision through a task set of your external controller, or leave taskDefinition as it is live".into(),
+            },
+        });
+    }
     let mut fields = Vec::new();
     let mut update = serde_json::Map::new();
     let keys: BTreeSet<&String> = want.members.keys().chain(seen.keys()).collect();
@@ -397,7 +431,7 @@ fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
         update.insert(key.clone(), after.cloned().unwrap_or(Value::Null));
     }
     if !replace_reasons.is_empty() {
-        return Some(Change {
+        return Ok(Some(Change {
             address: address(&want.name),
             action: ChangeAction::Replace,
             reason: format!(
@@ -423,7 +457,7 @@ fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
                     timeout_seconds: want.wait_seconds,
                 }),
             ],
-        });
+        }));
     }
     let mut ops = Vec::new();
     if !update.is_empty() {
@@ -456,9 +490,9 @@ fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
         });
     }
     if fields.is_empty() {
-        return None;
+        return Ok(None);
     }
-    Some(Change {
+    Ok(Some(Change {
         address: address(&want.name),
         action: ChangeAction::Update,
         reason: super::differs_reason(&fields),
@@ -467,5 +501,5 @@ fn diff(want: &DesiredService, have: &LiveService) -> Option<Change> {
         destroys: None,
         lifecycle_preview: None,
         operations: ops.into_iter().map(Operation::Service).collect(),
-    })
+    }))
 }
