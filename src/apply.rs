@@ -185,6 +185,7 @@ fn propagation_reason(operation: &Operation, error: &AwsError) -> Option<&'stati
 
 async fn execute_with_propagation(
     aws: &Aws,
+    registered: &Registered,
     change: &Change,
     operation: &Operation,
     new_principals: bool,
@@ -195,7 +196,7 @@ async fn execute_with_propagation(
     let mut backoff = settings.propagation_initial_backoff;
     let mut announced = false;
     loop {
-        let error = match execute(aws, operation).await {
+        let error = match execute(aws, operation, registered).await {
             Ok(()) => return Ok(()),
             Err(error) => error,
         };
@@ -225,18 +226,49 @@ async fn execute_with_propagation(
     }
 }
 
-async fn execute(aws: &Aws, operation: &Operation) -> Result<(), AwsError> {
+/// Task-definition revisions registered during this apply, by family: a service that
+/// names a family whose revision this plan registers is pointed at exactly that ARN.
+type Registered = std::sync::Mutex<std::collections::BTreeMap<String, String>>;
+
+/// The operation with `taskDefinition: FAMILY` replaced by the ARN registered for it.
+fn resolve_registered(operation: &Operation, registered: &Registered) -> Operation {
+    let mut resolved = operation.clone();
+    if let Operation::Service(
+        ServiceOperation::CreateService { input, .. }
+        | ServiceOperation::UpdateService { input, .. },
+    ) = &mut resolved
+        && let Some(family) = input["taskDefinition"].as_str()
+        && let Some(arn) = registered.lock().expect("registered lock").get(family)
+    {
+        input["taskDefinition"] = serde_json::json!(arn);
+    }
+    resolved
+}
+
+async fn execute(
+    aws: &Aws,
+    operation: &Operation,
+    registered: &Registered,
+) -> Result<(), AwsError> {
+    let operation = &resolve_registered(operation, registered);
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
         Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
         Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
-        Operation::TaskDefinition(op) => crate::aws::ecs::execute_task_definition(aws, op).await,
+        Operation::TaskDefinition(op) => {
+            let arn = crate::aws::ecs::execute_task_definition(aws, op).await?;
+            if let (Some(arn), crate::resources::task_definition::TaskDefinitionOperation::RegisterTaskDefinition { family, .. }) = (arn, op) {
+                registered.lock().expect("registered lock").insert(family.clone(), arn);
+            }
+            Ok(())
+        }
         Operation::Service(op) => crate::aws::ecs::execute_service(aws, op).await,
     }
 }
 
 async fn run_change(
     aws: &Aws,
+    registered: &Registered,
     change: &Change,
     stop: &AtomicBool,
     new_principals: bool,
@@ -286,9 +318,16 @@ async fn run_change(
             }
             continue;
         }
-        let result =
-            execute_with_propagation(aws, change, operation, new_principals, settings, progress)
-                .await;
+        let result = execute_with_propagation(
+            aws,
+            registered,
+            change,
+            operation,
+            new_principals,
+            settings,
+            progress,
+        )
+        .await;
         if let Err(error) = result {
             stop.store(true, Ordering::SeqCst);
             report.outcome = Outcome::Failed {
@@ -312,6 +351,7 @@ pub async fn apply(
     progress: &(dyn Fn(Event) + Sync),
 ) -> ApplyReport {
     let stop = AtomicBool::new(false);
+    let registered = Registered::default();
     let new_principals = plan.changes.iter().any(|c| {
         c.address
             .starts_with(crate::resources::role::ADDRESS_PREFIX)
@@ -322,9 +362,18 @@ pub async fn apply(
         let mut results: Vec<(usize, StepReport)> = stream::iter(wave.iter().enumerate())
             .map(|(i, change)| {
                 let stop = &stop;
+                let registered = &registered;
                 async move {
-                    let report =
-                        run_change(aws, change, stop, new_principals, settings, progress).await;
+                    let report = run_change(
+                        aws,
+                        registered,
+                        change,
+                        stop,
+                        new_principals,
+                        settings,
+                        progress,
+                    )
+                    .await;
                     (i, report)
                 }
             })

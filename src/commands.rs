@@ -389,11 +389,11 @@ fn load_and_plan(
                 let counts = aws::ecr::image_counts(&aws, destroyed).await?;
                 annotate_counts(&mut live, counts);
                 let second = build::build(manifest, &live, options);
-                let previewed = with_previews(&aws, &live, second).await?;
+                let previewed = with_previews(&aws, manifest, &live, second).await?;
                 return Ok((aws, previewed));
             }
         }
-        let previewed = with_previews(&aws, &live, first).await?;
+        let previewed = with_previews(&aws, manifest, &live, first).await?;
         Ok((aws, previewed))
     });
     spinner.finish_and_clear();
@@ -431,12 +431,14 @@ fn reading_spinner() -> indicatif::ProgressBar {
 /// Adds lifecycle impact previews to changes of existing repositories' rules.
 async fn with_previews(
     aws: &Aws,
+    manifest: &manifest::Manifest,
     live: &LiveSnapshot,
     plan: Result<Plan, Vec<crate::resources::Conflict>>,
 ) -> Result<Result<Plan, Vec<crate::resources::Conflict>>, aws::AwsError> {
     let Ok(mut plan) = plan else {
         return Ok(plan);
     };
+    image_tag_warnings(aws, manifest, live, &mut plan).await?;
     let names = repository::lifecycle_preview_names(&plan.changes);
     if names.is_empty() {
         return Ok(Ok(plan));
@@ -448,6 +450,40 @@ async fn with_previews(
         .unwrap_or(0);
     repository::attach_lifecycle_previews(&mut plan.changes, live, &images, now);
     Ok(Ok(plan))
+}
+
+/// Warns when a task definition names an image tag its repository does not hold: the
+/// deployment would fail to pull it. Repositories this plan creates are skipped.
+async fn image_tag_warnings(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+    plan: &mut Plan,
+) -> Result<(), aws::AwsError> {
+    let touched = plan.changes.iter().any(|c| {
+        c.address
+            .starts_with(crate::resources::task_definition::ADDRESS_PREFIX)
+    });
+    if !touched {
+        return Ok(());
+    }
+    let manifest_refs = crate::resources::task_definition::tagged_image_references(manifest);
+    let references: Vec<(String, String)> = manifest_refs
+        .iter()
+        .filter(|(_, repo, _)| live.repositories.contains_key(repo))
+        .map(|(_, repo, tag)| (repo.clone(), tag.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let missing = aws::ecr::missing_image_tags(aws, references).await?;
+    for (family, repo, tag) in &manifest_refs {
+        if missing.contains(&(repo.clone(), tag.clone())) {
+            plan.warnings.push(format!(
+                "ecs.task_definition.{family}: image {repo}:{tag} is not in the repository (push it before the service deploys, or the tasks cannot start)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn annotate_counts(live: &mut LiveSnapshot, counts: std::collections::BTreeMap<String, u64>) {

@@ -197,6 +197,35 @@ pub async fn images_for_preview(
         .await
 }
 
+/// Which (repository, tag) pairs do not exist in ECR (DescribeImages by tag).
+pub async fn missing_image_tags(
+    aws: &Aws,
+    references: Vec<(String, String)>,
+) -> Result<Vec<(String, String)>, AwsError> {
+    let found: Vec<Option<(String, String)>> = stream::iter(references)
+        .map(|(repository, tag)| async move {
+            let result = aws
+                .ecr
+                .describe_images()
+                .repository_name(&repository)
+                .image_ids(
+                    aws_sdk_ecr::types::ImageIdentifier::builder()
+                        .image_tag(&tag)
+                        .build(),
+                )
+                .send()
+                .await;
+            match absent_on(result, "ImageNotFoundException", "DescribeImages")? {
+                Some(out) if !out.image_details().is_empty() => Ok(None),
+                _ => Ok::<_, AwsError>(Some((repository, tag))),
+            }
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
 fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
     tags.iter()
         .map(|(k, v)| {

@@ -195,7 +195,7 @@ async fn active_revisions(
                 .is_some_and(|(f, _)| f == family)
         })
         .collect();
-    stream::iter(arns)
+    let mut revisions: Vec<LiveRevision> = stream::iter(arns)
         .map(|arn| async move {
             let tags = aws
                 .ecs
@@ -218,7 +218,10 @@ async fn active_revisions(
         })
         .buffered(READ_CONCURRENCY)
         .try_collect()
-        .await
+        .await?;
+    // Newest first, whatever order the listing came in.
+    revisions.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    Ok(revisions)
 }
 
 pub async fn read_task_definitions(
@@ -426,10 +429,11 @@ async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Runs one task-definition operation; a registration returns the new revision's ARN.
 pub async fn execute_task_definition(
     aws: &Aws,
     operation: &TaskDefinitionOperation,
-) -> Result<(), AwsError> {
+) -> Result<Option<String>, AwsError> {
     match operation {
         TaskDefinitionOperation::RegisterTaskDefinition { input, .. } => {
             let i = from_json(
@@ -437,7 +441,8 @@ pub async fn execute_task_definition(
                 RegisterTaskDefinitionInput::deserialize,
                 "task definition",
             )?;
-            aws.ecs
+            let registered = aws
+                .ecs
                 .register_task_definition()
                 .set_family(i.family)
                 .set_task_role_arn(i.task_role_arn)
@@ -459,6 +464,10 @@ pub async fn execute_task_definition(
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("RegisterTaskDefinition", e))?;
+            return Ok(registered
+                .task_definition()
+                .and_then(|t| t.task_definition_arn())
+                .map(str::to_string));
         }
         TaskDefinitionOperation::DeregisterTaskDefinition { arn } => {
             aws.ecs
@@ -471,7 +480,7 @@ pub async fn execute_task_definition(
         TaskDefinitionOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
         TaskDefinitionOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
     }
-    Ok(())
+    Ok(None)
 }
 
 pub async fn execute_service(aws: &Aws, operation: &ServiceOperation) -> Result<(), AwsError> {

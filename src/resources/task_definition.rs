@@ -195,11 +195,19 @@ pub fn families_registering(
         .collect()
 }
 
-/// Task definitions that services use: never deregistered by keepRevisions.
+/// Task definitions (as `family:revision`) that services use: never deregistered by
+/// keepRevisions. A service naming only a family uses that family's latest revision.
 fn in_use(live: &LiveSnapshot) -> BTreeSet<String> {
     live.services
         .values()
-        .filter_map(|s| s.document["taskDefinition"].as_str().map(str::to_string))
+        .filter_map(|s| s.document["taskDefinition"].as_str())
+        .map(|reference| {
+            let short = short_arn(reference);
+            match live.task_definitions.get(short) {
+                Some(family) => short_arn(&family.arn).to_string(),
+                None => short.to_string(),
+            }
+        })
         .collect()
 }
 
@@ -315,7 +323,11 @@ fn diff(
     if let Some(keep) = want.keep_revisions {
         let kept_existing = keep.saturating_sub(usize::from(registering));
         for revision in have.active_revisions.iter().skip(kept_existing) {
-            if revision.owned && !used.contains(&revision.arn) {
+            // The latest ACTIVE revision is what the manifest matches: never removed here.
+            if revision.owned
+                && revision.revision != have.revision
+                && !used.contains(short_arn(&revision.arn))
+            {
                 deregister.push(revision.arn.clone());
             }
         }
@@ -354,4 +366,26 @@ fn diff(
         lifecycle_preview: None,
         operations: ops.into_iter().map(Operation::TaskDefinition).collect(),
     })
+}
+
+/// Images the manifest names by repository and tag: (family, repository, tag), for
+/// checking before a deploy that the tag was pushed.
+pub fn tagged_image_references(manifest: &Manifest) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (family, definition) in &manifest.ecs.task_definitions {
+        for container in definition
+            .get("containerDefinitions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let image = &container["image"];
+            if let (Some(repository), Some(tag)) =
+                (image["repository"].as_str(), image["tag"].as_str())
+            {
+                out.push((family.clone(), repository.to_string(), tag.to_string()));
+            }
+        }
+    }
+    out
 }
