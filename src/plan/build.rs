@@ -77,6 +77,22 @@ fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
             out.push(cluster::address(cluster_ref));
         }
     }
+    if let Some(name) = address.strip_prefix(repository::ADDRESS_PREFIX)
+        && let Some(repo) = manifest.repositories.get(name)
+    {
+        let pull = repo.pull.as_ref().or_else(|| {
+            manifest
+                .defaults
+                .repository
+                .as_ref()
+                .and_then(|d| d.pull.as_ref())
+        });
+        for role_name in pull.iter().flat_map(|p| p.roles.iter()) {
+            if manifest.iam.roles.contains_key(role_name) {
+                out.push(role::address(role_name));
+            }
+        }
+    }
     if let Some(family) = address.strip_prefix(task_definition::ADDRESS_PREFIX)
         && let Some(definition) = manifest.ecs.task_definitions.get(family)
     {

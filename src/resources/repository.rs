@@ -189,7 +189,12 @@ pub fn repository_arn(ctx: &Context, name: &str) -> String {
 /// `pull` with role references resolved to ARNs (a manifest role by name, or an ARN).
 fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> Pull {
     Pull {
-        accounts: pull.accounts.clone(),
+        // An account id becomes its root ARN in this partition (aws-cn, aws-us-gov too).
+        accounts: pull
+            .accounts
+            .iter()
+            .map(|id| format!("arn:{}:iam::{id}:root", ctx.partition()))
+            .collect(),
         roles: pull
             .roles
             .iter()
@@ -567,6 +572,9 @@ fn diff(
 
     let have_policy = parse_live_document(&have.policy);
     if want.policy.as_ref().map(policy::normalize) != have_policy.as_ref().map(policy::normalize) {
+        if let Some(live) = &have_policy {
+            warnings.extend(role::unique_id_warning(&addr, "policy", live));
+        }
         fields.push(FieldChange::new(
             "policy",
             have_policy.clone().unwrap_or(Value::Null),

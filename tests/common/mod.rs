@@ -177,6 +177,56 @@ impl Moto {
             .build();
         aws_sdk_iam::Client::from_conf(config)
     }
+
+    /// An ECS client against this emulator (to read back clusters, task definitions and
+    /// services, and to change them behind wharf's back).
+    pub async fn ecs(&self) -> aws_sdk_ecs::Client {
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build();
+        aws_sdk_ecs::Client::from_conf(config)
+    }
+
+    /// A subnet id and a security-group id of the emulator's default VPC (moto validates
+    /// both in CreateService). Read with the venv's boto3, as aws-sdk-ec2 is not a
+    /// dependency.
+    pub fn default_network(&self) -> (String, String) {
+        const SCRIPT: &str = r#"
+import os, boto3
+ec2 = boto3.client("ec2", endpoint_url=os.environ["MOTO_ENDPOINT"], region_name=os.environ["AWS_REGION"])
+vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+print(sorted(s["SubnetId"] for s in subnets)[0], groups[0]["GroupId"])
+"#;
+        let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+        let out = std::process::Command::new(&python)
+            .args(["-c", SCRIPT])
+            .env("MOTO_ENDPOINT", &self.endpoint)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "reading the default VPC failed\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut words = stdout.split_whitespace().map(str::to_string);
+        match (words.next(), words.next()) {
+            (Some(subnet), Some(group)) => (subnet, group),
+            _ => panic!("unexpected default VPC output: {stdout}"),
+        }
+    }
 }
 
 /// Parses the write count from the `aws calls: R reads, W writes` line.
