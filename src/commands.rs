@@ -439,6 +439,7 @@ async fn with_previews(
         return Ok(plan);
     };
     image_tag_warnings(aws, manifest, live, &mut plan).await?;
+    autoscaling_warnings(aws, manifest, live, &mut plan).await?;
     let names = repository::lifecycle_preview_names(&plan.changes);
     if names.is_empty() {
         return Ok(Ok(plan));
@@ -482,6 +483,34 @@ async fn image_tag_warnings(
                 "ecs.task_definition.{family}: image {repo}:{tag} is not in the repository (push it before the service deploys, or the tasks cannot start)"
             ));
         }
+    }
+    Ok(())
+}
+
+/// Warns when a service declares desiredCount while Application Auto Scaling also
+/// scales it: each would undo the other.
+async fn autoscaling_warnings(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+    plan: &mut Plan,
+) -> Result<(), aws::AwsError> {
+    let resource_ids: Vec<String> = manifest
+        .ecs
+        .services
+        .iter()
+        .filter(|(_, service)| service.contains_key("desiredCount"))
+        .filter_map(|(name, _)| live.services.get(name))
+        .map(|s| format!("service/{}/{}", s.cluster, s.name))
+        .collect();
+    if resource_ids.is_empty() {
+        return Ok(());
+    }
+    for (resource, (min, max)) in aws::ecs::scalable_targets(aws, resource_ids).await? {
+        let name = resource.rsplit('/').next().unwrap_or(&resource);
+        plan.warnings.push(format!(
+            "ecs.service.{name}: desiredCount is declared, and Application Auto Scaling also scales this service ({min} to {max} tasks); the two will fight, so leave desiredCount out to let autoscaling decide"
+        ));
     }
     Ok(())
 }

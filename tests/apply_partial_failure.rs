@@ -66,6 +66,7 @@ async fn a_failed_call_stops_new_work_and_reports_every_step() {
         ),
         iam: mock_client!(aws_sdk_iam, []),
         ecs: mock_client!(aws_sdk_ecs, []),
+        autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
         stats: Arc::new(Default::default()),

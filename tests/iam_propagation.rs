@@ -129,6 +129,7 @@ fn aws_with_ecs(set_policy: &Rule, iam: &[Rule; 3], register: &Rule) -> Aws {
         ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, [set_policy]),
         iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&iam[0], &iam[1], &iam[2]]),
         ecs: mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [register]),
+        autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
         stats: Arc::new(Default::default()),

@@ -93,6 +93,7 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub iam: aws_sdk_iam::Client,
     pub ecs: aws_sdk_ecs::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
     pub stats: Arc<stats::CallStats>,
@@ -145,6 +146,11 @@ impl Aws {
                 .interceptor(counter.clone())
                 .build(),
         );
+        let autoscaling = aws_sdk_applicationautoscaling::Client::from_conf(
+            aws_sdk_applicationautoscaling::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
         let kms = aws_sdk_kms::Client::from_conf(
             aws_sdk_kms::config::Builder::from(&config)
                 .interceptor(counter.clone())
@@ -159,6 +165,7 @@ impl Aws {
             ecr,
             iam,
             ecs,
+            autoscaling,
             kms,
             sts,
             stats,
