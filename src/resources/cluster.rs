@@ -389,18 +389,18 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
     }
     let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    if !to_untag.is_empty() {
-        ops.push(ClusterOperation::UntagResource {
+    ops.extend(super::tag_operations(
+        to_tag,
+        to_untag,
+        |keys| ClusterOperation::UntagResource {
             arn: have.arn.clone(),
-            keys: to_untag,
-        });
-    }
-    if !to_tag.is_empty() {
-        ops.push(ClusterOperation::TagResource {
+            keys,
+        },
+        |tags| ClusterOperation::TagResource {
             arn: have.arn.clone(),
-            tags: to_tag,
-        });
-    }
+            tags,
+        },
+    ));
     if fields.is_empty() {
         return None;
     }

@@ -123,6 +123,24 @@ pub fn tag_changes(
     (fields, to_tag, to_untag)
 }
 
+/// The untag call (first) and the tag call that bring tags in line, built by the kind's
+/// own operation constructors; none when nothing differs.
+pub fn tag_operations<T>(
+    to_tag: BTreeMap<String, String>,
+    to_untag: Vec<String>,
+    untag: impl FnOnce(Vec<String>) -> T,
+    tag: impl FnOnce(BTreeMap<String, String>) -> T,
+) -> Vec<T> {
+    let mut ops = Vec::new();
+    if !to_untag.is_empty() {
+        ops.push(untag(to_untag));
+    }
+    if !to_tag.is_empty() {
+        ops.push(tag(to_tag));
+    }
+    ops
+}
+
 /// "imageTagMutability, tags differ": the top-level names of the changed fields.
 pub fn differs_reason(fields: &[FieldChange]) -> String {
     let mut names: Vec<&str> = fields

@@ -591,20 +591,20 @@ fn diff(
 
     let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    if !to_untag.is_empty() {
-        ops.push(RepositoryOperation::UntagResource {
+    ops.extend(super::tag_operations(
+        to_tag,
+        to_untag,
+        |keys| RepositoryOperation::UntagResource {
             name: name.clone(),
             arn: have.arn.clone(),
-            keys: to_untag,
-        });
-    }
-    if !to_tag.is_empty() {
-        ops.push(RepositoryOperation::TagResource {
+            keys,
+        },
+        |tags| RepositoryOperation::TagResource {
             name: name.clone(),
             arn: have.arn.clone(),
-            tags: to_tag,
-        });
-    }
+            tags,
+        },
+    ));
 
     if fields.is_empty() {
         return None;

@@ -629,18 +629,18 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
     }
     let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    if !to_untag.is_empty() {
-        ops.push(RoleOperation::UntagRole {
+    ops.extend(super::tag_operations(
+        to_tag,
+        to_untag,
+        |keys| RoleOperation::UntagRole {
             name: name.clone(),
-            keys: to_untag,
-        });
-    }
-    if !to_tag.is_empty() {
-        ops.push(RoleOperation::TagRole {
+            keys,
+        },
+        |tags| RoleOperation::TagRole {
             name: name.clone(),
-            tags: to_tag,
-        });
-    }
+            tags,
+        },
+    ));
 
     if fields.is_empty() {
         return None;

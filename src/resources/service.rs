@@ -477,18 +477,18 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
     }
     let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    if !to_untag.is_empty() {
-        ops.push(ServiceOperation::UntagResource {
+    ops.extend(super::tag_operations(
+        to_tag,
+        to_untag,
+        |keys| ServiceOperation::UntagResource {
             arn: have.arn.clone(),
-            keys: to_untag,
-        });
-    }
-    if !to_tag.is_empty() {
-        ops.push(ServiceOperation::TagResource {
+            keys,
+        },
+        |tags| ServiceOperation::TagResource {
             arn: have.arn.clone(),
-            tags: to_tag,
-        });
-    }
+            tags,
+        },
+    ));
     if fields.is_empty() {
         return Ok(None);
     }

@@ -305,18 +305,18 @@ fn diff(
         // Same content: tags are fixed on the latest revision without a new one.
         let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
         fields.extend(tag_fields);
-        if !to_untag.is_empty() {
-            ops.push(TaskDefinitionOperation::UntagResource {
+        ops.extend(super::tag_operations(
+            to_tag,
+            to_untag,
+            |keys| TaskDefinitionOperation::UntagResource {
                 arn: have.arn.clone(),
-                keys: to_untag,
-            });
-        }
-        if !to_tag.is_empty() {
-            ops.push(TaskDefinitionOperation::TagResource {
+                keys,
+            },
+            |tags| TaskDefinitionOperation::TagResource {
                 arn: have.arn.clone(),
-                tags: to_tag,
-            });
-        }
+                tags,
+            },
+        ));
     }
     // keepRevisions counts the revision this plan registers.
     let mut deregister = Vec::new();
