@@ -740,7 +740,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "bug: trust_policy_from (and policy::account_root_arn) hard-code the `aws` partition, so `assumedBy: [\"111122223333\"]` in cn-north-1 or us-gov-west-1 becomes arn:aws:iam::111122223333:root instead of the arn:aws-cn / arn:aws-us-gov root ARN of that partition (repository_arn and role_arn do use ctx.partition())"]
     fn an_account_id_becomes_the_root_arn_of_the_region_partition() {
         let m = manifest(
             "version: 1\nstack: shop\niam:\n  roles:\n    deploy:\n      assumedBy: [\"111122223333\"]\n",
