@@ -582,6 +582,9 @@ pub async fn execute_service(aws: &Aws, operation: &ServiceOperation) -> Result<
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("DeleteService", e))?;
+            // ECS keeps a deleted service DRAINING for a while and refuses to create one
+            // with its name until it is INACTIVE; a replace creates it right after.
+            wait_until_gone(aws, cluster, name, Duration::from_secs(600)).await?;
         }
         ServiceOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
         ServiceOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
@@ -598,6 +601,42 @@ pub async fn wait_for_deployment(
     timeout: Duration,
 ) -> Result<(), AwsError> {
     wait_for_deployment_reporting(aws, cluster, name, timeout, &|_| {}).await
+}
+
+/// Polls until a deleted service is INACTIVE (or gone), so its name can be reused.
+async fn wait_until_gone(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let described = aws
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+        let draining = described
+            .services()
+            .iter()
+            .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")));
+        if !draining {
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            return Err(AwsError::new(format!(
+                "service {name} is still DRAINING after {}s; its name cannot be reused yet",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
 }
 
 /// `running 1/2, pending 1, rollout IN_PROGRESS` for a DescribeServices service.
