@@ -503,3 +503,99 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
         operations: ops.into_iter().map(Operation::Service).collect(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{LiveService, LiveTaskDefinition};
+    use crate::manifest::{Variables, load};
+
+    const MANIFEST: &str = "version: 1\nstack: shop\necs:\n  clusters:\n    shop: {}\n  taskDefinitions:\n    web:\n      containerDefinitions:\n        - { name: web, image: nginx, memory: 256 }\n  services:\n    web:\n      cluster: shop\n      taskDefinition: web\n";
+
+    fn live_with(service_document: Value, status: &str) -> LiveSnapshot {
+        let mut live = LiveSnapshot {
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            ..LiveSnapshot::default()
+        };
+        live.task_definitions.insert(
+            "web".into(),
+            LiveTaskDefinition {
+                family: "web".into(),
+                arn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1".into(),
+                revision: 1,
+                document: json!({"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx", "memory": 256}]}),
+                ..LiveTaskDefinition::default()
+            },
+        );
+        live.services.insert(
+            "web".into(),
+            LiveService {
+                name: "web".into(),
+                cluster: "shop".into(),
+                status: status.into(),
+                arn: "arn:aws:ecs:eu-west-1:123456789012:service/shop/web".into(),
+                document: service_document,
+                tags: BTreeMap::from([(OWNERSHIP_TAG.to_string(), "shop".to_string())]),
+            },
+        );
+        live
+    }
+
+    fn planned(live: &LiveSnapshot) -> KindPlan {
+        let loaded = load("wharf.yaml", MANIFEST, &Variables::default()).expect("valid");
+        let keys = BTreeMap::new();
+        let ctx = Context {
+            account_id: "123456789012",
+            region: "eu-west-1",
+            kms_keys: &keys,
+        };
+        plan(&loaded.manifest, &ctx, live, false)
+    }
+
+    #[test]
+    fn a_code_deploy_service_refuses_a_new_task_definition() {
+        let live = live_with(
+            json!({
+                "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/other:3",
+                "deploymentController": {"type": "CODE_DEPLOY"}
+            }),
+            "ACTIVE",
+        );
+        let out = planned(&live);
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+        assert_eq!(out.conflicts.len(), 1);
+        assert!(
+            out.conflicts[0].message.contains("CODE_DEPLOY"),
+            "{:?}",
+            out.conflicts
+        );
+    }
+
+    #[test]
+    fn a_draining_service_is_a_clear_conflict() {
+        let live = live_with(json!({}), "DRAINING");
+        let out = planned(&live);
+        assert!(out.changes.is_empty());
+        assert!(
+            out.conflicts[0].message.contains("DRAINING"),
+            "{:?}",
+            out.conflicts
+        );
+    }
+
+    #[test]
+    fn an_ecs_controlled_service_on_the_latest_revision_is_unchanged() {
+        let live = live_with(
+            json!({
+                "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1",
+                "deploymentController": {"type": "ECS"},
+                "schedulingStrategy": "REPLICA"
+            }),
+            "ACTIVE",
+        );
+        let out = planned(&live);
+        assert!(out.conflicts.is_empty(), "{:?}", out.conflicts);
+        assert!(out.changes.is_empty(), "{:#?}", out.changes);
+    }
+}

@@ -379,3 +379,33 @@ async fn a_count_changed_behind_wharfs_back_is_drift_and_apply_repairs_it() {
     moto.expect(&["drift"], 0);
     moto.assert_converged();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declared_count_next_to_an_autoscaling_target_is_warned_about() {
+    let moto = Moto::start();
+    let network = moto.default_network();
+    moto.manifest(&stack(&network, "desiredCount: 2"));
+    moto.apply(&[]);
+    // An Application Auto Scaling target registered for the service out of band.
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let status = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import os, boto3; boto3.client('application-autoscaling', endpoint_url=os.environ['E'], region_name='eu-west-1').register_scalable_target(ServiceNamespace='ecs', ResourceId='service/shop/web', ScalableDimension='ecs:service:DesiredCount', MinCapacity=1, MaxCapacity=4)",
+        ])
+        .env("E", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .status()
+        .expect("python runs");
+    assert!(status.success());
+    let plan = moto.plan_json(&[]);
+    let warnings = plan["warnings"].to_string();
+    assert!(
+        warnings.contains("ecs.service.web") && warnings.contains("Application Auto Scaling"),
+        "{plan:#}"
+    );
+    // Leaving desiredCount to autoscaling silences it.
+    moto.manifest(&stack(&network, ""));
+    assert_eq!(moto.plan_json(&[]).get("warnings"), None);
+}
