@@ -154,7 +154,7 @@ async fn update_scan_on_push_back_off_plans_and_sends_the_call() {
     assert_eq!(c["fields"][0]["after"], json!(false));
     assert_eq!(
         c["operations"],
-        json!([{"op": "putImageScanningConfiguration", "name": "shop/web", "scanOnPush": false}])
+        json!([{"kind": "repository", "op": "putImageScanningConfiguration", "name": "shop/web", "scanOnPush": false}])
     );
     let out = moto.expect(&["apply", "--auto-approve", "--stats"], 0);
     // The one write is that call (the stats line names each call kind).
