@@ -253,6 +253,7 @@ async fn execute(
     let operation = &resolve_registered(operation, registered);
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
+        Operation::Registry(op) => crate::aws::ecr_registry::execute(aws, op).await,
         Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
         Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
         Operation::TaskDefinition(op) => {

@@ -17,6 +17,8 @@ pub struct LiveSnapshot {
     pub task_definitions: BTreeMap<String, LiveTaskDefinition>,
     /// ECS services by name.
     pub services: BTreeMap<String, LiveService>,
+    /// Registry scanning, replication and policy (only the sections the manifest declares).
+    pub registry: LiveRegistry,
     /// KMS keys named by the manifest or by live repositories, resolved by DescribeKey.
     /// Keyed by the reference as written (alias name, alias ARN, key id or key ARN).
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -109,4 +111,16 @@ pub struct KmsKey {
     pub key_arn: String,
     /// Managed by AWS (aws/ecr) rather than the customer.
     pub aws_managed: bool,
+}
+
+/// The registry's singletons, read only for the sections the manifest declares (None:
+/// not read, so not managed).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveRegistry {
+    /// GetRegistryScanningConfiguration's `scanningConfiguration` (AWS JSON shape).
+    pub scanning: Option<serde_json::Value>,
+    /// DescribeRegistry's `replicationConfiguration` (AWS JSON shape).
+    pub replication: Option<serde_json::Value>,
+    /// GetRegistryPolicy: outer None when not read; inner None when there is no policy.
+    pub policy: Option<Option<String>>,
 }

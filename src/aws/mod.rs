@@ -3,6 +3,7 @@
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
 
 pub mod ecr;
+pub mod ecr_registry;
 pub mod ecs;
 pub mod ecs_codec;
 pub mod iam;
@@ -203,14 +204,20 @@ pub async fn read_snapshot(
     };
     let declared_roles = manifest.iam.roles.keys().cloned().collect();
     let ecs_scope = ecs_scope(manifest, find_owned);
-    let (repositories, roles, clusters, task_definitions) = tokio::join!(
+    let (repositories, registry, roles, clusters, task_definitions) = tokio::join!(
         ecr::read_repositories(aws, &scope),
+        ecr_registry::read_registry(aws, &manifest.registry),
         iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
         ecs::read_clusters(aws, &ecs_scope),
         ecs::read_task_definitions(aws, &ecs_scope),
     );
-    let (repositories, roles, clusters, task_definitions) =
-        (repositories?, roles?, clusters?, task_definitions?);
+    let (repositories, registry, roles, clusters, task_definitions) = (
+        repositories?,
+        registry?,
+        roles?,
+        clusters?,
+        task_definitions?,
+    );
     let services = ecs::read_services(aws, &ecs_scope, &clusters).await?;
     let no_keys = Default::default();
     let ctx = crate::resources::Context {
@@ -228,6 +235,7 @@ pub async fn read_snapshot(
         clusters,
         task_definitions,
         services,
+        registry,
         kms_keys,
     })
 }

@@ -29,6 +29,10 @@ pub struct Manifest {
     /// ECR private repositories, keyed by repository name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub repositories: BTreeMap<String, Repository>,
+    /// Registry-wide ECR settings. A section left out is not managed (wharf never resets
+    /// it); a section that is present is owned whole.
+    #[serde(default, skip_serializing_if = "Registry::is_empty")]
+    pub registry: Registry,
     /// IAM: the roles that pull and run images.
     #[serde(default, skip_serializing_if = "Iam::is_empty")]
     pub iam: Iam,
@@ -63,6 +67,115 @@ impl Ecs {
     pub fn is_empty(&self) -> bool {
         self.clusters.is_empty() && self.task_definitions.is_empty() && self.services.is_empty()
     }
+}
+
+/// The private registry's own settings (singletons: one of each per account and region).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Registry {
+    /// Registry scanning (address ecr.registry.scanning): the scan type and its rules, owned whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanning: Option<RegistryScanning>,
+    /// Cross-region and cross-account replication (address ecr.registry.replication), owned whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<Replication>,
+    /// The registry policy document (object or JSON text; address ecr.registry.policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawDocument>")]
+    pub policy: Option<Value>,
+}
+
+impl Registry {
+    pub fn is_empty(&self) -> bool {
+        self.scanning.is_none() && self.replication.is_none() && self.policy.is_none()
+    }
+}
+
+/// The registry's scanning configuration (PutRegistryScanningConfiguration).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryScanning {
+    /// BASIC (default) or ENHANCED (Amazon Inspector). With ENHANCED, repositories' scanOnPush is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_type: Option<ScanType>,
+    /// At most 2 rules: which repositories are scanned how often. None: no repository is scanned automatically.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<ScanningRule>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScanningRule {
+    /// SCAN_ON_PUSH, CONTINUOUS_SCAN (ENHANCED only) or MANUAL (BASIC only).
+    pub scan_frequency: ScanFrequency,
+    /// Repository-name filters with `*` wildcards (filterType WILDCARD); at least one.
+    #[serde(default)]
+    pub filters: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ScanType {
+    #[default]
+    Basic,
+    Enhanced,
+}
+
+impl ScanType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Basic => "BASIC",
+            Self::Enhanced => "ENHANCED",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ScanFrequency {
+    #[default]
+    ScanOnPush,
+    ContinuousScan,
+    Manual,
+}
+
+impl ScanFrequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ScanOnPush => "SCAN_ON_PUSH",
+            Self::ContinuousScan => "CONTINUOUS_SCAN",
+            Self::Manual => "MANUAL",
+        }
+    }
+}
+
+/// The registry's replication configuration (PutReplicationConfiguration).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Replication {
+    /// At most 10 rules; no rules: nothing is replicated.
+    #[serde(default)]
+    pub rules: Vec<ReplicationRule>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicationRule {
+    /// Where images go (at most 25 destinations across all rules).
+    pub destinations: Vec<ReplicationDestination>,
+    /// Repository-name prefixes (PREFIX_MATCH); none: every repository. At most 100 across all rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repository_filters: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicationDestination {
+    /// The destination region.
+    pub region: String,
+    /// The destination account (12 digits); by default this account (cross-region replication).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]

@@ -6,6 +6,7 @@ pub mod build;
 pub mod order;
 
 use crate::resources::cluster::ClusterOperation;
+use crate::resources::registry::RegistryOperation;
 use crate::resources::repository::RepositoryOperation;
 use crate::resources::role::RoleOperation;
 use crate::resources::service::ServiceOperation;
@@ -184,6 +185,7 @@ pub struct Destroys {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Operation {
     Repository(RepositoryOperation),
+    Registry(RegistryOperation),
     Role(RoleOperation),
     Cluster(ClusterOperation),
     TaskDefinition(TaskDefinitionOperation),
@@ -194,6 +196,7 @@ impl Operation {
     pub fn describe(&self) -> String {
         match self {
             Operation::Repository(op) => op.describe(),
+            Operation::Registry(op) => op.describe(),
             Operation::Role(op) => op.describe(),
             Operation::Cluster(op) => op.describe(),
             Operation::TaskDefinition(op) => op.describe(),

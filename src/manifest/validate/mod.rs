@@ -74,9 +74,10 @@ const REPOSITORY_POLICY_MAX: usize = 10_240;
 const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias (alias/NAME) or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)";
 const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
 
+mod ecs;
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
 mod iam;
-mod ecs;
+mod registry;
 
 pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
     let mut v = Validator {
@@ -95,6 +96,7 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
         v.repository_name(name, &base);
         v.repository(repo, &base, Some(name));
     }
+    v.registry();
     v.roles();
     v.ecs();
 }
