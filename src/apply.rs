@@ -254,6 +254,9 @@ async fn execute(
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
         Operation::Registry(op) => crate::aws::ecr_registry::execute(aws, op).await,
+        Operation::PullThroughCache(op) => {
+            crate::aws::ecr_pull_through_cache::execute(aws, op).await
+        }
         Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
         Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
         Operation::TaskDefinition(op) => {

@@ -19,6 +19,8 @@ pub struct LiveSnapshot {
     pub services: BTreeMap<String, LiveService>,
     /// Registry scanning, replication and policy (only the sections the manifest declares).
     pub registry: LiveRegistry,
+    /// Pull through cache rules by ecrRepositoryPrefix (read only when the manifest declares some).
+    pub pull_through_cache_rules: BTreeMap<String, LivePullThroughCacheRule>,
     /// KMS keys named by the manifest or by live repositories, resolved by DescribeKey.
     /// Keyed by the reference as written (alias name, alias ARN, key id or key ARN).
     pub kms_keys: BTreeMap<String, KmsKey>,
@@ -123,4 +125,14 @@ pub struct LiveRegistry {
     pub replication: Option<serde_json::Value>,
     /// GetRegistryPolicy: outer None when not read; inner None when there is no policy.
     pub policy: Option<Option<String>>,
+}
+
+/// A pull through cache rule as DescribePullThroughCacheRules returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LivePullThroughCacheRule {
+    pub ecr_repository_prefix: String,
+    pub upstream_registry_url: String,
+    pub credential_arn: Option<String>,
+    pub custom_role_arn: Option<String>,
+    pub upstream_repository_prefix: Option<String>,
 }

@@ -3,6 +3,7 @@
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
 
 pub mod ecr;
+pub mod ecr_pull_through_cache;
 pub mod ecr_registry;
 pub mod ecs;
 pub mod ecs_codec;
@@ -204,16 +205,18 @@ pub async fn read_snapshot(
     };
     let declared_roles = manifest.iam.roles.keys().cloned().collect();
     let ecs_scope = ecs_scope(manifest, find_owned);
-    let (repositories, registry, roles, clusters, task_definitions) = tokio::join!(
+    let (repositories, registry, pull_through_cache_rules, roles, clusters, task_definitions) = tokio::join!(
         ecr::read_repositories(aws, &scope),
         ecr_registry::read_registry(aws, &manifest.registry),
+        ecr_pull_through_cache::read_rules(aws, &manifest.registry.pull_through_cache),
         iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
         ecs::read_clusters(aws, &ecs_scope),
         ecs::read_task_definitions(aws, &ecs_scope),
     );
-    let (repositories, registry, roles, clusters, task_definitions) = (
+    let (repositories, registry, pull_through_cache_rules, roles, clusters, task_definitions) = (
         repositories?,
         registry?,
+        pull_through_cache_rules?,
         roles?,
         clusters?,
         task_definitions?,
@@ -236,6 +239,7 @@ pub async fn read_snapshot(
         task_definitions,
         services,
         registry,
+        pull_through_cache_rules,
         kms_keys,
     })
 }

@@ -83,12 +83,36 @@ pub struct Registry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RawDocument>")]
     pub policy: Option<Value>,
+    /// Pull through cache rules keyed by ecrRepositoryPrefix (address ecr.pull_through_cache.PREFIX).
+    /// A rule removed from the manifest is left in place: wharf never deletes these rules.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
 }
 
 impl Registry {
     pub fn is_empty(&self) -> bool {
-        self.scanning.is_none() && self.replication.is_none() && self.policy.is_none()
+        self.scanning.is_none()
+            && self.replication.is_none()
+            && self.policy.is_none()
+            && self.pull_through_cache.is_empty()
     }
+}
+
+/// A pull through cache rule (CreatePullThroughCacheRule); its key is the ecrRepositoryPrefix.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PullThroughCacheRule {
+    /// The upstream registry: registry-1.docker.io, ghcr.io, public.ecr.aws, quay.io, ... Changing it replaces the rule.
+    pub upstream_registry_url: String,
+    /// A Secrets Manager secret ARN (its name begins ecr-pullthroughcache/); required for Docker Hub, GitHub, GitLab and Azure upstreams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_arn: Option<String>,
+    /// An IAM role ARN ECR assumes to reach an ECR upstream in another account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_role_arn: Option<String>,
+    /// The upstream repository prefix (ECR upstreams; default ROOT). Changing it replaces the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_repository_prefix: Option<String>,
 }
 
 /// The registry's scanning configuration (PutRegistryScanningConfiguration).

@@ -6,8 +6,8 @@ use super::Plan;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{
-    Conflict, Context, KindPlan, cluster, pull_check, registry, repository, role, service,
-    task_definition,
+    Conflict, Context, KindPlan, cluster, pull_check, pull_through_cache, registry, repository,
+    role, service, task_definition,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -30,6 +30,12 @@ pub fn build(
     let mut all = KindPlan::default();
     all.extend(role::plan(manifest, &ctx, live, options.prune));
     all.extend(registry::plan(manifest, &ctx, live, options.prune));
+    all.extend(pull_through_cache::plan(
+        manifest,
+        &ctx,
+        live,
+        options.prune,
+    ));
     all.extend(repository::plan(manifest, &ctx, live, options.prune));
     all.extend(cluster::plan(manifest, &ctx, live, options.prune));
     all.extend(task_definition::plan(manifest, &ctx, live, options.prune));

@@ -6,6 +6,7 @@ pub mod build;
 pub mod order;
 
 use crate::resources::cluster::ClusterOperation;
+use crate::resources::pull_through_cache::PullThroughCacheOperation;
 use crate::resources::registry::RegistryOperation;
 use crate::resources::repository::RepositoryOperation;
 use crate::resources::role::RoleOperation;
@@ -186,6 +187,7 @@ pub struct Destroys {
 pub enum Operation {
     Repository(RepositoryOperation),
     Registry(RegistryOperation),
+    PullThroughCache(PullThroughCacheOperation),
     Role(RoleOperation),
     Cluster(ClusterOperation),
     TaskDefinition(TaskDefinitionOperation),
@@ -197,6 +199,7 @@ impl Operation {
         match self {
             Operation::Repository(op) => op.describe(),
             Operation::Registry(op) => op.describe(),
+            Operation::PullThroughCache(op) => op.describe(),
             Operation::Role(op) => op.describe(),
             Operation::Cluster(op) => op.describe(),
             Operation::TaskDefinition(op) => op.describe(),

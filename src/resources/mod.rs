@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod lifecycle_preview;
 pub mod policy;
 pub mod pull_check;
+pub mod pull_through_cache;
 pub mod registry;
 pub mod repository;
 pub mod role;

@@ -77,6 +77,7 @@ const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/n
 mod ecs;
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
 mod iam;
+mod pull_through_cache;
 mod registry;
 
 pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
@@ -97,6 +98,7 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
         v.repository(repo, &base, Some(name));
     }
     v.registry();
+    v.pull_through_cache();
     v.roles();
     v.ecs();
 }

@@ -1,0 +1,104 @@
+//! Pull through cache rules: reading the declared ones (DescribePullThroughCacheRules,
+//! every page, kept only for the prefixes the manifest declares: wharf never manages the
+//! others) and executing the create, update and delete operations.
+
+use super::{Aws, AwsError, absent_on};
+use crate::live::LivePullThroughCacheRule;
+use crate::manifest::model::PullThroughCacheRule;
+use crate::resources::pull_through_cache::PullThroughCacheOperation;
+use std::collections::BTreeMap;
+
+/// The live rules whose prefixes the manifest declares; no call when it declares none.
+pub async fn read_rules(
+    aws: &Aws,
+    declared: &BTreeMap<String, PullThroughCacheRule>,
+) -> Result<BTreeMap<String, LivePullThroughCacheRule>, AwsError> {
+    let mut out = BTreeMap::new();
+    if declared.is_empty() {
+        return Ok(out);
+    }
+    let mut next_token: Option<String> = None;
+    loop {
+        let page = aws
+            .ecr
+            .describe_pull_through_cache_rules()
+            .set_next_token(next_token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribePullThroughCacheRules", e))?;
+        for rule in page.pull_through_cache_rules() {
+            let Some(prefix) = rule.ecr_repository_prefix() else {
+                continue;
+            };
+            if !declared.contains_key(prefix) {
+                continue;
+            }
+            out.insert(
+                prefix.to_string(),
+                LivePullThroughCacheRule {
+                    ecr_repository_prefix: prefix.to_string(),
+                    upstream_registry_url: rule.upstream_registry_url().unwrap_or_default().into(),
+                    credential_arn: rule.credential_arn().map(str::to_string),
+                    custom_role_arn: rule.custom_role_arn().map(str::to_string),
+                    upstream_repository_prefix: rule
+                        .upstream_repository_prefix()
+                        .map(str::to_string),
+                },
+            );
+        }
+        match page.next_token() {
+            Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+pub async fn execute(aws: &Aws, operation: &PullThroughCacheOperation) -> Result<(), AwsError> {
+    let ecr = &aws.ecr;
+    match operation {
+        PullThroughCacheOperation::CreatePullThroughCacheRule {
+            prefix,
+            upstream_registry_url,
+            credential_arn,
+            custom_role_arn,
+            upstream_repository_prefix,
+        } => {
+            ecr.create_pull_through_cache_rule()
+                .ecr_repository_prefix(prefix)
+                .upstream_registry_url(upstream_registry_url)
+                .set_credential_arn(credential_arn.clone())
+                .set_custom_role_arn(custom_role_arn.clone())
+                .set_upstream_repository_prefix(upstream_repository_prefix.clone())
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("CreatePullThroughCacheRule", e))?;
+        }
+        PullThroughCacheOperation::UpdatePullThroughCacheRule {
+            prefix,
+            credential_arn,
+            custom_role_arn,
+        } => {
+            ecr.update_pull_through_cache_rule()
+                .ecr_repository_prefix(prefix)
+                .set_credential_arn(credential_arn.clone())
+                .set_custom_role_arn(custom_role_arn.clone())
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdatePullThroughCacheRule", e))?;
+        }
+        PullThroughCacheOperation::DeletePullThroughCacheRule { prefix } => {
+            let result = ecr
+                .delete_pull_through_cache_rule()
+                .ecr_repository_prefix(prefix)
+                .send()
+                .await;
+            absent_on(
+                result,
+                "PullThroughCacheRuleNotFoundException",
+                "DeletePullThroughCacheRule",
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,500 @@
+//! Pull through cache rules (`ecr.pull_through_cache.PREFIX`), keyed by
+//! ecrRepositoryPrefix. A missing rule is created (CreatePullThroughCacheRule); a
+//! credentialArn or customRoleArn change is an in-place update (UpdatePullThroughCacheRule
+//! can change exactly those two); a change of upstreamRegistryUrl or
+//! upstreamRepositoryPrefix, or the removal of a credential or role (which Update cannot
+//! clear), is a replace (Delete, then Create), which apply gates behind --allow-replace.
+//!
+//! Ownership: rules carry no tags, so wharf cannot tell which ones it created. It never
+//! deletes a rule the manifest leaves out (not even with --prune); removing a rule from
+//! the manifest just stops managing it. PURE.
+
+use super::{Context, KindPlan};
+use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
+use crate::manifest::model::{Manifest, PullThroughCacheRule};
+use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const ADDRESS_PREFIX: &str = "ecr.pull_through_cache.";
+
+/// The upstream repository prefix AWS reports when none was given.
+pub const ROOT: &str = "ROOT";
+
+pub fn address(prefix: &str) -> String {
+    format!("{ADDRESS_PREFIX}{prefix}")
+}
+
+/// A rule in canonical form: empty strings and ROOT upstream prefixes read as absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleSpec {
+    pub upstream_registry_url: String,
+    pub credential_arn: Option<String>,
+    pub custom_role_arn: Option<String>,
+    pub upstream_repository_prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum PullThroughCacheOperation {
+    CreatePullThroughCacheRule {
+        prefix: String,
+        upstream_registry_url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credential_arn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom_role_arn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        upstream_repository_prefix: Option<String>,
+    },
+    UpdatePullThroughCacheRule {
+        prefix: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credential_arn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom_role_arn: Option<String>,
+    },
+    DeletePullThroughCacheRule {
+        prefix: String,
+    },
+}
+
+impl PullThroughCacheOperation {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreatePullThroughCacheRule {
+                prefix,
+                upstream_registry_url,
+                ..
+            } => format!("CreatePullThroughCacheRule {prefix} <- {upstream_registry_url}"),
+            Self::UpdatePullThroughCacheRule { prefix, .. } => {
+                format!("UpdatePullThroughCacheRule {prefix}")
+            }
+            Self::DeletePullThroughCacheRule { prefix } => {
+                format!("DeletePullThroughCacheRule {prefix}")
+            }
+        }
+    }
+}
+
+fn present(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+fn upstream_prefix(value: Option<&str>) -> Option<String> {
+    present(value).filter(|v| v != ROOT)
+}
+
+/// The rule the manifest asks for.
+pub fn desired(rule: &PullThroughCacheRule) -> RuleSpec {
+    RuleSpec {
+        upstream_registry_url: rule.upstream_registry_url.clone(),
+        credential_arn: present(rule.credential_arn.as_deref()),
+        custom_role_arn: present(rule.custom_role_arn.as_deref()),
+        upstream_repository_prefix: upstream_prefix(rule.upstream_repository_prefix.as_deref()),
+    }
+}
+
+/// The rule AWS holds.
+pub fn observed(rule: &LivePullThroughCacheRule) -> RuleSpec {
+    RuleSpec {
+        upstream_registry_url: rule.upstream_registry_url.clone(),
+        credential_arn: present(rule.credential_arn.as_deref()),
+        custom_role_arn: present(rule.custom_role_arn.as_deref()),
+        upstream_repository_prefix: upstream_prefix(rule.upstream_repository_prefix.as_deref()),
+    }
+}
+
+fn create_operation(prefix: &str, want: &RuleSpec) -> Operation {
+    Operation::PullThroughCache(PullThroughCacheOperation::CreatePullThroughCacheRule {
+        prefix: prefix.to_string(),
+        upstream_registry_url: want.upstream_registry_url.clone(),
+        credential_arn: want.credential_arn.clone(),
+        custom_role_arn: want.custom_role_arn.clone(),
+        upstream_repository_prefix: want.upstream_repository_prefix.clone(),
+    })
+}
+
+/// The change that brings the rule at `prefix` to `want`, if any.
+pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Change> {
+    let Some(have) = have else {
+        return Some(Change {
+            address: address(prefix),
+            action: ChangeAction::Create,
+            reason: "the rule does not exist".into(),
+            reason_code: ChangeReason::CreateBecauseMissing,
+            fields: vec![],
+            destroys: None,
+            lifecycle_preview: None,
+            operations: vec![create_operation(prefix, want)],
+        });
+    };
+    let mut fields = Vec::new();
+    let mut compare = |path: &str, before: Option<&str>, after: Option<&str>| {
+        if before != after {
+            fields.push(FieldChange::new(path, json!(before), json!(after)));
+        }
+    };
+    compare(
+        "upstreamRegistryUrl",
+        Some(&have.upstream_registry_url),
+        Some(&want.upstream_registry_url),
+    );
+    compare(
+        "upstreamRepositoryPrefix",
+        have.upstream_repository_prefix.as_deref(),
+        want.upstream_repository_prefix.as_deref(),
+    );
+    compare(
+        "credentialArn",
+        have.credential_arn.as_deref(),
+        want.credential_arn.as_deref(),
+    );
+    compare(
+        "customRoleArn",
+        have.custom_role_arn.as_deref(),
+        want.custom_role_arn.as_deref(),
+    );
+    if fields.is_empty() {
+        return None;
+    }
+    // What UpdatePullThroughCacheRule cannot do: change the upstream, or clear a field.
+    let mut fixed: Vec<&str> = Vec::new();
+    if want.upstream_registry_url != have.upstream_registry_url {
+        fixed.push("upstreamRegistryUrl");
+    }
+    if want.upstream_repository_prefix != have.upstream_repository_prefix {
+        fixed.push("upstreamRepositoryPrefix");
+    }
+    if want.credential_arn.is_none() && have.credential_arn.is_some() {
+        fixed.push("credentialArn (removed)");
+    }
+    if want.custom_role_arn.is_none() && have.custom_role_arn.is_some() {
+        fixed.push("customRoleArn (removed)");
+    }
+    let change = if fixed.is_empty() {
+        Change {
+            address: address(prefix),
+            action: ChangeAction::Update,
+            reason: super::differs_reason(&fields),
+            reason_code: ChangeReason::UpdateBecauseDrifted,
+            fields,
+            destroys: None,
+            lifecycle_preview: None,
+            operations: vec![Operation::PullThroughCache(
+                PullThroughCacheOperation::UpdatePullThroughCacheRule {
+                    prefix: prefix.to_string(),
+                    credential_arn: want.credential_arn.clone(),
+                    custom_role_arn: want.custom_role_arn.clone(),
+                },
+            )],
+        }
+    } else {
+        Change {
+            address: address(prefix),
+            action: ChangeAction::Replace,
+            reason: format!(
+                "{} cannot change in place (UpdatePullThroughCacheRule changes only credentialArn and customRoleArn)",
+                fixed.join(", ")
+            ),
+            reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
+            fields,
+            destroys: None,
+            lifecycle_preview: None,
+            operations: vec![
+                Operation::PullThroughCache(
+                    PullThroughCacheOperation::DeletePullThroughCacheRule {
+                        prefix: prefix.to_string(),
+                    },
+                ),
+                create_operation(prefix, want),
+            ],
+        }
+    };
+    Some(change)
+}
+
+/// Creates, updates and replaces for the declared rules. Rules the manifest leaves out are
+/// never deleted, with or without `--prune` (see the module documentation).
+pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, _prune: bool) -> KindPlan {
+    let mut out = KindPlan::default();
+    for (prefix, rule) in &manifest.registry.pull_through_cache {
+        let have = live.pull_through_cache_rules.get(prefix).map(observed);
+        out.changes
+            .extend(diff(prefix, &desired(rule), have.as_ref()));
+    }
+    out
+}
+
+/// What AWS would hold after the operation ran (for tests and previews).
+pub fn after(
+    live: &BTreeMap<String, LivePullThroughCacheRule>,
+    operation: &PullThroughCacheOperation,
+) -> BTreeMap<String, LivePullThroughCacheRule> {
+    let mut next = live.clone();
+    match operation {
+        PullThroughCacheOperation::CreatePullThroughCacheRule {
+            prefix,
+            upstream_registry_url,
+            credential_arn,
+            custom_role_arn,
+            upstream_repository_prefix,
+        } => {
+            next.insert(
+                prefix.clone(),
+                LivePullThroughCacheRule {
+                    ecr_repository_prefix: prefix.clone(),
+                    upstream_registry_url: upstream_registry_url.clone(),
+                    credential_arn: credential_arn.clone(),
+                    custom_role_arn: custom_role_arn.clone(),
+                    upstream_repository_prefix: Some(
+                        upstream_repository_prefix
+                            .clone()
+                            .unwrap_or_else(|| ROOT.into()),
+                    ),
+                },
+            );
+        }
+        PullThroughCacheOperation::UpdatePullThroughCacheRule {
+            prefix,
+            credential_arn,
+            custom_role_arn,
+        } => {
+            if let Some(rule) = next.get_mut(prefix) {
+                if credential_arn.is_some() {
+                    rule.credential_arn = credential_arn.clone();
+                }
+                if custom_role_arn.is_some() {
+                    rule.custom_role_arn = custom_role_arn.clone();
+                }
+            }
+        }
+        PullThroughCacheOperation::DeletePullThroughCacheRule { prefix } => {
+            next.remove(prefix);
+        }
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Variables, load};
+
+    const SECRET: &str =
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub-AbCdEf";
+    const SECRET2: &str =
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub2-AbCdEf";
+
+    fn manifest(yaml: &str) -> Manifest {
+        let src = format!("version: 1\nstack: shop\nregistry:\n  pullThroughCache:\n{yaml}");
+        match load("wharf.yaml", &src, &Variables::default()) {
+            Ok(loaded) => loaded.manifest,
+            Err(failure) => panic!("{src}\n{:#?}", failure.diagnostics),
+        }
+    }
+
+    fn plan_of(m: &Manifest, live: &LiveSnapshot) -> KindPlan {
+        let kms = BTreeMap::new();
+        let ctx = Context {
+            account_id: "123456789012",
+            region: "eu-west-1",
+            kms_keys: &kms,
+        };
+        plan(m, &ctx, live, true)
+    }
+
+    fn live_rule(url: &str, credential: Option<&str>) -> LivePullThroughCacheRule {
+        LivePullThroughCacheRule {
+            ecr_repository_prefix: "hub".into(),
+            upstream_registry_url: url.into(),
+            credential_arn: credential.map(str::to_string),
+            custom_role_arn: None,
+            upstream_repository_prefix: Some(ROOT.into()),
+        }
+    }
+
+    fn live_with(rules: &[(&str, LivePullThroughCacheRule)]) -> LiveSnapshot {
+        LiveSnapshot {
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            pull_through_cache_rules: rules
+                .iter()
+                .map(|(p, r)| (p.to_string(), r.clone()))
+                .collect(),
+            ..LiveSnapshot::default()
+        }
+    }
+
+    /// Applies every operation of the plan to the live rules.
+    fn converge(m: &Manifest, live: &LiveSnapshot) -> LiveSnapshot {
+        let mut next = live.clone();
+        for change in plan_of(m, live).changes {
+            for op in change.operations {
+                let Operation::PullThroughCache(op) = op else {
+                    panic!("not a pull through cache operation")
+                };
+                next.pull_through_cache_rules = after(&next.pull_through_cache_rules, &op);
+            }
+        }
+        next
+    }
+
+    fn hub(credential: &str) -> String {
+        format!(
+            "    hub: {{ upstreamRegistryUrl: registry-1.docker.io, credentialArn: \"{credential}\" }}\n"
+        )
+    }
+
+    #[test]
+    fn a_missing_rule_is_created_and_converges() {
+        let m = manifest(&hub(SECRET));
+        let live = live_with(&[]);
+        let changes = plan_of(&m, &live).changes;
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].address, "ecr.pull_through_cache.hub");
+        assert_eq!(changes[0].action, ChangeAction::Create);
+        assert_eq!(
+            changes[0].operations,
+            vec![Operation::PullThroughCache(
+                PullThroughCacheOperation::CreatePullThroughCacheRule {
+                    prefix: "hub".into(),
+                    upstream_registry_url: "registry-1.docker.io".into(),
+                    credential_arn: Some(SECRET.into()),
+                    custom_role_arn: None,
+                    upstream_repository_prefix: None,
+                }
+            )]
+        );
+        let next = converge(&m, &live);
+        assert!(plan_of(&m, &next).changes.is_empty());
+    }
+
+    #[test]
+    fn an_identical_rule_plans_nothing() {
+        let m = manifest(&hub(SECRET));
+        let live = live_with(&[("hub", live_rule("registry-1.docker.io", Some(SECRET)))]);
+        assert!(plan_of(&m, &live).changes.is_empty());
+        // An explicit ROOT upstream prefix is AWS's default.
+        let m = manifest(
+            "    ecr-public: { upstreamRegistryUrl: public.ecr.aws, upstreamRepositoryPrefix: ROOT }\n",
+        );
+        let mut rule = live_rule("public.ecr.aws", None);
+        rule.ecr_repository_prefix = "ecr-public".into();
+        assert!(
+            plan_of(&m, &live_with(&[("ecr-public", rule)]))
+                .changes
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_credential_change_is_an_update_in_place() {
+        let m = manifest(&hub(SECRET2));
+        let live = live_with(&[("hub", live_rule("registry-1.docker.io", Some(SECRET)))]);
+        let changes = plan_of(&m, &live).changes;
+        assert_eq!(changes.len(), 1);
+        let change = &changes[0];
+        assert_eq!(change.action, ChangeAction::Update);
+        assert_eq!(change.reason, "credentialArn differs");
+        assert_eq!(
+            change.fields,
+            vec![FieldChange::new(
+                "credentialArn",
+                json!(SECRET),
+                json!(SECRET2)
+            )]
+        );
+        assert_eq!(
+            change.operations,
+            vec![Operation::PullThroughCache(
+                PullThroughCacheOperation::UpdatePullThroughCacheRule {
+                    prefix: "hub".into(),
+                    credential_arn: Some(SECRET2.into()),
+                    custom_role_arn: None,
+                }
+            )]
+        );
+        let next = converge(&m, &live);
+        assert_eq!(
+            next.pull_through_cache_rules["hub"]
+                .credential_arn
+                .as_deref(),
+            Some(SECRET2)
+        );
+        assert!(plan_of(&m, &next).changes.is_empty());
+    }
+
+    #[test]
+    fn an_upstream_change_is_a_replace() {
+        let m = manifest(&format!(
+            "    hub: {{ upstreamRegistryUrl: ghcr.io, credentialArn: \"{SECRET}\" }}\n"
+        ));
+        let live = live_with(&[("hub", live_rule("registry-1.docker.io", Some(SECRET)))]);
+        let changes = plan_of(&m, &live).changes;
+        assert_eq!(changes.len(), 1);
+        let change = &changes[0];
+        assert_eq!(change.action, ChangeAction::Replace);
+        assert_eq!(change.reason_code, ChangeReason::ReplaceBecauseCannotUpdate);
+        assert!(
+            change
+                .reason
+                .starts_with("upstreamRegistryUrl cannot change in place"),
+            "{}",
+            change.reason
+        );
+        let ops: Vec<String> = change.operations.iter().map(Operation::describe).collect();
+        assert_eq!(
+            ops,
+            vec![
+                "DeletePullThroughCacheRule hub",
+                "CreatePullThroughCacheRule hub <- ghcr.io"
+            ]
+        );
+        // apply refuses it without --allow-replace.
+        let plan = crate::plan::Plan::new("shop", changes.clone(), vec![]);
+        let refused = crate::apply::refusals(&plan, crate::apply::ApplyOptions::default());
+        assert_eq!(
+            refused,
+            vec![
+                "ecr.pull_through_cache.hub: replacing it deletes and recreates it; this needs --allow-replace"
+            ]
+        );
+        let next = converge(&m, &live);
+        assert!(plan_of(&m, &next).changes.is_empty());
+    }
+
+    #[test]
+    fn changes_update_cannot_make_are_replaces() {
+        // An upstream repository prefix change.
+        let m = manifest(
+            "    team: { upstreamRegistryUrl: 210987654321.dkr.ecr.eu-west-1.amazonaws.com, upstreamRepositoryPrefix: team-b }\n",
+        );
+        let mut rule = live_rule("210987654321.dkr.ecr.eu-west-1.amazonaws.com", None);
+        rule.upstream_repository_prefix = Some("team-a".into());
+        let live = live_with(&[("team", rule)]);
+        let change = &plan_of(&m, &live).changes[0];
+        assert_eq!(change.action, ChangeAction::Replace);
+        assert!(change.reason.starts_with("upstreamRepositoryPrefix"));
+        assert!(plan_of(&m, &converge(&m, &live)).changes.is_empty());
+        // A credential removed: Update cannot clear it.
+        let m = manifest("    hub: { upstreamRegistryUrl: quay.io }\n");
+        let live = live_with(&[("hub", live_rule("quay.io", Some(SECRET)))]);
+        let change = &plan_of(&m, &live).changes[0];
+        assert_eq!(change.action, ChangeAction::Replace);
+        assert!(change.reason.starts_with("credentialArn (removed)"));
+        assert!(plan_of(&m, &converge(&m, &live)).changes.is_empty());
+    }
+
+    #[test]
+    fn rules_outside_the_manifest_are_never_deleted() {
+        let m = manifest(&hub(SECRET));
+        let live = live_with(&[
+            ("hub", live_rule("registry-1.docker.io", Some(SECRET))),
+            ("quay", live_rule("quay.io", None)),
+        ]);
+        // Planned with prune: still nothing.
+        assert!(plan_of(&m, &live).changes.is_empty());
+    }
+}
