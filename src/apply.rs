@@ -170,14 +170,14 @@ fn propagation_reason(operation: &Operation, error: &AwsError) -> Option<&'stati
         Operation::Repository(RepositoryOperation::SetRepositoryPolicy { .. })
             if message.contains("invalid repository policy provided") =>
         {
-            Some("waiting for IAM to propagate a new role to ECR (retrying for up to 2 minutes)")
+            Some("waiting for IAM to propagate a new role to ECR")
         }
         // ECS cannot assume a task or service role it cannot see yet.
         Operation::TaskDefinition(_) | Operation::Service(_)
             if message.contains("unable to assume role")
                 || message.contains("unable to assume the role") =>
         {
-            Some("waiting for IAM to propagate a new role to ECS (retrying for up to 2 minutes)")
+            Some("waiting for IAM to propagate a new role to ECS")
         }
         _ => None,
     }
@@ -215,9 +215,13 @@ async fn execute_with_propagation(
             });
         }
         if !announced {
+            let notice = format!(
+                "{reason} (retrying for up to {}s)",
+                settings.propagation_timeout.as_secs()
+            );
             progress(Event::Waiting {
                 address: &change.address,
-                reason,
+                reason: &notice,
             });
             announced = true;
         }

@@ -190,6 +190,9 @@ pub fn run(cli: Cli) -> i32 {
                     ui.error(refusal);
                 }
                 ui.hint("nothing was changed");
+                if *stats || ui.verbose > 0 {
+                    let _ = writeln!(anstream::stderr(), "{}", aws.stats.summary());
+                }
                 return EXIT_ERROR;
             }
             if !auto_approve && !confirm(&ui) {
