@@ -268,3 +268,32 @@ pub fn field_paths(plan: &serde_json::Value, address: &str) -> Vec<String> {
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// An indented YAML literal with its common indentation removed, so that manifests can
+/// sit indented in the test code.
+pub fn yaml(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out: String = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    out
+}
+
+/// The change at `address` in plan JSON; panics (showing the plan) when there is none.
+pub fn change_at<'a>(plan: &'a serde_json::Value, address: &str) -> &'a serde_json::Value {
+    plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["address"] == address)
+        .unwrap_or_else(|| panic!("no change for {address} in {plan:#}"))
+}

@@ -13,24 +13,7 @@ use std::collections::BTreeMap;
 
 pub const OWNERSHIP_TAG: &str = "wharf:stack";
 
-/// An indented YAML literal with its common indentation removed, so that manifests can
-/// sit indented in the test code.
-pub fn yaml(text: &str) -> String {
-    let indent = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    let mut out: String = text
-        .lines()
-        .skip_while(|l| l.trim().is_empty())
-        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
-    out
-}
+pub use crate::common::yaml;
 
 /// The URI moto gives a repository of the test account.
 pub fn repository_uri(name: &str) -> String {
@@ -45,12 +28,7 @@ pub fn role_arn(name: &str) -> String {
 
 /// The change at `address`; panics (showing the plan) when there is none.
 pub fn change<'a>(plan: &'a Value, address: &str) -> &'a Value {
-    plan["changes"]
-        .as_array()
-        .expect("changes")
-        .iter()
-        .find(|c| c["address"] == address)
-        .unwrap_or_else(|| panic!("no change for {address} in {plan:#}"))
+    crate::common::change_at(plan, address)
 }
 
 /// The field paths of the change at `address`, sorted.

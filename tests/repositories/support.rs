@@ -19,24 +19,7 @@ pub const PULL_ACTIONS: [&str; 3] = [
 
 pub const OWNERSHIP_TAG: &str = "wharf:stack";
 
-/// An indented YAML literal with its common indentation removed, so that manifests can
-/// sit indented in the test code.
-pub fn yaml(text: &str) -> String {
-    let indent = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    let mut out: String = text
-        .lines()
-        .skip_while(|l| l.trim().is_empty())
-        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
-    out
-}
+pub use crate::common::yaml;
 
 /// `ecr.repository.NAME`
 pub fn addr(name: &str) -> String {
@@ -50,13 +33,7 @@ pub fn act(name: &str, action: &str) -> (String, String) {
 
 /// The change for `name` in a plan; panics (showing the plan) when there is none.
 pub fn change<'a>(plan: &'a Value, name: &str) -> &'a Value {
-    let address = addr(name);
-    plan["changes"]
-        .as_array()
-        .expect("changes")
-        .iter()
-        .find(|c| c["address"] == address.as_str())
-        .unwrap_or_else(|| panic!("no change for {address} in {plan:#}"))
+    crate::common::change_at(plan, &addr(name))
 }
 
 /// The field paths of the change for `name`, sorted.

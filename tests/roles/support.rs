@@ -27,23 +27,7 @@ pub const PULL_ACTIONS: [&str; 3] = [
     "ecr:GetDownloadUrlForLayer",
 ];
 
-/// An indented YAML literal with its common indentation removed.
-pub fn yaml(text: &str) -> String {
-    let indent = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    let mut out: String = text
-        .lines()
-        .skip_while(|l| l.trim().is_empty())
-        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
-    out
-}
+pub use crate::common::yaml;
 
 /// `iam.role.NAME`
 pub fn addr(name: &str) -> String {
@@ -57,13 +41,7 @@ pub fn act(name: &str, action: &str) -> (String, String) {
 
 /// The change for role `name` in a plan; panics (showing the plan) when there is none.
 pub fn change<'a>(plan: &'a Value, name: &str) -> &'a Value {
-    let address = addr(name);
-    plan["changes"]
-        .as_array()
-        .expect("changes")
-        .iter()
-        .find(|c| c["address"] == address.as_str())
-        .unwrap_or_else(|| panic!("no change for {address} in {plan:#}"))
+    crate::common::change_at(plan, &addr(name))
 }
 
 /// The field change at `path` of the change for role `name`.
