@@ -2,7 +2,7 @@
 //! `aws/` fills it in, `resources/` reads it. Raw AWS documents stay text here and are
 //! parsed and normalized by the resource modules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveSnapshot {
@@ -24,6 +24,21 @@ pub struct LiveSnapshot {
     /// KMS keys named by the manifest or by live repositories, resolved by DescribeKey.
     /// Keyed by the reference as written (alias name, alias ARN, key id or key ARN).
     pub kms_keys: BTreeMap<String, KmsKey>,
+    /// The stack's ownership ledger (objects AWS cannot tag that wharf created); None
+    /// when it was not read or could not be, in which case nothing recorded there is pruned.
+    pub ledger: Option<OwnershipLedger>,
+}
+
+/// What wharf recorded creating, for kinds AWS gives no tags: pull through cache rules
+/// and repository creation templates, by prefix. Kept in an SSM parameter per stack
+/// (see `aws::ledger`); pruning deletes only what is listed here.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnershipLedger {
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pull_through_cache: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub creation_templates: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

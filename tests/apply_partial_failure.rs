@@ -69,6 +69,8 @@ async fn a_failed_call_stops_new_work_and_reports_every_step() {
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
+        ssm: mock_client!(aws_sdk_ssm, []),
+        ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     };

@@ -94,6 +94,8 @@ fn aws_with(rules: &[&Rule]) -> Aws {
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
+        ssm: mock_client!(aws_sdk_ssm, []),
+        ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     }

@@ -89,6 +89,9 @@ where
     }
 }
 
+/// The only region that serves the ECR Public API.
+pub const ECR_PUBLIC_REGION: &str = "us-east-1";
+
 /// The clients for one run, sharing one configuration and one call counter.
 #[derive(Clone)]
 pub struct Aws {
@@ -98,6 +101,10 @@ pub struct Aws {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
+    /// SSM Parameter Store: the ownership ledger for registry objects AWS cannot tag.
+    pub ssm: aws_sdk_ssm::Client,
+    /// ECR Public, whose API lives in us-east-1 whatever the manifest's region.
+    pub ecr_public: aws_sdk_ecrpublic::Client,
     pub stats: Arc<stats::CallStats>,
     pub region: String,
 }
@@ -160,6 +167,17 @@ impl Aws {
         );
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let ssm = aws_sdk_ssm::Client::from_conf(
+            aws_sdk_ssm::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let ecr_public = aws_sdk_ecrpublic::Client::from_conf(
+            aws_sdk_ecrpublic::config::Builder::from(&config)
+                .region(aws_config::Region::from_static(ECR_PUBLIC_REGION))
                 .interceptor(counter)
                 .build(),
         );
@@ -170,6 +188,8 @@ impl Aws {
             autoscaling,
             kms,
             sts,
+            ssm,
+            ecr_public,
             stats,
             region,
         })
@@ -241,6 +261,7 @@ pub async fn read_snapshot(
         registry,
         pull_through_cache_rules,
         kms_keys,
+        ledger: None,
     })
 }
 
