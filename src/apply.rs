@@ -1,7 +1,9 @@
 //! Walks a plan through `aws/`: checks every destructive change against what the user
 //! allowed before the first call, then runs changes in dependency waves with bounded
 //! concurrency, one progress line per step. On a failure no new change starts; the report
-//! says what was done, what failed (with AWS's message) and what was not attempted.
+//! says what was done, what failed (with AWS's message) and what was not attempted. An
+//! interruption (`interrupt`, from SIGINT or SIGTERM) works the same way: the calls in
+//! flight finish, no new call starts, a deployment wait stops waiting.
 
 use crate::aws::{Aws, AwsError};
 use crate::plan::{Change, ChangeAction, Operation, Plan, order};
@@ -39,6 +41,9 @@ pub enum Event<'a> {
     /// A call is being retried while IAM propagates a new principal.
     Waiting { address: &'a str, reason: &'a str },
 }
+
+/// The error code of a wait abandoned because of an interruption.
+const INTERRUPTED_CODE: &str = "WharfInterrupted";
 
 /// How many changes of one wave run at once.
 const APPLY_CONCURRENCY: usize = 8;
@@ -123,7 +128,30 @@ pub enum Outcome {
         error: AwsError,
         operations_done: usize,
     },
+    /// Stopped by an interruption after this many of its operations.
+    Interrupted {
+        operations_done: usize,
+    },
     NotAttempted,
+}
+
+/// Set once the user asks wharf to stop (SIGINT, SIGTERM): process-wide, like the signal.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running apply to finish its calls in flight and start no new one.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Resolves once an interruption has been asked for.
+async fn until_interrupted() {
+    while !interrupted() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -137,13 +165,26 @@ pub struct StepReport {
 #[derive(Clone, Debug, Default)]
 pub struct ApplyReport {
     pub steps: Vec<StepReport>,
+    /// Recording what this apply created in the ownership ledger failed: those objects
+    /// exist but a later --prune will not delete them.
+    pub ledger_error: Option<AwsError>,
 }
 
 impl ApplyReport {
-    pub fn failed(&self) -> bool {
+    /// Stopped by an interruption: some step was cut short or never started because of it.
+    pub fn interrupted(&self) -> bool {
         self.steps
             .iter()
-            .any(|s| matches!(s.outcome, Outcome::Failed { .. }))
+            .any(|s| matches!(s.outcome, Outcome::Interrupted { .. }))
+            || (interrupted() && self.count(|o| *o == Outcome::NotAttempted) > 0)
+    }
+
+    pub fn failed(&self) -> bool {
+        self.ledger_error.is_some()
+            || self
+                .steps
+                .iter()
+                .any(|s| matches!(s.outcome, Outcome::Failed { .. }))
     }
 
     pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
@@ -170,6 +211,18 @@ fn propagation_reason(operation: &Operation, error: &AwsError) -> Option<&'stati
         Operation::Repository(RepositoryOperation::SetRepositoryPolicy { .. })
             if message.contains("invalid repository policy provided") =>
         {
+            Some("waiting for IAM to propagate a new role to ECR")
+        }
+        // So does ECR Public, for a public repository's policy.
+        Operation::PublicRepository(
+            crate::resources::public_repository::PublicRepositoryOperation::SetRepositoryPolicy {
+                ..
+            },
+        ) if message.contains("invalid repository policy") => {
+            Some("waiting for IAM to propagate a new role to ECR Public")
+        }
+        // A creation template's repository policy may name the same new role.
+        Operation::CreationTemplate(_) if message.contains("invalid repository policy") => {
             Some("waiting for IAM to propagate a new role to ECR")
         }
         // ECS cannot assume a task or service role it cannot see yet.
@@ -225,7 +278,19 @@ async fn execute_with_propagation(
             });
             announced = true;
         }
-        tokio::time::sleep(backoff).await;
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            () = until_interrupted() => {}
+        }
+        if interrupted() {
+            return Err(AwsError {
+                message: format!(
+                    "{} (interrupted while waiting for IAM propagation)",
+                    error.message
+                ),
+                code: Some(INTERRUPTED_CODE.into()),
+            });
+        }
         backoff = (backoff * 2).min(Duration::from_secs(15));
     }
 }
@@ -257,9 +322,13 @@ async fn execute(
     let operation = &resolve_registered(operation, registered);
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
+        Operation::PublicRepository(op) => crate::aws::ecr_public::execute(aws, op).await,
         Operation::Registry(op) => crate::aws::ecr_registry::execute(aws, op).await,
         Operation::PullThroughCache(op) => {
             crate::aws::ecr_pull_through_cache::execute(aws, op).await
+        }
+        Operation::CreationTemplate(op) => {
+            crate::aws::ecr_creation_template::execute(aws, op).await
         }
         Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
         Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
@@ -289,10 +358,15 @@ async fn run_change(
         operations: change.operations.iter().map(Operation::describe).collect(),
         outcome: Outcome::NotAttempted,
     };
-    if stop.load(Ordering::SeqCst) {
+    if stop.load(Ordering::SeqCst) || interrupted() {
         return report;
     }
     for (i, operation) in change.operations.iter().enumerate() {
+        if interrupted() {
+            report.outcome = Outcome::Interrupted { operations_done: i };
+            progress(Event::Step(&report));
+            return report;
+        }
         if let Operation::Service(ServiceOperation::WaitForDeployment {
             cluster,
             name,
@@ -312,9 +386,15 @@ async fn run_change(
                     reason: &reason,
                 });
             };
-            let waited =
-                crate::aws::ecs::wait_for_deployment_reporting(aws, cluster, name, timeout, &show)
-                    .await;
+            let waited = tokio::select! {
+                waited = crate::aws::ecs::wait_for_deployment_reporting(aws, cluster, name, timeout, &show) => waited,
+                () = until_interrupted() => {
+                    // The deployment goes on in AWS; only the waiting stops.
+                    report.outcome = Outcome::Interrupted { operations_done: i };
+                    progress(Event::Step(&report));
+                    return report;
+                }
+            };
             if let Err(error) = waited {
                 stop.store(true, Ordering::SeqCst);
                 report.outcome = Outcome::Failed {
@@ -338,9 +418,13 @@ async fn run_change(
         .await;
         if let Err(error) = result {
             stop.store(true, Ordering::SeqCst);
-            report.outcome = Outcome::Failed {
-                error,
-                operations_done: i,
+            report.outcome = if error.code.as_deref() == Some(INTERRUPTED_CODE) {
+                Outcome::Interrupted { operations_done: i }
+            } else {
+                Outcome::Failed {
+                    error,
+                    operations_done: i,
+                }
             };
             progress(Event::Step(&report));
             return report;
@@ -391,7 +475,43 @@ pub async fn apply(
         results.sort_by_key(|(i, _)| *i);
         report.steps.extend(results.into_iter().map(|(_, r)| r));
     }
+    let effects = ledger_effects(plan, &report);
+    if let Err(error) = crate::aws::ledger::record(aws, &plan.stack, &effects).await {
+        report.ledger_error = Some(error);
+    }
     report
+}
+
+/// What the operations that succeeded mean for the ownership ledger, in plan order
+/// (a replace's delete comes before its create). Recorded even after a failure, so what
+/// was created is still known to be wharf's.
+fn ledger_effects(
+    plan: &Plan,
+    report: &ApplyReport,
+) -> Vec<crate::resources::ledger::LedgerEffect> {
+    let done: std::collections::BTreeMap<&str, usize> = report
+        .steps
+        .iter()
+        .map(|step| {
+            let count = match step.outcome {
+                Outcome::Done => step.operations.len(),
+                Outcome::Failed {
+                    operations_done, ..
+                } => operations_done,
+                Outcome::Interrupted { operations_done } => operations_done,
+                Outcome::NotAttempted => 0,
+            };
+            (step.address.as_str(), count)
+        })
+        .collect();
+    plan.changes
+        .iter()
+        .flat_map(|change| {
+            let count = done.get(change.address.as_str()).copied().unwrap_or(0);
+            change.operations.iter().take(count)
+        })
+        .filter_map(crate::resources::ledger::effect)
+        .collect()
 }
 
 #[cfg(test)]

@@ -67,14 +67,16 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args, Clone)]
 pub struct ManifestArg {
-    /// The manifest file.
+    /// The manifest file. Give it more than once to lay environment files over a base
+    /// (`-f base.yaml -f prod.yaml`): later files win, mappings merge, lists replace.
     #[arg(
         short = 'f',
         long = "file",
         value_name = "FILE",
-        default_value = "wharf.yaml"
+        default_value = "wharf.yaml",
+        action = clap::ArgAction::Append
     )]
-    pub file: PathBuf,
+    pub file: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,11 +104,23 @@ pub enum Command {
         /// Print AWS call counts after the plan.
         #[arg(long)]
         stats: bool,
+        /// Also save the plan to PLANFILE, for `wharf apply PLANFILE` to apply exactly it.
+        #[arg(long, value_name = "PLANFILE")]
+        out: Option<PathBuf>,
+        /// Take over declared resources that exist without any wharf:stack tag: plan them
+        /// as updates that add this stack's tag. Another stack's resources stay refused.
+        #[arg(long)]
+        adopt: bool,
     },
-    /// Make AWS match the manifest. Asks first on a terminal; needs --auto-approve otherwise.
+    /// Make AWS match the manifest, or apply a saved plan exactly. Asks first on a terminal;
+    /// needs --auto-approve otherwise.
     Apply {
         #[command(flatten)]
         manifest: ManifestArg,
+        /// A plan saved by `wharf plan --out`: applies exactly its changes, after checking
+        /// that nothing it touches moved since.
+        #[arg(value_name = "PLANFILE", conflicts_with_all = ["prune", "targets", "adopt"])]
+        plan_file: Option<PathBuf>,
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
@@ -131,6 +145,10 @@ pub enum Command {
         /// How long to wait for each service deployment (e.g. 300, 90s, 10m, 1h).
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         wait_timeout: Option<std::time::Duration>,
+        /// Take over declared resources that exist without any wharf:stack tag by adding
+        /// this stack's tag. Another stack's resources stay refused.
+        #[arg(long)]
+        adopt: bool,
     },
     /// Report where live AWS differs from the manifest. Exit 0 none, 2 drift, 1 error.
     Drift {
@@ -138,7 +156,95 @@ pub enum Command {
         manifest: ManifestArg,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Also list repositories, roles, clusters, task definition families and services
+        /// that carry no wharf:stack tag at all (for information: never changed, and they
+        /// do not change the exit code).
+        #[arg(long)]
+        include_unmanaged: bool,
+    },
+    /// Print a manifest (YAML) of existing resources, to adopt what was built by hand:
+    /// review it, then `wharf apply --adopt`. Exit 0 written, 1 error.
+    Export(ExportArgs),
+    /// Security findings over the manifest (with --live, over live AWS too). Exit 0 when
+    /// no unsuppressed finding is at or above the threshold, 3 when one is, 1 on error.
+    Lint {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::lint::Format,
+        /// Fail (exit 3) on unsuppressed findings at least this severe. Default: the
+        /// manifest's lint.failOn, else high.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<crate::lint::FailOn>,
+        /// Also lint what AWS holds for the resources this stack manages (reads AWS).
+        #[arg(long)]
+        live: bool,
     },
     /// Print the manifest's JSON Schema (draft-07).
     Schema,
+    /// Print a shell completion script (e.g. `wharf completions bash > /etc/bash_completion.d/wharf`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (`wharf man > /usr/local/share/man/man1/wharf.1`), or
+    /// write one page per command into a directory (wharf.1, wharf-plan.1, ...).
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+}
+
+/// `wharf export`: which existing resources to write into a manifest. Patterns take `*`
+/// wildcards (`shop/*`); every selection flag may be repeated. Resources another stack
+/// owns are left out, with a note on stderr.
+#[derive(Debug, Args, Clone)]
+#[command(group(
+    clap::ArgGroup::new("selection")
+        .required(true)
+        .multiple(true)
+        .args(["repositories", "roles", "clusters", "task_definitions", "services", "registry", "pull_through_cache", "creation_templates", "all"])
+))]
+pub struct ExportArgs {
+    /// The stack the manifest is for (its `stack:`, the ownership tag value adopt adds).
+    #[arg(long, value_name = "NAME")]
+    pub stack: String,
+    /// ECR repositories whose names match.
+    #[arg(long = "repositories", value_name = "GLOB")]
+    pub repositories: Vec<String>,
+    /// IAM roles whose names match (service-linked roles are never exported).
+    #[arg(long = "roles", value_name = "GLOB")]
+    pub roles: Vec<String>,
+    /// ECS clusters whose names match.
+    #[arg(long = "clusters", value_name = "GLOB")]
+    pub clusters: Vec<String>,
+    /// Task definition families whose names match (their latest ACTIVE revision).
+    #[arg(long = "task-definitions", value_name = "GLOB")]
+    pub task_definitions: Vec<String>,
+    /// ECS services whose names match, in the clusters named by --cluster (else in the
+    /// clusters --clusters exports, else in every cluster).
+    #[arg(long = "services", value_name = "GLOB")]
+    pub services: Vec<String>,
+    /// A cluster to look for --services in.
+    #[arg(long = "cluster", value_name = "NAME", requires = "services")]
+    pub cluster: Vec<String>,
+    /// The registry's scanning configuration, replication and registry policy (those not
+    /// at AWS's defaults).
+    #[arg(long)]
+    pub registry: bool,
+    /// Pull through cache rules whose repository prefixes match.
+    #[arg(long = "pull-through-cache", value_name = "GLOB")]
+    pub pull_through_cache: Vec<String>,
+    /// Repository creation templates whose prefixes match (ROOT is the default template).
+    #[arg(long = "creation-templates", value_name = "GLOB")]
+    pub creation_templates: Vec<String>,
+    /// Everything of every kind: the same as `*` for each pattern, and --registry.
+    #[arg(long)]
+    pub all: bool,
+    /// Write the manifest to FILE instead of standard output.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The JSON Schema the first line points editors at (write it with `wharf schema`).
+    #[arg(long, value_name = "PATH_OR_URL", default_value = "wharf.schema.json")]
+    pub schema: String,
 }

@@ -192,11 +192,11 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-/// Renders every diagnostic, then a count line. `color` selects the themed or plain output;
-/// the plain output carries the same information (uv: readable without colour).
+/// Renders every diagnostic against the file its span falls in, then a count line.
+/// `color` selects the themed or plain output; the plain output carries the same
+/// information (uv: readable without colour).
 pub fn render_diagnostics(
-    file_name: &str,
-    source: &str,
+    sources: &crate::manifest::Sources,
     diagnostics: &[Diagnostic],
     color: bool,
 ) -> String {
@@ -210,9 +210,21 @@ pub fn render_diagnostics(
         .with_context_lines(1);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let (name, text, local) = match sources.locate(diagnostic.span) {
+            Some((file, local)) => (file.name.as_str(), file.text.as_str(), local),
+            None => (
+                sources.files().first().map_or("", |f| f.name.as_str()),
+                "",
+                diagnostic.span,
+            ),
+        };
+        let local = Diagnostic {
+            span: local,
+            ..diagnostic.clone()
+        };
         let report = Report {
-            diagnostic,
-            source: NamedSource::new(file_name, clamp_source(source, diagnostic.span)),
+            diagnostic: &local,
+            source: NamedSource::new(name, clamp_source(text, local.span)),
         };
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');
@@ -221,7 +233,8 @@ pub fn render_diagnostics(
     let warnings = diagnostics.len() - errors;
     if errors > 0 || warnings > 0 {
         out.push_str(&format!(
-            "{file_name}: {errors} error{}, {warnings} warning{}\n",
+            "{}: {errors} error{}, {warnings} warning{}\n",
+            sources.display_name(),
             plural(errors),
             plural(warnings)
         ));

@@ -1,5 +1,6 @@
 //! The `wharf` binary: parse the command line, set up logging, run the command, exit with
-//! its code (0 ok, 1 error, 2 changes or drift where the command says so).
+//! its code (0 ok, 1 error, 2 changes or drift where the command says so, 3 lint findings
+//! at or above the threshold).
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;

@@ -1,17 +1,23 @@
 //! Pull through cache rules at the SDK boundary (aws-smithy-mocks; moto does not implement
 //! them): read (DescribePullThroughCacheRules), plan from that snapshot, apply, and check
-//! exactly which calls were made. Covers create, update in place, replace, no change
-//! and rules outside the manifest (never deleted).
+//! exactly which calls were made. Covers create, update in place, replace, drift,
+//! convergence, and pruning through the ownership ledger (an SSM parameter, mocked too):
+//! only recorded rules are pruned, and apply records what it creates.
 
 use aws_sdk_ecr::operation::create_pull_through_cache_rule::CreatePullThroughCacheRuleOutput;
 use aws_sdk_ecr::operation::delete_pull_through_cache_rule::DeletePullThroughCacheRuleOutput;
 use aws_sdk_ecr::operation::describe_pull_through_cache_rules::DescribePullThroughCacheRulesOutput;
 use aws_sdk_ecr::operation::update_pull_through_cache_rule::UpdatePullThroughCacheRuleOutput;
 use aws_sdk_ecr::types::PullThroughCacheRule;
+use aws_sdk_ssm::operation::delete_parameter::DeleteParameterOutput;
+use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
+use aws_sdk_ssm::operation::put_parameter::PutParameterOutput;
+use aws_sdk_ssm::types::Parameter;
+use aws_sdk_ssm::types::error::ParameterNotFound;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wharf::apply::{self, ApplySettings, Outcome};
-use wharf::aws::{Aws, ecr_pull_through_cache};
+use wharf::aws::Aws;
 use wharf::live::LiveSnapshot;
 use wharf::manifest::{Manifest, Variables, load};
 use wharf::plan::build::{PlanOptions, build};
@@ -30,7 +36,54 @@ fn manifest(rules: &str) -> Manifest {
     }
 }
 
-fn aws(rules: &[&Rule]) -> Aws {
+/// The ledger parameter as a mocked SSM: what GetParameter returns, and every value
+/// PutParameter wrote.
+struct Ledger {
+    get: Rule,
+    put: Rule,
+    delete: Rule,
+    written: Arc<Mutex<Vec<String>>>,
+}
+
+const LEDGER: &str = "/wharf/shop/ownership";
+
+fn ledger(stored: Option<&str>) -> Ledger {
+    let stored = stored.map(str::to_string);
+    let get =
+        mock!(aws_sdk_ssm::Client::get_parameter).match_requests(|r| r.name() == Some(LEDGER));
+    let get = match stored {
+        Some(value) => get.then_output(move || {
+            GetParameterOutput::builder()
+                .parameter(Parameter::builder().name(LEDGER).value(&value).build())
+                .build()
+        }),
+        None => get.then_error(|| {
+            GetParameterError::ParameterNotFound(ParameterNotFound::builder().build())
+        }),
+    };
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let record = written.clone();
+    let put = mock!(aws_sdk_ssm::Client::put_parameter)
+        .match_requests(move |r| {
+            record
+                .lock()
+                .unwrap()
+                .push(r.value().unwrap_or_default().to_string());
+            r.name() == Some(LEDGER)
+        })
+        .then_output(|| PutParameterOutput::builder().build());
+    let delete = mock!(aws_sdk_ssm::Client::delete_parameter)
+        .match_requests(|r| r.name() == Some(LEDGER))
+        .then_output(|| DeleteParameterOutput::builder().build());
+    Ledger {
+        get,
+        put,
+        delete,
+        written,
+    }
+}
+
+fn aws(rules: &[&Rule], ledger: &Ledger) -> Aws {
     Aws {
         ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, rules),
         iam: mock_client!(aws_sdk_iam, []),
@@ -38,7 +91,11 @@ fn aws(rules: &[&Rule]) -> Aws {
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
-        ssm: mock_client!(aws_sdk_ssm, []),
+        ssm: mock_client!(
+            aws_sdk_ssm,
+            RuleMode::MatchAny,
+            [&ledger.get, &ledger.put, &ledger.delete]
+        ),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
@@ -82,27 +139,34 @@ fn update_rule() -> Rule {
 }
 
 fn delete_rule() -> Rule {
+    delete_rule_for("hub")
+}
+
+fn delete_rule_for(prefix: &'static str) -> Rule {
     mock!(aws_sdk_ecr::Client::delete_pull_through_cache_rule)
-        .match_requests(|r| r.ecr_repository_prefix() == Some("hub"))
+        .match_requests(move |r| r.ecr_repository_prefix() == Some(prefix))
         .then_output(|| DeletePullThroughCacheRuleOutput::builder().build())
 }
 
-/// Reads the declared rules through the SDK and plans against that snapshot.
-async fn read_and_plan(aws: &Aws, m: &Manifest) -> Plan {
-    let rules = ecr_pull_through_cache::read_rules(aws, &m.registry.pull_through_cache)
+/// Reads through the SDK the way `read_snapshot` does (the ledger first when pruning,
+/// then the rules it and the manifest name) and plans against that snapshot.
+async fn read_and_plan(aws: &Aws, m: &Manifest, prune: bool) -> Plan {
+    let read = wharf::aws::read_untaggable(aws, m, prune)
         .await
         .expect("read");
     let live = LiveSnapshot {
         account_id: "123456789012".into(),
         region: "eu-west-1".into(),
-        pull_through_cache_rules: rules,
+        pull_through_cache_rules: read.pull_through_cache_rules,
+        ledger: read.ledger,
+        ledger_unreadable: read.ledger_unreadable,
         ..LiveSnapshot::default()
     };
     build(
         m,
         &live,
         &PlanOptions {
-            prune: true,
+            prune,
             targets: vec![],
         },
     )
@@ -128,44 +192,53 @@ fn ghcr() -> Manifest {
 }
 
 #[tokio::test]
-async fn a_missing_rule_is_created() {
+async fn a_missing_rule_is_created_and_recorded_in_the_ledger() {
     let (describe, create, update, delete) = (
         describe(vec![]),
         create_rule(),
         update_rule(),
         delete_rule(),
     );
-    let aws = aws(&[&describe, &create, &update, &delete]);
-    let plan = read_and_plan(&aws, &ghcr()).await;
+    let ledger = ledger(None);
+    let aws = aws(&[&describe, &create, &update, &delete], &ledger);
+    let plan = read_and_plan(&aws, &ghcr(), true).await;
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.changes[0].address, "ecr.pull_through_cache.hub");
     assert_eq!(plan.changes[0].action, ChangeAction::Create);
     apply_ok(&aws, &plan).await;
     assert_eq!(describe.num_calls(), 1);
     assert_eq!(create.num_calls(), 1);
-    assert_eq!(update.num_calls(), 0);
-    assert_eq!(delete.num_calls(), 0);
+    assert_eq!(update.num_calls() + delete.num_calls(), 0);
+    assert_eq!(
+        *ledger.written.lock().unwrap(),
+        [r#"{"pullThroughCache":["hub"]}"#]
+    );
 }
 
 #[tokio::test]
-async fn a_credential_change_is_updated_in_place() {
+async fn a_credential_changed_out_of_band_is_updated_in_place() {
     let (describe, create, update, delete) = (
         describe(vec![live_rule("hub", "ghcr.io", Some(SECRET))]),
         create_rule(),
         update_rule(),
         delete_rule(),
     );
-    let aws = aws(&[&describe, &create, &update, &delete]);
+    let ledger = ledger(Some(r#"{"pullThroughCache":["hub"]}"#));
+    let aws = aws(&[&describe, &create, &update, &delete], &ledger);
     let m = manifest(&format!(
         "    hub: {{ upstreamRegistryUrl: ghcr.io, credentialArn: \"{SECRET2}\" }}\n"
     ));
-    let plan = read_and_plan(&aws, &m).await;
+    let plan = read_and_plan(&aws, &m, true).await;
     assert_eq!(plan.changes.len(), 1);
-    assert_eq!(plan.changes[0].action, ChangeAction::Update);
+    let change = &plan.changes[0];
+    assert_eq!(change.action, ChangeAction::Update);
+    let fields: Vec<_> = change.fields.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(fields, ["credentialArn"]);
     apply_ok(&aws, &plan).await;
     assert_eq!(update.num_calls(), 1);
-    assert_eq!(create.num_calls(), 0);
-    assert_eq!(delete.num_calls(), 0);
+    assert_eq!(create.num_calls() + delete.num_calls(), 0);
+    // Already recorded: the ledger is read again but not rewritten.
+    assert!(ledger.written.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -176,8 +249,9 @@ async fn an_upstream_change_is_replaced() {
         update_rule(),
         delete_rule(),
     );
-    let aws = aws(&[&describe, &create, &update, &delete]);
-    let plan = read_and_plan(&aws, &ghcr()).await;
+    let ledger = ledger(None);
+    let aws = aws(&[&describe, &create, &update, &delete], &ledger);
+    let plan = read_and_plan(&aws, &ghcr(), true).await;
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.changes[0].action, ChangeAction::Replace);
     // Refused without --allow-replace, allowed with it.
@@ -199,29 +273,145 @@ async fn an_upstream_change_is_replaced() {
     assert_eq!(delete.num_calls(), 1);
     assert_eq!(create.num_calls(), 1);
     assert_eq!(update.num_calls(), 0);
+    // The delete and the create of a replace leave the rule recorded.
+    assert_eq!(
+        *ledger.written.lock().unwrap(),
+        [r#"{"pullThroughCache":["hub"]}"#]
+    );
 }
 
 #[tokio::test]
-async fn a_converged_rule_and_unmanaged_rules_plan_nothing() {
+async fn a_converged_rule_plans_nothing_and_apply_writes_nothing() {
     let describe = describe(vec![
         live_rule("hub", "ghcr.io", Some(SECRET)),
         live_rule("quay", "quay.io", None),
     ]);
     let (create, update, delete) = (create_rule(), update_rule(), delete_rule());
-    let aws = aws(&[&describe, &create, &update, &delete]);
-    let plan = read_and_plan(&aws, &ghcr()).await;
+    let ledger = ledger(Some(r#"{"pullThroughCache":["hub"]}"#));
+    let aws = aws(&[&describe, &create, &update, &delete], &ledger);
+    let plan = read_and_plan(&aws, &ghcr(), true).await;
     assert!(plan.is_empty(), "{plan:#?}");
     apply_ok(&aws, &plan).await;
     assert_eq!(
         create.num_calls() + update.num_calls() + delete.num_calls(),
         0
     );
+    assert_eq!(ledger.put.num_calls() + ledger.delete.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn prune_deletes_only_the_rules_the_ledger_records() {
+    // `old` was created by this stack and left the manifest; `quay` was made by hand.
+    let describe = describe(vec![
+        live_rule("hub", "ghcr.io", Some(SECRET)),
+        live_rule("old", "public.ecr.aws", None),
+        live_rule("quay", "quay.io", None),
+    ]);
+    let (delete_old, delete_quay) = (delete_rule_for("old"), delete_rule_for("quay"));
+    let ledger = ledger(Some(r#"{"pullThroughCache":["hub","old"]}"#));
+    let aws = aws(&[&describe, &delete_old, &delete_quay], &ledger);
+    let plan = read_and_plan(&aws, &ghcr(), true).await;
+    let addresses: Vec<_> = plan
+        .changes
+        .iter()
+        .map(|c| (c.address.as_str(), c.action))
+        .collect();
+    assert_eq!(
+        addresses,
+        [("ecr.pull_through_cache.old", ChangeAction::Delete)]
+    );
+    assert!(plan.changes[0].reason.contains("ownership ledger"));
+    apply_ok(&aws, &plan).await;
+    assert_eq!(delete_old.num_calls(), 1);
+    assert_eq!(delete_quay.num_calls(), 0);
+    assert_eq!(
+        *ledger.written.lock().unwrap(),
+        [r#"{"pullThroughCache":["hub"]}"#]
+    );
+    // The plan from what AWS now holds is empty.
+    let describe_after = crate::describe(vec![
+        live_rule("hub", "ghcr.io", Some(SECRET)),
+        live_rule("quay", "quay.io", None),
+    ]);
+    let ledger_after = crate::ledger(Some(r#"{"pullThroughCache":["hub"]}"#));
+    let aws_after = crate::aws(&[&describe_after], &ledger_after);
+    assert!(read_and_plan(&aws_after, &ghcr(), true).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_ledger_left_empty_is_deleted() {
+    let describe = describe(vec![live_rule("old", "public.ecr.aws", None)]);
+    let delete_old = delete_rule_for("old");
+    let ledger = ledger(Some(r#"{"pullThroughCache":["old"]}"#));
+    let aws = aws(&[&describe, &delete_old], &ledger);
+    let empty = load(
+        "wharf.yaml",
+        "version: 1\nstack: shop\n",
+        &Variables::default(),
+    )
+    .expect("loads")
+    .manifest;
+    let plan = read_and_plan(&aws, &empty, true).await;
+    assert_eq!(plan.changes.len(), 1);
+    apply_ok(&aws, &plan).await;
+    assert_eq!(delete_old.num_calls(), 1);
+    assert_eq!(ledger.delete.num_calls(), 1);
+    assert_eq!(ledger.put.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn without_prune_the_ledger_is_not_read_and_nothing_is_deleted() {
+    let describe = describe(vec![
+        live_rule("hub", "ghcr.io", Some(SECRET)),
+        live_rule("old", "public.ecr.aws", None),
+    ]);
+    let delete_old = delete_rule_for("old");
+    let ledger = ledger(Some(r#"{"pullThroughCache":["hub","old"]}"#));
+    let aws = aws(&[&describe, &delete_old], &ledger);
+    let plan = read_and_plan(&aws, &ghcr(), false).await;
+    assert!(plan.is_empty(), "{plan:#?}");
+    assert_eq!(ledger.get.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn an_unreadable_ledger_prunes_nothing_and_says_why() {
+    let describe = describe(vec![live_rule("old", "public.ecr.aws", None)]);
+    let delete_old = delete_rule_for("old");
+    let denied = mock!(aws_sdk_ssm::Client::get_parameter).then_http_response(|| {
+        aws_smithy_runtime_api::http::Response::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+            aws_smithy_types::body::SdkBody::from(
+                r#"{"__type":"AccessDeniedException","message":"not allowed: ssm:GetParameter"}"#,
+            ),
+        )
+    });
+    let ledger = Ledger {
+        get: denied,
+        ..ledger(None)
+    };
+    let aws = aws(&[&describe, &delete_old], &ledger);
+    let plan = read_and_plan(&aws, &ghcr(), true).await;
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| c.action != ChangeAction::Delete),
+        "{plan:#?}"
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("ownership ledger could not be read")
+                && w.contains("AccessDeniedException")),
+        "{:?}",
+        plan.warnings
+    );
 }
 
 #[tokio::test]
 async fn no_rules_declared_reads_nothing() {
     let describe = describe(vec![]);
-    let aws = aws(&[&describe]);
+    let ledger = ledger(None);
+    let aws = aws(&[&describe], &ledger);
     let m = load(
         "wharf.yaml",
         "version: 1\nstack: shop\n",
@@ -229,9 +419,11 @@ async fn no_rules_declared_reads_nothing() {
     )
     .expect("loads")
     .manifest;
-    let rules = ecr_pull_through_cache::read_rules(&aws, &m.registry.pull_through_cache)
+    let read = wharf::aws::read_untaggable(&aws, &m, false)
         .await
         .expect("read");
-    assert!(rules.is_empty());
+    assert!(read.pull_through_cache_rules.is_empty());
+    assert_eq!(read.ledger, None);
     assert_eq!(describe.num_calls(), 0);
+    assert_eq!(ledger.get.num_calls(), 0);
 }

@@ -28,6 +28,37 @@ pub async fn read_repositories(
     aws: &Aws,
     scope: &ReadScope<'_>,
 ) -> Result<BTreeMap<String, LiveRepository>, AwsError> {
+    let candidates: Vec<LiveRepository> = list(aws)
+        .await?
+        .into_iter()
+        .filter(|r| scope.find_owned || scope.declared.contains(&r.name))
+        .collect();
+    read_candidates(aws, candidates, scope).await
+}
+
+/// The repositories whose names `wanted` accepts, each read in full as a declared one is
+/// (`export` selects them by pattern).
+pub async fn read_matching(
+    aws: &Aws,
+    wanted: impl Fn(&str) -> bool,
+    stack: &str,
+) -> Result<BTreeMap<String, LiveRepository>, AwsError> {
+    let candidates: Vec<LiveRepository> = list(aws)
+        .await?
+        .into_iter()
+        .filter(|r| wanted(&r.name))
+        .collect();
+    let declared = candidates.iter().map(|r| r.name.clone()).collect();
+    let scope = ReadScope {
+        declared: &declared,
+        find_owned: false,
+        stack,
+    };
+    read_candidates(aws, candidates, &scope).await
+}
+
+/// Every repository of the registry (DescribeRepositories, paged), details not read yet.
+async fn list(aws: &Aws) -> Result<Vec<LiveRepository>, AwsError> {
     let listed: Vec<aws_sdk_ecr::types::Repository> = aws
         .ecr
         .describe_repositories()
@@ -38,13 +69,14 @@ pub async fn read_repositories(
         .try_collect()
         .await
         .map_err(|e| AwsError::from_sdk("DescribeRepositories", e))?;
+    Ok(listed.iter().map(basic).collect())
+}
 
-    let candidates: Vec<LiveRepository> = listed
-        .iter()
-        .map(basic)
-        .filter(|r| scope.find_owned || scope.declared.contains(&r.name))
-        .collect();
-
+async fn read_candidates(
+    aws: &Aws,
+    candidates: Vec<LiveRepository>,
+    scope: &ReadScope<'_>,
+) -> Result<BTreeMap<String, LiveRepository>, AwsError> {
     let read: Vec<LiveRepository> = stream::iter(candidates)
         .map(|repo| read_details(aws, repo, scope))
         .buffer_unordered(READ_CONCURRENCY)
@@ -226,7 +258,7 @@ pub async fn missing_image_tags(
     Ok(found.into_iter().flatten().collect())
 }
 
-fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+pub(crate) fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
     tags.iter()
         .map(|(k, v)| {
             Tag::builder()
@@ -238,7 +270,7 @@ fn to_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
         .collect()
 }
 
-fn exclusion_filters(
+pub(crate) fn exclusion_filters(
     filters: &[String],
 ) -> Result<Option<Vec<ImageTagMutabilityExclusionFilter>>, AwsError> {
     if filters.is_empty() {

@@ -1,22 +1,30 @@
-//! Pull through cache rules: reading the declared ones (DescribePullThroughCacheRules,
-//! every page, kept only for the prefixes the manifest declares: wharf never manages the
-//! others) and executing the create, update and delete operations.
+//! Pull through cache rules: reading the ones wharf manages (DescribePullThroughCacheRules,
+//! every page, kept only for the prefixes the manifest declares or the ownership ledger
+//! records: wharf never looks at the others) and executing the create, update and delete
+//! operations.
 
 use super::{Aws, AwsError, absent_on};
 use crate::live::LivePullThroughCacheRule;
-use crate::manifest::model::PullThroughCacheRule;
 use crate::resources::pull_through_cache::PullThroughCacheOperation;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// The live rules whose prefixes the manifest declares; no call when it declares none.
+/// The live rules with these prefixes; no call when there are none.
 pub async fn read_rules(
     aws: &Aws,
-    declared: &BTreeMap<String, PullThroughCacheRule>,
+    prefixes: &BTreeSet<String>,
+) -> Result<BTreeMap<String, LivePullThroughCacheRule>, AwsError> {
+    if prefixes.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    read_matching(aws, |prefix| prefixes.contains(prefix)).await
+}
+
+/// The live rules whose prefixes `wanted` accepts (`export` selects them by pattern).
+pub async fn read_matching(
+    aws: &Aws,
+    wanted: impl Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, LivePullThroughCacheRule>, AwsError> {
     let mut out = BTreeMap::new();
-    if declared.is_empty() {
-        return Ok(out);
-    }
     let mut next_token: Option<String> = None;
     loop {
         let page = aws
@@ -30,7 +38,7 @@ pub async fn read_rules(
             let Some(prefix) = rule.ecr_repository_prefix() else {
                 continue;
             };
-            if !declared.contains_key(prefix) {
+            if !wanted(prefix) {
                 continue;
             }
             out.insert(

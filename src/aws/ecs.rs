@@ -51,10 +51,13 @@ pub struct EcsScope<'a> {
     pub stack: &'a str,
 }
 
+/// The declared clusters and (with `find_owned`) the ones this stack owns; and the names
+/// of the undeclared ones without any ownership tag, which that enumeration meets anyway.
 pub async fn read_clusters(
     aws: &Aws,
     scope: &EcsScope<'_>,
-) -> Result<BTreeMap<String, LiveCluster>, AwsError> {
+) -> Result<(BTreeMap<String, LiveCluster>, BTreeSet<String>), AwsError> {
+    let mut unmanaged = BTreeSet::new();
     let mut names: Vec<String> = scope.clusters.iter().cloned().collect();
     if scope.find_owned {
         let arns: Vec<String> = aws
@@ -95,6 +98,9 @@ pub async fn read_clusters(
             let declared = scope.clusters.contains(&name);
             let owned = tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
             if !declared && !owned {
+                if !tags.contains_key(OWNERSHIP_TAG) {
+                    unmanaged.insert(name);
+                }
                 continue;
             }
             out.insert(
@@ -131,7 +137,7 @@ pub async fn read_clusters(
                 .collect();
         }
     }
-    Ok(out)
+    Ok((out, unmanaged))
 }
 
 /// The latest ACTIVE revision of a family, or None when it has none.
@@ -224,10 +230,12 @@ async fn active_revisions(
     Ok(revisions)
 }
 
+/// The declared families and (with `find_owned`) the ones this stack owns; and the
+/// undeclared families whose latest revision has no ownership tag at all.
 pub async fn read_task_definitions(
     aws: &Aws,
     scope: &EcsScope<'_>,
-) -> Result<BTreeMap<String, LiveTaskDefinition>, AwsError> {
+) -> Result<(BTreeMap<String, LiveTaskDefinition>, BTreeSet<String>), AwsError> {
     let mut families = scope.families.clone();
     if scope.find_owned {
         let listed: Vec<String> = aws
@@ -242,36 +250,45 @@ pub async fn read_task_definitions(
             .map_err(|e| AwsError::from_sdk("ListTaskDefinitionFamilies", e))?;
         families.extend(listed);
     }
-    let found: Vec<Option<LiveTaskDefinition>> = stream::iter(families)
+    // Each family: its live definition when wharf manages it, or its name when no stack does.
+    let found: Vec<(Option<LiveTaskDefinition>, Option<String>)> = stream::iter(families)
         .map(|family| async move {
             let Some(mut live) = describe_family(aws, &family).await? else {
-                return Ok(None);
+                return Ok((None, None));
             };
             let declared = scope.families.contains(&family);
             let owned = live.tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
             if !declared && !owned {
-                return Ok(None);
+                let unmanaged = !live.tags.contains_key(OWNERSHIP_TAG);
+                return Ok((None, unmanaged.then_some(family)));
             }
             if scope.revision_families.contains(&family) || (!declared && owned) {
                 live.active_revisions = active_revisions(aws, &family, scope.stack).await?;
             }
-            Ok::<_, AwsError>(Some(live))
+            Ok::<_, AwsError>((Some(live), None))
         })
         .buffer_unordered(READ_CONCURRENCY)
         .try_collect()
         .await?;
-    Ok(found
-        .into_iter()
-        .flatten()
-        .map(|t| (t.family.clone(), t))
-        .collect())
+    let mut definitions = BTreeMap::new();
+    let mut unmanaged = BTreeSet::new();
+    for (live, family) in found {
+        if let Some(live) = live {
+            definitions.insert(live.family.clone(), live);
+        }
+        unmanaged.extend(family);
+    }
+    Ok((definitions, unmanaged))
 }
 
+/// The declared services and (with `find_owned`, in these clusters) the ones this stack
+/// owns; and, as (cluster, name), the undeclared ones there without any ownership tag.
 pub async fn read_services(
     aws: &Aws,
     scope: &EcsScope<'_>,
     clusters: &BTreeMap<String, LiveCluster>,
-) -> Result<BTreeMap<String, LiveService>, AwsError> {
+) -> Result<(BTreeMap<String, LiveService>, BTreeSet<(String, String)>), AwsError> {
+    let mut unmanaged = BTreeSet::new();
     let mut wanted: BTreeMap<String, BTreeSet<String>> = scope.services.clone();
     if scope.find_owned {
         for cluster in clusters.keys() {
@@ -322,6 +339,9 @@ pub async fn read_services(
                     .is_some_and(|s| s.contains(&name));
                 let owned = tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
                 if !declared && !owned {
+                    if !tags.contains_key(OWNERSHIP_TAG) {
+                        unmanaged.insert((cluster.clone(), name));
+                    }
                     continue;
                 }
                 out.insert(
@@ -338,7 +358,35 @@ pub async fn read_services(
             }
         }
     }
-    Ok(out)
+    Ok((out, unmanaged))
+}
+
+/// Services without any ownership tag in clusters the snapshot did not enumerate (the
+/// unmanaged clusters `drift --include-unmanaged` lists): the same listing and batched
+/// description as for owned services, over those clusters only.
+pub async fn unmanaged_services_in(
+    aws: &Aws,
+    clusters: &BTreeSet<String>,
+    stack: &str,
+) -> Result<BTreeSet<(String, String)>, AwsError> {
+    if clusters.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let scope = EcsScope {
+        clusters: BTreeSet::new(),
+        families: BTreeSet::new(),
+        revision_families: BTreeSet::new(),
+        services: BTreeMap::new(),
+        find_owned: true,
+        stack,
+    };
+    // read_services enumerates the clusters it is given; their details are not needed.
+    let named: BTreeMap<String, LiveCluster> = clusters
+        .iter()
+        .map(|name| (name.clone(), LiveCluster::default()))
+        .collect();
+    let (_, unmanaged) = read_services(aws, &scope, &named).await?;
+    Ok(unmanaged)
 }
 
 /// Application Auto Scaling targets among these ECS resource ids

@@ -22,13 +22,17 @@ pub fn decode_document(text: &str) -> String {
         .into_owned()
 }
 
+/// The declared roles and (with `find_owned`) the ones this stack owns, read in full; and
+/// the names of the undeclared roles that carry no ownership tag at all, which the
+/// enumeration for owned ones meets anyway.
 pub async fn read_roles(
     aws: &Aws,
     declared: &BTreeSet<String>,
     find_owned: bool,
     stack: &str,
-) -> Result<BTreeMap<String, LiveRole>, AwsError> {
+) -> Result<(BTreeMap<String, LiveRole>, BTreeSet<String>), AwsError> {
     let mut names: BTreeSet<String> = declared.clone();
+    let mut unmanaged = BTreeSet::new();
     if find_owned {
         let listed: Vec<aws_sdk_iam::types::Role> = aws
             .iam
@@ -46,28 +50,38 @@ pub async fn read_roles(
             .map(|r| r.role_name().to_string())
             .filter(|n| !declared.contains(n))
             .collect();
-        let owned: Vec<Option<String>> = stream::iter(candidates)
+        let owners: Vec<(String, Option<String>)> = stream::iter(candidates)
             .map(|name| async move {
                 let tags = role_tags(aws, &name).await?;
-                Ok::<_, AwsError>(
-                    (tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(stack)).then_some(name),
-                )
+                let owner = tags.get(OWNERSHIP_TAG).cloned();
+                Ok::<_, AwsError>((name, owner))
             })
             .buffer_unordered(READ_CONCURRENCY)
             .try_collect()
             .await?;
-        names.extend(owned.into_iter().flatten());
+        for (name, owner) in owners {
+            match owner {
+                Some(owner) if owner == stack => {
+                    names.insert(name);
+                }
+                Some(_) => {}
+                None => {
+                    unmanaged.insert(name);
+                }
+            }
+        }
     }
     let roles: Vec<Option<LiveRole>> = stream::iter(names)
         .map(|name| read_role(aws, name))
         .buffer_unordered(READ_CONCURRENCY)
         .try_collect()
         .await?;
-    Ok(roles
+    let roles = roles
         .into_iter()
         .flatten()
         .map(|r| (r.name.clone(), r))
-        .collect())
+        .collect();
+    Ok((roles, unmanaged))
 }
 
 async fn role_tags(aws: &Aws, name: &str) -> Result<BTreeMap<String, String>, AwsError> {

@@ -3,12 +3,17 @@
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
 
 pub mod ecr;
+pub mod ecr_creation_template;
+pub mod ecr_public;
 pub mod ecr_pull_through_cache;
 pub mod ecr_registry;
 pub mod ecs;
 pub mod ecs_codec;
+pub mod export;
 pub mod iam;
 pub mod kms;
+pub mod ledger;
+pub mod rate_limit;
 pub mod stats;
 
 use aws_config::BehaviorVersion;
@@ -89,8 +94,48 @@ where
     }
 }
 
+/// The error when neither flags, manifest nor configuration name a region.
+pub const NO_REGION: &str = "no AWS region configured";
+
 /// The only region that serves the ECR Public API.
 pub const ECR_PUBLIC_REGION: &str = "us-east-1";
+
+/// How hard each call tries: attempts per call (throttling, 5xx and dropped connections
+/// are retried with adaptive backoff) and how long one attempt may take before it is
+/// abandoned as hung. `WHARF_AWS_MAX_ATTEMPTS` and `WHARF_AWS_ATTEMPT_TIMEOUT` (seconds)
+/// override the defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallLimits {
+    pub max_attempts: u32,
+    pub attempt_timeout: Duration,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            attempt_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl CallLimits {
+    pub fn from_env() -> Self {
+        let number = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|n| *n > 0)
+        };
+        let defaults = Self::default();
+        Self {
+            max_attempts: number("WHARF_AWS_MAX_ATTEMPTS")
+                .map_or(defaults.max_attempts, |n| n.min(100) as u32),
+            attempt_timeout: number("WHARF_AWS_ATTEMPT_TIMEOUT")
+                .map_or(defaults.attempt_timeout, Duration::from_secs),
+        }
+    }
+}
 
 /// The clients for one run, sharing one configuration and one call counter.
 #[derive(Clone)]
@@ -111,17 +156,18 @@ pub struct Aws {
 
 impl Aws {
     pub async fn connect(options: &ConnectOptions) -> Result<Self, AwsError> {
+        let limits = CallLimits::from_env();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(
-                RetryConfig::adaptive()
-                    .with_max_attempts(8)
+                RetryConfig::standard()
+                    .with_max_attempts(limits.max_attempts)
                     .with_initial_backoff(Duration::from_millis(200))
                     .with_max_backoff(Duration::from_secs(20)),
             )
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .connect_timeout(Duration::from_secs(10).min(limits.attempt_timeout))
+                    .operation_attempt_timeout(limits.attempt_timeout)
                     .build(),
             );
         if let Some(region) = &options.region {
@@ -137,7 +183,7 @@ impl Aws {
         let region = config
             .region()
             .map(|r| r.to_string())
-            .ok_or_else(|| AwsError::new("no AWS region configured"))?;
+            .ok_or_else(|| AwsError::new(NO_REGION))?;
         let stats = Arc::new(stats::CallStats::default());
         let counter = stats::CountingInterceptor::new(stats.clone());
         let ecr = aws_sdk_ecr::Client::from_conf(
@@ -150,11 +196,13 @@ impl Aws {
                 .interceptor(counter.clone())
                 .build(),
         );
-        let ecs = aws_sdk_ecs::Client::from_conf(
-            aws_sdk_ecs::config::Builder::from(&config)
-                .interceptor(counter.clone())
-                .build(),
-        );
+        let ecs_config = aws_sdk_ecs::config::Builder::from(&config).interceptor(counter.clone());
+        // ECS publishes per-family request buckets: stay inside them rather than retry.
+        let ecs_config = ecs_config.http_client(match config.http_client() {
+            Some(http) => rate_limit::RateLimitedClient::new(http),
+            None => rate_limit::RateLimitedClient::around_default(),
+        });
+        let ecs = aws_sdk_ecs::Client::from_conf(ecs_config.build());
         let autoscaling = aws_sdk_applicationautoscaling::Client::from_conf(
             aws_sdk_applicationautoscaling::config::Builder::from(&config)
                 .interceptor(counter.clone())
@@ -225,43 +273,115 @@ pub async fn read_snapshot(
     };
     let declared_roles = manifest.iam.roles.keys().cloned().collect();
     let ecs_scope = ecs_scope(manifest, find_owned);
-    let (repositories, registry, pull_through_cache_rules, roles, clusters, task_definitions) = tokio::join!(
+    let (repositories, registry, untaggable, roles, clusters, task_definitions) = tokio::join!(
         ecr::read_repositories(aws, &scope),
         ecr_registry::read_registry(aws, &manifest.registry),
-        ecr_pull_through_cache::read_rules(aws, &manifest.registry.pull_through_cache),
+        read_untaggable(aws, manifest, find_owned),
         iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
         ecs::read_clusters(aws, &ecs_scope),
         ecs::read_task_definitions(aws, &ecs_scope),
     );
-    let (repositories, registry, pull_through_cache_rules, roles, clusters, task_definitions) = (
-        repositories?,
-        registry?,
-        pull_through_cache_rules?,
-        roles?,
-        clusters?,
-        task_definitions?,
+    let (repositories, registry, untaggable) = (repositories?, registry?, untaggable?);
+    let ((roles, unmanaged_roles), (clusters, unmanaged_clusters)) = (roles?, clusters?);
+    let (task_definitions, unmanaged_families) = task_definitions?;
+    let template_prefixes =
+        crate::resources::creation_template::prefixes_to_read(manifest, untaggable.ledger.as_ref());
+    // ECR Public (us-east-1) is read alongside the services, which wait for the clusters.
+    let (services, public, creation_templates) = tokio::join!(
+        ecs::read_services(aws, &ecs_scope, &clusters),
+        ecr_public::read(aws, manifest, find_owned),
+        ecr_creation_template::read_templates(aws, &template_prefixes),
     );
-    let services = ecs::read_services(aws, &ecs_scope, &clusters).await?;
+    let ((services, unmanaged_services), public, creation_templates) =
+        (services?, public?, creation_templates?);
+    // With find_owned every repository's tags were read: those without the tag are no stack's.
+    let unmanaged = crate::live::Unmanaged {
+        repositories: repositories
+            .values()
+            .filter(|r| find_owned && !r.tags.contains_key(crate::resources::OWNERSHIP_TAG))
+            .filter(|r| !manifest.repositories.contains_key(&r.name))
+            .map(|r| r.name.clone())
+            .collect(),
+        roles: unmanaged_roles,
+        clusters: unmanaged_clusters,
+        task_definitions: unmanaged_families,
+        services: unmanaged_services,
+    };
     let no_keys = Default::default();
     let ctx = crate::resources::Context {
         account_id,
         region: &aws.region,
         kms_keys: &no_keys,
     };
-    let references = crate::resources::repository::kms_references(manifest, &ctx, &repositories);
+    let mut references =
+        crate::resources::repository::kms_references(manifest, &ctx, &repositories);
+    references.extend(crate::resources::creation_template::kms_references(
+        manifest,
+        &creation_templates,
+    ));
+    // One DescribeKey per key, even when a repository and a template both name it.
+    references.sort();
+    references.dedup();
     let kms_keys = kms::resolve(aws, references).await;
     Ok(crate::live::LiveSnapshot {
         account_id: account_id.to_string(),
         region: aws.region.clone(),
         repositories,
+        public_repositories: public,
+        // Local files, not AWS: the command layer fills them in.
+        logo_files: Default::default(),
         roles,
         clusters,
         task_definitions,
         services,
         registry,
-        pull_through_cache_rules,
+        pull_through_cache_rules: untaggable.pull_through_cache_rules,
+        creation_templates,
         kms_keys,
-        ledger: None,
+        ledger: untaggable.ledger,
+        ledger_unreadable: untaggable.ledger_unreadable,
+        unmanaged,
+    })
+}
+
+/// The kinds AWS cannot tag, and the ledger that says which of them wharf owns.
+pub struct Untaggable {
+    pub ledger: Option<crate::live::OwnershipLedger>,
+    pub ledger_unreadable: Option<String>,
+    pub pull_through_cache_rules:
+        std::collections::BTreeMap<String, crate::live::LivePullThroughCacheRule>,
+}
+
+/// Reads the ledger when pruning or looking for drift (nothing else needs it), then the
+/// declared pull through cache rules and, when pruning, the ones the ledger records. A
+/// ledger that cannot be read is reported, not fatal: nothing recorded in it is pruned.
+pub async fn read_untaggable(
+    aws: &Aws,
+    manifest: &crate::manifest::Manifest,
+    find_owned: bool,
+) -> Result<Untaggable, AwsError> {
+    let (ledger, ledger_unreadable) = if find_owned {
+        match ledger::read(aws, &manifest.stack).await {
+            Ok(ledger) => (Some(ledger.unwrap_or_default()), None),
+            Err(error) => (None, Some(error.message)),
+        }
+    } else {
+        (None, None)
+    };
+    let mut prefixes: std::collections::BTreeSet<String> = manifest
+        .registry
+        .pull_through_cache
+        .keys()
+        .cloned()
+        .collect();
+    if let Some(ledger) = &ledger {
+        prefixes.extend(ledger.pull_through_cache.iter().cloned());
+    }
+    let pull_through_cache_rules = ecr_pull_through_cache::read_rules(aws, &prefixes).await?;
+    Ok(Untaggable {
+        ledger,
+        ledger_unreadable,
+        pull_through_cache_rules,
     })
 }
 

@@ -42,6 +42,18 @@ fn tags_schema() -> Value {
     })
 }
 
+/// wharf's `lint` convenience (suppressions), stripped before calling AWS. It refers to the
+/// schemars definition of `model::ResourceLint`, which `map_of` adds to the generator.
+fn lint_schema() -> Value {
+    json!({
+        "description": "`wharf lint` findings accepted for this resource, each with the reason (not sent to AWS).",
+        "$ref": format!("{DEFINITIONS}{LINT}")
+    })
+}
+
+/// The definition name schemars gives `model::ResourceLint`.
+const LINT: &str = "ResourceLint";
+
 fn take(definitions: &mut Map<String, Value>, name: &str) -> Map<String, Value> {
     match definitions.remove(name) {
         Some(Value::Object(schema)) => schema,
@@ -124,6 +136,7 @@ fn adapted_definitions() -> Map<String, Value> {
             "minimum": 1
         }),
     );
+    props.insert("lint".into(), lint_schema());
     sort_properties(&mut task);
     set_required(&mut task, &["containerDefinitions"]);
     defs.insert(TASK_DEFINITION.into(), Value::Object(task));
@@ -189,6 +202,7 @@ fn adapted_definitions() -> Map<String, Value> {
             "type": "integer"
         }),
     );
+    props.insert("lint".into(), lint_schema());
     sort_properties(&mut service);
     set_required(&mut service, &["cluster", "taskDefinition"]);
     defs.insert(SERVICE.into(), Value::Object(service));
@@ -269,6 +283,14 @@ fn add_definitions(generator: &mut SchemaGenerator, root: &str) {
 
 fn map_of(generator: &mut SchemaGenerator, root: &'static str) -> Schema {
     add_definitions(generator, root);
+    if root != CLUSTER {
+        // Adds `ResourceLint` to the root's definitions, where `lint_schema` points.
+        let reference = generator.subschema_for::<super::model::ResourceLint>();
+        debug_assert_eq!(
+            reference.get("$ref").and_then(Value::as_str),
+            Some(format!("{DEFINITIONS}{LINT}").as_str())
+        );
+    }
     json_schema!({
         "type": "object",
         "additionalProperties": { "$ref": format!("{DEFINITIONS}{root}") }

@@ -1,10 +1,12 @@
-//! Manifest loading, PURE: text → spanned YAML tree → variables substituted → shape
-//! checked against the schema → typed `Manifest` → semantically validated. Every stage
-//! collects diagnostics instead of stopping at the first (cargo's raw → real pipeline).
+//! Manifest loading, PURE: text → spanned YAML tree (several files overlaid, see
+//! `overlay`) → variables substituted → shape checked against the schema → typed
+//! `Manifest` → semantically validated. Every stage collects diagnostics instead of
+//! stopping at the first (cargo's raw → real pipeline).
 
 pub mod ecs_schema;
 pub mod model;
 pub mod node;
+pub mod overlay;
 pub mod schema;
 pub mod schema_check;
 pub mod validate;
@@ -12,6 +14,7 @@ pub mod vars;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
 pub use model::Manifest;
+pub use overlay::{SourceFile, Sources};
 use std::collections::{BTreeMap, HashMap};
 pub use vars::Variables;
 
@@ -61,8 +64,10 @@ pub fn pointer(segments: &[&str]) -> String {
 
 #[derive(Clone, Debug)]
 pub struct LoadedManifest {
+    /// The file names, joined (`base.yaml + prod.yaml`).
     pub file_name: String,
-    pub source: String,
+    /// Every file read, in order; spans are offsets into their combined range.
+    pub sources: Sources,
     pub manifest: Manifest,
     pub spans: SpanIndex,
     /// Variables the manifest referenced, with the values used (for saved plans).
@@ -77,20 +82,52 @@ pub struct LoadFailure {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Loads one manifest file.
 pub fn load(
     file_name: &str,
     source: &str,
     vars: &Variables,
 ) -> Result<LoadedManifest, LoadFailure> {
+    load_sources(Sources::single(file_name, source), vars)
+}
+
+/// Loads several files as one manifest, each laid over the ones before it.
+pub fn load_sources(sources: Sources, vars: &Variables) -> Result<LoadedManifest, LoadFailure> {
     let mut diagnostics = Diagnostics::default();
-    let mut tree = match node::parse(source) {
-        Ok(tree) => tree,
-        Err(d) => {
-            return Err(LoadFailure {
-                diagnostics: vec![d],
-            });
+    let mut merged: Option<node::Node> = None;
+    for file in sources.files() {
+        let mut tree = match node::parse(&file.text) {
+            Ok(tree) => tree,
+            Err(mut d) => {
+                if d.span.is_known() {
+                    d.span.offset += file.base;
+                }
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        overlay::shift(&mut tree, file.base);
+        // An empty overlay adds nothing; an empty first file is reported below.
+        if matches!(tree.value, node::NodeValue::Null) && merged.is_some() {
+            continue;
         }
+        merged = Some(match merged {
+            None => tree,
+            Some(base) => overlay::merge(base, tree),
+        });
+    }
+    if diagnostics.has_errors() {
+        return Err(LoadFailure {
+            diagnostics: diagnostics.into_sorted(),
+        });
+    }
+    let Some(mut tree) = merged else {
+        return Err(LoadFailure {
+            diagnostics: vec![Diagnostic::error(Span::UNKNOWN, "no manifest file given")],
+        });
     };
+    let source = combined_text(&sources);
+    let source = source.as_str();
     let mut variables_used = BTreeMap::new();
     vars::interpolate(
         &mut tree,
@@ -135,11 +172,22 @@ pub fn load(
         return Err(LoadFailure { diagnostics: all });
     }
     Ok(LoadedManifest {
-        file_name: file_name.to_string(),
-        source: source.to_string(),
+        file_name: sources.display_name(),
+        sources,
         manifest,
         spans,
         variables_used,
         warnings: all,
     })
+}
+
+/// The files' texts laid out at their bases, so a span reads the same bytes here as in
+/// its own file (variable substitution slices raw text by span).
+fn combined_text(sources: &Sources) -> String {
+    let mut text = String::new();
+    for file in sources.files() {
+        text.push_str(&file.text);
+        text.push('\n');
+    }
+    text
 }

@@ -29,6 +29,12 @@ pub struct Manifest {
     /// ECR private repositories, keyed by repository name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub repositories: BTreeMap<String, Repository>,
+    /// ECR Public repositories, keyed by repository name (address ecr.public_repository.NAME).
+    /// They live in us-east-1, and wharf manages them there whatever the manifest's region.
+    /// Left out, ECR Public is not managed (wharf makes no call to it); present, even as
+    /// `{}`, it is owned whole: with --prune, this stack's public repositories not listed are deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_repositories: Option<BTreeMap<String, PublicRepository>>,
     /// Registry-wide ECR settings. A section left out is not managed (wharf never resets
     /// it); a section that is present is owned whole.
     #[serde(default, skip_serializing_if = "Registry::is_empty")]
@@ -39,6 +45,9 @@ pub struct Manifest {
     /// ECS: clusters, task definitions and services.
     #[serde(default, skip_serializing_if = "Ecs::is_empty")]
     pub ecs: Ecs,
+    /// Settings of `wharf lint`: the failure threshold and whether the stack requires KMS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lint: Option<LintSettings>,
 }
 
 /// A JSON object in the shape of an AWS API input (camelCase member names).
@@ -87,6 +96,11 @@ pub struct Registry {
     /// A rule removed from the manifest is left in place: wharf never deletes these rules.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
+    /// Repository creation templates keyed by prefix (address ecr.creation_template.PREFIX;
+    /// ROOT is the registry's default template): the settings ECR gives the repositories it
+    /// creates itself. With --prune, a template wharf created and the manifest dropped is deleted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub creation_templates: BTreeMap<String, CreationTemplate>,
 }
 
 impl Registry {
@@ -95,6 +109,69 @@ impl Registry {
             && self.replication.is_none()
             && self.policy.is_none()
             && self.pull_through_cache.is_empty()
+            && self.creation_templates.is_empty()
+    }
+}
+
+/// A repository creation template (CreateRepositoryCreationTemplate); its key is the
+/// prefix. It shapes only repositories ECR creates later, never existing ones.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreationTemplate {
+    /// Which repository creations the template applies to (at least one): REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH.
+    pub applied_for: Vec<AppliedFor>,
+    /// Tag mutability of the repositories it creates. Default MUTABLE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability: Option<ImageTagMutability>,
+    /// Tag filters exempt from the mutability setting (only with the *_WITH_EXCLUSION values; at most 5; `*` wildcards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability_exclusion_filters: Option<Vec<String>>,
+    /// Encryption of the repositories it creates. Default AES256. KMS needs customRoleArn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
+    /// Lifecycle rules in short form (as for repositories), highest priority first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Vec<LifecycleRule>>,
+    /// A raw AWS lifecycle policy document (object or JSON text), instead of `lifecycle`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawDocument>")]
+    pub lifecycle_policy: Option<Value>,
+    /// Who may pull from the repositories it creates; compiled into repository-policy statements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<Pull>,
+    /// A raw repository policy document (object or JSON text); its statements are merged with `pull`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawDocument>")]
+    pub policy: Option<Value>,
+    /// Tags ECR puts on the repositories it creates (not on the template). Needs customRoleArn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_tags: Option<BTreeMap<String, String>>,
+    /// An IAM role of this account that ECR assumes to create the repositories; required with KMS encryption or resourceTags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_role_arn: Option<String>,
+    /// At most 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A repository creation scenario a creation template applies to.
+#[derive(
+    Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppliedFor {
+    Replication,
+    PullThroughCache,
+    CreateOnPush,
+}
+
+impl AppliedFor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Replication => "REPLICATION",
+            Self::PullThroughCache => "PULL_THROUGH_CACHE",
+            Self::CreateOnPush => "CREATE_ON_PUSH",
+        }
     }
 }
 
@@ -251,6 +328,9 @@ pub struct Role {
     /// Role tags (merged over `defaults.tags`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// `wharf lint` findings accepted for this role, each with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lint: Option<ResourceLint>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -303,6 +383,47 @@ pub struct Repository {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RawDocument>")]
     pub policy: Option<Value>,
+    /// Resource tags (merged over `defaults.tags`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// `wharf lint` findings accepted for this repository (under `defaults.repository`: for every repository), each with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lint: Option<ResourceLint>,
+}
+
+/// An ECR Public repository: its images are pullable by anyone, and its catalog data shows
+/// in the Amazon ECR Public Gallery. Catalog fields left out are empty.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PublicRepository {
+    /// A short description, shown in the gallery's search results and image details (at most 1,024 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The detailed description of the repository in the gallery, in Markdown (at most 25,600 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about_text: Option<String>,
+    /// How to use the images, in Markdown (at most 25,600 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_text: Option<String>,
+    /// Architectures the images run on, shown as gallery badges and search filters: ARM, ARM 64, x86, x86-64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<Vec<String>>,
+    /// Operating systems the images run on, shown as gallery badges and search filters: Linux, Windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operating_systems: Option<Vec<String>>,
+    /// The repository logo: a PNG or JPEG file of at most 512,000 bytes, relative to the manifest's directory. AWS returns only a URL for it, so wharf records the file's sha256 in the tag wharf:logo-sha256 and uploads the file again when it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// Anyone can pull from a public repository, anonymously, and no policy can restrict it. Here `pull` grants these accounts and roles read access through the ECR Public API instead: ecr-public:DescribeImages, ecr-public:DescribeImageTags and ecr-public:BatchCheckLayerAvailability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<Pull>,
+    /// A raw repository policy document (object or JSON text; actions are ecr-public:...); its statements are merged with `pull`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawDocument>")]
+    pub policy: Option<Value>,
+    /// Allow deleting the repository while it still holds images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_delete: Option<bool>,
     /// Resource tags (merged over `defaults.tags`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
@@ -434,4 +555,44 @@ pub struct Pull {
     /// Roles that may pull: a role of this manifest (by name) or a role ARN.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+}
+
+/// The stack's `wharf lint` settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LintSettings {
+    /// Exit 3 when an unsuppressed finding is at least this severe (none: never). Default high; `--fail-on` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<LintThreshold>,
+    /// The stack requires customer-managed KMS keys: repositories encrypted with AES256 or the AWS-managed key aws/ecr are findings (WHARF-ECR-005).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_kms: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LintThreshold {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// `wharf lint` findings this resource accepts.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceLint {
+    /// Rules not to report for this resource, each with the reason it is accepted.
+    #[serde(default)]
+    pub suppress: Vec<Suppression>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Suppression {
+    /// The rule id, e.g. WHARF-ECR-002.
+    pub id: String,
+    /// Why the finding is accepted (required; shown in reports and SARIF).
+    pub reason: String,
 }

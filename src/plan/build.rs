@@ -6,8 +6,8 @@ use super::Plan;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{
-    Conflict, Context, KindPlan, cluster, pull_check, pull_through_cache, registry, repository,
-    role, service, task_definition,
+    Adoption, Conflict, Context, KindPlan, cluster, creation_template, pull_check,
+    pull_through_cache, registry, repository, role, service, task_definition,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -22,13 +22,24 @@ pub fn build(
     live: &LiveSnapshot,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Conflict>> {
+    build_with(manifest, live, options, Adoption::Refuse)
+}
+
+/// `build`, adopting (`--adopt`) declared resources that exist without any ownership tag.
+pub fn build_with(
+    manifest: &Manifest,
+    live: &LiveSnapshot,
+    options: &PlanOptions,
+    adoption: Adoption,
+) -> Result<Plan, Vec<Conflict>> {
     let ctx = Context {
         account_id: &live.account_id,
         region: &live.region,
         kms_keys: &live.kms_keys,
     };
+    let prune = options.prune;
     let mut all = KindPlan::default();
-    all.extend(role::plan(manifest, &ctx, live, options.prune));
+    all.extend(role::plan_with(manifest, &ctx, live, prune, adoption));
     all.extend(registry::plan(manifest, &ctx, live, options.prune));
     all.extend(pull_through_cache::plan(
         manifest,
@@ -36,10 +47,16 @@ pub fn build(
         live,
         options.prune,
     ));
-    all.extend(repository::plan(manifest, &ctx, live, options.prune));
-    all.extend(cluster::plan(manifest, &ctx, live, options.prune));
-    all.extend(task_definition::plan(manifest, &ctx, live, options.prune));
-    all.extend(service::plan(manifest, &ctx, live, options.prune));
+    all.extend(creation_template::plan(manifest, &ctx, live, options.prune));
+    all.extend(repository::plan_with(manifest, &ctx, live, prune, adoption));
+    all.extend(crate::resources::public_repository::plan_with(
+        manifest, &ctx, live, prune, adoption,
+    ));
+    all.extend(cluster::plan_with(manifest, &ctx, live, prune, adoption));
+    all.extend(task_definition::plan_with(
+        manifest, &ctx, live, prune, adoption,
+    ));
+    all.extend(service::plan_with(manifest, &ctx, live, prune, adoption));
     all.warnings.extend(pull_check::check(manifest, &ctx));
     let KindPlan {
         mut changes,
@@ -96,6 +113,28 @@ fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
                 .and_then(|d| d.pull.as_ref())
         });
         for role_name in pull.iter().flat_map(|p| p.roles.iter()) {
+            if manifest.iam.roles.contains_key(role_name) {
+                out.push(role::address(role_name));
+            }
+        }
+    }
+    // A public repository's `pull.roles` may name roles of the manifest, as a private one's.
+    if let Some(name) = address.strip_prefix(crate::resources::public_repository::ADDRESS_PREFIX)
+        && let Some(repo) = manifest
+            .public_repositories
+            .as_ref()
+            .and_then(|p| p.get(name))
+    {
+        for role_name in repo.pull.iter().flat_map(|p| p.roles.iter()) {
+            if manifest.iam.roles.contains_key(role_name) {
+                out.push(role::address(role_name));
+            }
+        }
+    }
+    if let Some(prefix) = address.strip_prefix(creation_template::ADDRESS_PREFIX)
+        && let Some(template) = manifest.registry.creation_templates.get(prefix)
+    {
+        for role_name in template.pull.iter().flat_map(|p| p.roles.iter()) {
             if manifest.iam.roles.contains_key(role_name) {
                 out.push(role::address(role_name));
             }

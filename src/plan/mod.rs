@@ -3,9 +3,13 @@
 //! `apply`, serialized as the JSON of DESIGN.md. Apply walks it; it never re-decides.
 
 pub mod build;
+pub mod fingerprint;
 pub mod order;
+pub mod saved;
 
 use crate::resources::cluster::ClusterOperation;
+use crate::resources::creation_template::CreationTemplateOperation;
+use crate::resources::public_repository::PublicRepositoryOperation;
 use crate::resources::pull_through_cache::PullThroughCacheOperation;
 use crate::resources::registry::RegistryOperation;
 use crate::resources::repository::RepositoryOperation;
@@ -102,6 +106,9 @@ pub enum ChangeReason {
     ReplaceBecauseCannotUpdate,
     /// Owned by this stack, no longer in the manifest, and `--prune` was given.
     DeleteBecauseNotInManifest,
+    /// Declared and present without any ownership tag, and `--adopt` was given: the
+    /// update adds the tag (and closes any other difference it shows).
+    AdoptBecauseNotOwned,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -186,8 +193,10 @@ pub struct Destroys {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Operation {
     Repository(RepositoryOperation),
+    PublicRepository(PublicRepositoryOperation),
     Registry(RegistryOperation),
     PullThroughCache(PullThroughCacheOperation),
+    CreationTemplate(CreationTemplateOperation),
     Role(RoleOperation),
     Cluster(ClusterOperation),
     TaskDefinition(TaskDefinitionOperation),
@@ -198,8 +207,10 @@ impl Operation {
     pub fn describe(&self) -> String {
         match self {
             Operation::Repository(op) => op.describe(),
+            Operation::PublicRepository(op) => op.describe(),
             Operation::Registry(op) => op.describe(),
             Operation::PullThroughCache(op) => op.describe(),
+            Operation::CreationTemplate(op) => op.describe(),
             Operation::Role(op) => op.describe(),
             Operation::Cluster(op) => op.describe(),
             Operation::TaskDefinition(op) => op.describe(),

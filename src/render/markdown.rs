@@ -1,7 +1,13 @@
-//! The Markdown rendering of a plan, for pull-request comments: a heading, a summary, a
-//! table with one row per change (destructive rows bold, with what they destroy), then per
-//! change a collapsed ```diff block of its fields. PURE: reads only the `Plan`; it escapes
-//! what it embeds so a value cannot break the table or the page.
+//! The Markdown rendering of a plan, for pull-request comments: a marker comment (so CI
+//! can find and update its own comment), a heading, a summary, a caution when anything is
+//! destroyed, the warnings, a table with one row per change (destructive rows bold, with
+//! what they destroy), then per change a collapsed ```diff block of its fields.
+//!
+//! GitHub refuses comments over 65,536 characters, so the output is bounded: the table and
+//! warnings come first and always fit (rows beyond the budget are counted, not shown); the
+//! diffs follow while they fit, and the rest are named as omitted, with a pointer to the
+//! full plan. PURE: reads only the `Plan`; it escapes what it embeds so a value cannot
+//! break the table or the page.
 
 use super::{
     DiffLine, FieldKind, Purpose, counts, destroys_text, document_diff, field_kind, lifecycle_text,
@@ -10,44 +16,134 @@ use super::{
 use crate::plan::{Change, ChangeAction, Plan};
 use std::fmt::Write;
 
+/// What a GitHub comment may hold, less room for text a workflow adds around it.
+pub const DEFAULT_LIMIT: usize = 60_000;
+
+/// Room kept for the closing notes whatever is cut.
+const RESERVE: usize = 600;
+
 pub(super) fn render(plan: &Plan, purpose: Purpose) -> String {
+    render_bounded(plan, purpose, DEFAULT_LIMIT)
+}
+
+/// The comment, at most `limit` characters long (given a limit above a few hundred).
+pub(super) fn render_bounded(plan: &Plan, purpose: Purpose, limit: usize) -> String {
+    let budget = limit.saturating_sub(RESERVE);
     let mut out = String::new();
     let noun = match purpose {
         Purpose::Plan => "plan",
         Purpose::Drift => "drift",
     };
+    let _ = writeln!(out, "<!-- wharf:{noun} stack={} -->", html(&plan.stack));
     let _ = writeln!(out, "### wharf {noun} for stack `{}`\n", plan.stack);
     if plan.is_empty() {
         out.push_str(match purpose {
             Purpose::Plan => "No changes.\n",
             Purpose::Drift => "No drift.\n",
         });
-    } else {
-        let _ = match purpose {
-            Purpose::Plan => writeln!(out, "**{}**\n", counts(&plan.summary)),
-            Purpose::Drift => writeln!(
-                out,
-                "**Drift detected in {}:** {}\n",
-                resources(plan.changes.len()),
-                counts(&plan.summary)
-            ),
-        };
-        out.push_str("| | Resource | Action | Reason |\n|---|---|---|---|\n");
-        for change in &plan.changes {
-            write_row(&mut out, change);
+        write_warnings(&mut out, plan, budget);
+        return out;
+    }
+    let _ = match purpose {
+        Purpose::Plan => writeln!(out, "**{}**\n", counts(&plan.summary)),
+        Purpose::Drift => writeln!(
+            out,
+            "**Drift detected in {}:** {}\n",
+            resources(plan.changes.len()),
+            counts(&plan.summary)
+        ),
+    };
+    let destructive: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, ChangeAction::Replace | ChangeAction::Delete))
+        .collect();
+    if !destructive.is_empty() && purpose == Purpose::Plan {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> This plan deletes or replaces {}: {}.\n",
+            resources(destructive.len()),
+            destructive
+                .iter()
+                .take(10)
+                .map(|c| format!("`{}`", cell(&c.address)))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if destructive.len() > 10 { ", ..." } else { "" }
+        );
+    }
+    write_warnings(&mut out, plan, budget / 4);
+    out.push_str("| | Resource | Action | Reason |\n|---|---|---|---|\n");
+    let mut shown_rows = 0;
+    for change in &plan.changes {
+        let mut row = String::new();
+        write_row(&mut row, change);
+        if chars(&out) + chars(&row) > budget {
+            break;
         }
-        for change in plan.changes.iter().filter(|c| !c.fields.is_empty()) {
-            out.push('\n');
-            write_details(&mut out, change);
+        out.push_str(&row);
+        shown_rows += 1;
+    }
+    if shown_rows < plan.changes.len() {
+        let _ = writeln!(
+            out,
+            "| | _{} more not shown_ | | |",
+            plan.changes.len() - shown_rows
+        );
+    }
+    let with_fields: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.fields.is_empty())
+        .collect();
+    let mut omitted = Vec::new();
+    for change in &with_fields {
+        let mut block = String::from("\n");
+        write_details(&mut block, change);
+        if omitted.is_empty() && chars(&out) + chars(&block) <= budget {
+            out.push_str(&block);
+        } else {
+            omitted.push(change.address.as_str());
         }
     }
-    if !plan.warnings.is_empty() {
-        out.push_str("\n**Warnings**\n\n");
-        for warning in &plan.warnings {
-            let _ = writeln!(out, "- {}", warning.replace('\n', " "));
-        }
+    if !omitted.is_empty() || shown_rows < plan.changes.len() {
+        let _ = writeln!(
+            out,
+            "\n_Cut to fit a comment: {} not shown. The full plan is in this run's artifacts (`wharf plan --format json`, `--format markdown`)._",
+            if omitted.is_empty() {
+                format!("{} table rows", plan.changes.len() - shown_rows)
+            } else {
+                format!("the diffs of {}", resources(omitted.len()))
+            }
+        );
     }
     out
+}
+
+fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// The warnings as a list, cut to `budget` characters.
+fn write_warnings(out: &mut String, plan: &Plan, budget: usize) {
+    if plan.warnings.is_empty() {
+        return;
+    }
+    let mut block = String::from("**Warnings**\n\n");
+    let mut left_out = 0;
+    for warning in &plan.warnings {
+        let line = format!("- ⚠️ {}\n", warning.replace('\n', " "));
+        if left_out > 0 || chars(&block) + chars(&line) > budget {
+            left_out += 1;
+        } else {
+            block.push_str(&line);
+        }
+    }
+    if left_out > 0 {
+        let _ = writeln!(block, "- _{left_out} more warnings not shown_");
+    }
+    out.push_str(&block);
+    out.push('\n');
 }
 
 fn emoji(action: ChangeAction) -> &'static str {
@@ -146,7 +242,7 @@ fn fence_for(block: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{empty_plan, sample_plan};
-    use super::super::{Format, Style, render, render_drift};
+    use super::super::{Format, Purpose, Style, render, render_drift};
     use super::*;
 
     const PLAIN: Style = Style { color: false };
@@ -177,6 +273,37 @@ mod tests {
         plan.changes[0].reason = "a | b\nc".into();
         let text = render(&plan, Format::Markdown, &PLAIN);
         assert!(text.contains("| a \\| b c |"), "{text}");
+    }
+
+    #[test]
+    fn a_huge_plan_is_cut_to_the_limit_and_says_what_it_left_out() {
+        let mut plan = sample_plan();
+        let template = plan.changes[1].clone();
+        plan.changes = (0..3000)
+            .map(|i| {
+                let mut change = template.clone();
+                change.address = format!("ecr.repository.shop/service-{i:04}");
+                change
+            })
+            .collect();
+        plan.warnings = (0..2000).map(|i| format!("warning number {i}")).collect();
+        for limit in [DEFAULT_LIMIT, 5_000] {
+            let text = render_bounded(&plan, Purpose::Plan, limit);
+            assert!(text.chars().count() <= limit, "{} > {limit}", text.len());
+            assert!(text.contains("not shown"), "{text}");
+            assert!(text.contains("full plan is in this run's artifacts"));
+            assert!(text.contains("more warnings not shown"));
+        }
+        // A plan that fits is whole.
+        let whole = render_bounded(&sample_plan(), Purpose::Plan, DEFAULT_LIMIT);
+        assert!(!whole.contains("Cut to fit"), "{whole}");
+    }
+
+    #[test]
+    fn destructive_plans_open_with_a_caution() {
+        let text = render(&sample_plan(), Format::Markdown, &PLAIN);
+        assert!(text.contains("> [!CAUTION]"), "{text}");
+        assert!(text.starts_with("<!-- wharf:plan stack=shop -->"), "{text}");
     }
 
     #[test]

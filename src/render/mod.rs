@@ -6,6 +6,7 @@
 mod json;
 mod markdown;
 mod text;
+mod unmanaged;
 
 use crate::plan::{Destroys, FieldChange, LifecyclePreview, Plan, Summary};
 use crate::resources::policy;
@@ -42,6 +43,24 @@ pub fn render(plan: &Plan, format: Format, style: &Style) -> String {
 /// Renders a plan as a drift report (`wharf drift`): the same changes, spoken of as drift.
 pub fn render_drift(plan: &Plan, format: Format, style: &Style) -> String {
     render_as(plan, format, style, Purpose::Drift)
+}
+
+/// A drift report with, when given (`--include-unmanaged`), the resources no stack owns
+/// in their own section (JSON: an `unmanaged` list after the plan's members).
+pub fn render_drift_report(
+    plan: &Plan,
+    unmanaged: Option<&[crate::export::unmanaged::UnmanagedResource]>,
+    format: Format,
+    style: &Style,
+) -> String {
+    let Some(list) = unmanaged else {
+        return render_drift(plan, format, style);
+    };
+    match format {
+        Format::Text => render_drift(plan, format, style) + &unmanaged::text(list),
+        Format::Markdown => render_drift(plan, format, style) + &unmanaged::markdown(list),
+        Format::Json => unmanaged::json(plan, list),
+    }
 }
 
 fn render_as(plan: &Plan, format: Format, style: &Style, purpose: Purpose) -> String {

@@ -237,7 +237,18 @@ fn create_input(want: &DesiredCluster) -> Value {
     Value::Object(input)
 }
 
-pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+}
+
+/// `plan`, adopting declared clusters that carry no ownership tag when asked to.
+pub fn plan_with(
+    manifest: &Manifest,
+    _ctx: &Context,
+    live: &LiveSnapshot,
+    prune: bool,
+    adoption: super::Adoption,
+) -> KindPlan {
     let mut out = KindPlan::default();
     for (name, cluster) in &manifest.ecs.clusters {
         let want = desired(manifest, name, cluster);
@@ -263,20 +274,27 @@ pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: boo
             });
             continue;
         };
-        let owner = have.tags.get(OWNERSHIP_TAG);
-        if owner != Some(&manifest.stack) {
-            out.conflicts.push(super::Conflict::not_owned(
-                &address(name),
-                "cluster",
-                name,
-                owner.map(String::as_str),
-                &manifest.stack,
-                "aws ecs tag-resource",
-            ));
-            continue;
-        }
+        let adopting = match super::claim(
+            &address(name),
+            "cluster",
+            name,
+            &have.tags,
+            &manifest.stack,
+            adoption,
+            "aws ecs tag-resource",
+        ) {
+            Ok(adopting) => adopting,
+            Err(conflict) => {
+                out.conflicts.push(conflict);
+                continue;
+            }
+        };
         if let Some(change) = diff(&want, have) {
-            out.changes.push(change);
+            out.changes.push(if adopting {
+                super::adopted(change)
+            } else {
+                change
+            });
         }
     }
     if prune {

@@ -4,10 +4,13 @@
 //! module holds what every kind shares.
 
 pub mod cluster;
+pub mod creation_template;
 pub mod ecs_units;
+pub mod ledger;
 pub mod lifecycle;
 pub mod lifecycle_preview;
 pub mod policy;
+pub mod public_repository;
 pub mod pull_check;
 pub mod pull_through_cache;
 pub mod registry;
@@ -18,7 +21,7 @@ pub mod task_definition;
 pub mod task_definition_normalize;
 
 use crate::live::KmsKey;
-use crate::plan::{Change, FieldChange};
+use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -74,11 +77,78 @@ impl Conflict {
                     "{kind} `{name}` already exists and is not managed by wharf (it has no {OWNERSHIP_TAG} tag)"
                 ),
             },
-            hint: format!(
-                "to take it over, tag it {OWNERSHIP_TAG}={stack} ({tag_command}), or rename it in the manifest"
-            ),
+            hint: match owner {
+                Some(_) => format!(
+                    "to take it over, tag it {OWNERSHIP_TAG}={stack} ({tag_command}), or rename it in the manifest"
+                ),
+                None => format!(
+                    "to take it over, run plan and apply with --adopt (which tags it {OWNERSHIP_TAG}={stack}), or tag it yourself ({tag_command}), or rename it in the manifest"
+                ),
+            },
         }
     }
+}
+
+/// What planning does with a declared resource that exists without this stack's
+/// ownership tag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Adoption {
+    /// Refuse it with a conflict: wharf never takes a resource over silently.
+    #[default]
+    Refuse,
+    /// `--adopt`: a resource with no ownership tag at all is planned as an update that adds
+    /// the tag (plus any real difference). Another stack's resource is still refused.
+    Adopt,
+}
+
+/// Whether planning may manage a declared resource that exists with these tags:
+/// `Ok(false)` when this stack owns it, `Ok(true)` when this plan adopts it, otherwise the
+/// conflict that stops the plan.
+pub fn claim(
+    address: &str,
+    kind: &str,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+    stack: &str,
+    adoption: Adoption,
+    tag_command: &str,
+) -> Result<bool, Conflict> {
+    match tags.get(OWNERSHIP_TAG) {
+        Some(owner) if owner == stack => Ok(false),
+        None if adoption == Adoption::Adopt => Ok(true),
+        owner => Err(Conflict::not_owned(
+            address,
+            kind,
+            name,
+            owner.map(String::as_str),
+            stack,
+            tag_command,
+        )),
+    }
+}
+
+/// Marks a change that adopts a resource. An adopted resource always gains the ownership
+/// tag, so its change exists; the reason says why, followed by what else differs.
+pub fn adopted(mut change: Change) -> Change {
+    let others: Vec<FieldChange> = change
+        .fields
+        .iter()
+        .filter(|f| f.path != format!("tags.{OWNERSHIP_TAG}"))
+        .cloned()
+        .collect();
+    let rest = if others.is_empty() {
+        String::new()
+    } else if change.action == ChangeAction::Update {
+        format!("; {}", differs_reason(&others))
+    } else {
+        format!("; {}", change.reason)
+    };
+    change.reason = format!("adopt: not yet owned by this stack{rest}");
+    // A replace stays a replace: the reason code says why the action was chosen.
+    if change.action == ChangeAction::Update {
+        change.reason_code = ChangeReason::AdoptBecauseNotOwned;
+    }
+    change
 }
 
 /// One kind's contribution to a plan.

@@ -5,9 +5,10 @@
 //! upstreamRepositoryPrefix, or the removal of a credential or role (which Update cannot
 //! clear), is a replace (Delete, then Create), which apply gates behind --allow-replace.
 //!
-//! Ownership: rules carry no tags, so wharf cannot tell which ones it created. It never
-//! deletes a rule the manifest leaves out (not even with --prune); removing a rule from
-//! the manifest just stops managing it. PURE.
+//! Ownership: rules carry no tags, so wharf records the prefixes it created (or changed)
+//! in the stack's ownership ledger (`resources::ledger`). With --prune, a rule the
+//! manifest leaves out is deleted only when the ledger lists it; a rule someone else made
+//! is never touched. PURE.
 
 use super::{Context, KindPlan};
 use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
@@ -215,14 +216,45 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
     Some(change)
 }
 
-/// Creates, updates and replaces for the declared rules. Rules the manifest leaves out are
-/// never deleted, with or without `--prune` (see the module documentation).
-pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, _prune: bool) -> KindPlan {
+/// Creates, updates and replaces for the declared rules; with `prune`, deletes for the
+/// rules the ledger records and the manifest no longer declares.
+pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    let declared = &manifest.registry.pull_through_cache;
     let mut out = KindPlan::default();
-    for (prefix, rule) in &manifest.registry.pull_through_cache {
+    for (prefix, rule) in declared {
         let have = live.pull_through_cache_rules.get(prefix).map(observed);
         out.changes
             .extend(diff(prefix, &desired(rule), have.as_ref()));
+    }
+    if !prune {
+        return out;
+    }
+    if let Some(reason) = &live.ledger_unreadable {
+        out.warnings.push(format!(
+            "the ownership ledger could not be read ({reason}); pull through cache rules and creation templates wharf created are not pruned"
+        ));
+    }
+    let Some(ledger) = &live.ledger else {
+        return out;
+    };
+    for prefix in &ledger.pull_through_cache {
+        if declared.contains_key(prefix) || !live.pull_through_cache_rules.contains_key(prefix) {
+            continue;
+        }
+        out.changes.push(Change {
+            address: address(prefix),
+            action: ChangeAction::Delete,
+            reason: "created by this stack (ownership ledger), no longer in the manifest".into(),
+            reason_code: ChangeReason::DeleteBecauseNotInManifest,
+            fields: vec![],
+            destroys: None,
+            lifecycle_preview: None,
+            operations: vec![Operation::PullThroughCache(
+                PullThroughCacheOperation::DeletePullThroughCacheRule {
+                    prefix: prefix.clone(),
+                },
+            )],
+        });
     }
     out
 }

@@ -124,8 +124,9 @@ impl RepositoryOperation {
     }
 }
 
-/// Field-wise merge: the repository's own value, else the default's.
-fn merged(repo: &Repository, defaults: Option<&Repository>) -> Repository {
+/// Field-wise merge: the repository's own value, else the default's (`lint` reads the
+/// effective settings through it too).
+pub fn merged(repo: &Repository, defaults: Option<&Repository>) -> Repository {
     let Some(d) = defaults else {
         return repo.clone();
     };
@@ -154,6 +155,7 @@ fn merged(repo: &Repository, defaults: Option<&Repository>) -> Repository {
         pull: repo.pull.clone().or_else(|| d.pull.clone()),
         policy: repo.policy.clone().or_else(|| d.policy.clone()),
         tags: repo.tags.clone(),
+        lint: repo.lint.clone(),
     }
 }
 
@@ -210,6 +212,22 @@ pub fn desired(
     repo: &Repository,
 ) -> DesiredRepository {
     let m = merged(repo, manifest.defaults.repository.as_ref());
+    DesiredRepository {
+        name: name.to_string(),
+        tags: desired_tags(manifest, repo),
+        ..desired_settings(manifest, ctx, &m)
+    }
+}
+
+/// The settings `m` asks for as written (no defaults.repository merged in, no name, no
+/// tags), with AWS's defaults filled in and the lifecycle and policy documents compiled.
+/// Creation templates share it: they hold the same settings for the repositories ECR
+/// creates on its own.
+pub(crate) fn desired_settings(
+    manifest: &Manifest,
+    ctx: &Context,
+    m: &Repository,
+) -> DesiredRepository {
     let encryption_type = m
         .encryption
         .as_ref()
@@ -224,10 +242,12 @@ pub fn desired(
         .image_tag_mutability
         .unwrap_or(ImageTagMutability::Mutable);
     DesiredRepository {
-        name: name.to_string(),
+        name: String::new(),
         image_tag_mutability: mutability,
         exclusion_filters: if mutability.takes_exclusions() {
-            m.image_tag_mutability_exclusion_filters.unwrap_or_default()
+            m.image_tag_mutability_exclusion_filters
+                .clone()
+                .unwrap_or_default()
         } else {
             Vec::new()
         },
@@ -247,7 +267,7 @@ pub fn desired(
                 .as_ref(),
             m.policy.as_ref(),
         ),
-        tags: desired_tags(manifest, repo),
+        tags: BTreeMap::new(),
     }
 }
 
@@ -262,26 +282,44 @@ pub fn desired_all(manifest: &Manifest, ctx: &Context) -> Vec<DesiredRepository>
 /// Compares every declared repository with live state, and (with `prune`) finds owned
 /// repositories the manifest no longer declares.
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+}
+
+/// `plan`, adopting declared repositories that carry no ownership tag when asked to.
+pub fn plan_with(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    prune: bool,
+    adoption: super::Adoption,
+) -> KindPlan {
     let mut out = KindPlan::default();
     let desired = desired_all(manifest, ctx);
     for want in &desired {
         match live.repositories.get(&want.name) {
             None => out.changes.push(create_change(want)),
             Some(have) => {
-                let owner = have.tags.get(OWNERSHIP_TAG);
-                if owner != Some(&manifest.stack) {
-                    out.conflicts.push(super::Conflict::not_owned(
-                        &address(&want.name),
-                        "repository",
-                        &want.name,
-                        owner.map(String::as_str),
-                        &manifest.stack,
-                        "aws ecr tag-resource",
-                    ));
-                    continue;
-                }
+                let adopting = match super::claim(
+                    &address(&want.name),
+                    "repository",
+                    &want.name,
+                    &have.tags,
+                    &manifest.stack,
+                    adoption,
+                    "aws ecr tag-resource",
+                ) {
+                    Ok(adopting) => adopting,
+                    Err(conflict) => {
+                        out.conflicts.push(conflict);
+                        continue;
+                    }
+                };
                 if let Some(change) = diff(want, have, live, &mut out.warnings) {
-                    out.changes.push(change);
+                    out.changes.push(if adopting {
+                        super::adopted(change)
+                    } else {
+                        change
+                    });
                 }
             }
         }
@@ -333,7 +371,7 @@ fn create_operations(want: &DesiredRepository) -> Vec<Operation> {
 }
 
 /// Documents are sent as compact JSON; AWS keeps them as sent.
-fn document_text(doc: &Value) -> String {
+pub(crate) fn document_text(doc: &Value) -> String {
     serde_json::to_string(doc).expect("JSON values serialize")
 }
 
@@ -422,7 +460,7 @@ fn delete_change(manifest: &Manifest, have: &LiveRepository) -> Change {
 
 /// Whether the declared key and the live key are the same key. `None` when it cannot be
 /// told (an alias against a key ARN that DescribeKey could not resolve).
-fn same_kms_key(
+pub(crate) fn same_kms_key(
     desired: Option<&str>,
     live: Option<&str>,
     keys: &BTreeMap<String, KmsKey>,
@@ -449,14 +487,14 @@ fn same_kms_key(
 }
 
 /// The key id of a key id or key ARN (`arn:aws:kms:R:A:key/ID`); None for aliases.
-fn key_id_of(reference: &str) -> Option<&str> {
+pub(crate) fn key_id_of(reference: &str) -> Option<&str> {
     if reference.starts_with("alias/") || reference.contains(":alias/") {
         return None;
     }
     Some(reference.rsplit('/').next().unwrap_or(reference))
 }
 
-fn parse_live_document(text: &Option<String>) -> Option<Value> {
+pub(crate) fn parse_live_document(text: &Option<String>) -> Option<Value> {
     text.as_ref()
         .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.clone())))
 }

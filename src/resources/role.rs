@@ -326,26 +326,44 @@ pub fn plan(
     live: &LiveSnapshot,
     prune: bool,
 ) -> super::KindPlan {
+    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+}
+
+/// `plan`, adopting declared roles that carry no ownership tag when asked to.
+pub fn plan_with(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    prune: bool,
+    adoption: super::Adoption,
+) -> super::KindPlan {
     let mut out = super::KindPlan::default();
     for (name, role) in &manifest.iam.roles {
         let want = desired(manifest, ctx, name, role);
         match live.roles.get(name) {
             None => out.changes.push(create_change(&want)),
             Some(have) => {
-                let owner = have.tags.get(OWNERSHIP_TAG);
-                if owner != Some(&manifest.stack) {
-                    out.conflicts.push(super::Conflict::not_owned(
-                        &address(name),
-                        "role",
-                        name,
-                        owner.map(String::as_str),
-                        &manifest.stack,
-                        "aws iam tag-role",
-                    ));
-                    continue;
-                }
+                let adopting = match super::claim(
+                    &address(name),
+                    "role",
+                    name,
+                    &have.tags,
+                    &manifest.stack,
+                    adoption,
+                    "aws iam tag-role",
+                ) {
+                    Ok(adopting) => adopting,
+                    Err(conflict) => {
+                        out.conflicts.push(conflict);
+                        continue;
+                    }
+                };
                 if let Some(change) = diff(&want, have, &mut out.warnings) {
-                    out.changes.push(change);
+                    out.changes.push(if adopting {
+                        super::adopted(change)
+                    } else {
+                        change
+                    });
                 }
             }
         }

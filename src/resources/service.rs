@@ -77,7 +77,7 @@ const REPLACE_MEMBERS: &[&str] = &[
 ];
 
 /// Members compared and sent (CreateService's, less name, cluster, tags and client token).
-const MANAGED_MEMBERS: &[&str] = &[
+pub(crate) const MANAGED_MEMBERS: &[&str] = &[
     "taskDefinition",
     "desiredCount",
     "launchType",
@@ -123,8 +123,9 @@ pub struct DesiredService {
     pub declared: BTreeSet<String>,
 }
 
-/// AWS's defaults for members a manifest may leave out, so absent equals default.
-fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool) {
+/// AWS's defaults for members a manifest may leave out, so absent equals default
+/// (`export` leaves out what this would fill in).
+pub(crate) fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool) {
     let defaults = [
         ("schedulingStrategy", json!("REPLICA")),
         ("deploymentController", json!({"type": "ECS"})),
@@ -258,6 +259,17 @@ fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Va
 }
 
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+}
+
+/// `plan`, adopting declared services that carry no ownership tag when asked to.
+pub fn plan_with(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    prune: bool,
+    adoption: super::Adoption,
+) -> KindPlan {
     let registering = task_definition::families_registering(manifest, ctx, live);
     let mut out = KindPlan::default();
     for (name, service) in &manifest.ecs.services {
@@ -272,19 +284,23 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                 hint: "this usually takes a few minutes; run apply again then".into(),
             }),
             Some(have) => {
-                let owner = have.tags.get(OWNERSHIP_TAG);
-                if owner != Some(&manifest.stack) {
-                    out.conflicts.push(super::Conflict::not_owned(
-                        &address(name),
-                        "service",
-                        name,
-                        owner.map(String::as_str),
-                        &manifest.stack,
-                        "aws ecs tag-resource",
-                    ));
-                    continue;
-                }
+                let adopting = match super::claim(
+                    &address(name),
+                    "service",
+                    name,
+                    &have.tags,
+                    &manifest.stack,
+                    adoption,
+                    "aws ecs tag-resource",
+                ) {
+                    Ok(adopting) => adopting,
+                    Err(conflict) => {
+                        out.conflicts.push(conflict);
+                        continue;
+                    }
+                };
                 match diff(&want, have) {
+                    Ok(Some(change)) if adopting => out.changes.push(super::adopted(change)),
                     Ok(Some(change)) => out.changes.push(change),
                     Ok(None) => {}
                     Err(conflict) => out.conflicts.push(conflict),

@@ -118,6 +118,8 @@ pub fn desired(
         .remove("keepRevisions")
         .and_then(|v| v.as_u64())
         .map(|n| n as usize);
+    // `lint` (suppressions) is wharf's own; RegisterTaskDefinition knows no such member.
+    input.remove("lint");
     let mut tags = manifest.defaults.tags.clone();
     if let Some(Value::Object(own)) = input.remove("tags") {
         for (k, v) in own {
@@ -212,6 +214,22 @@ fn in_use(live: &LiveSnapshot) -> BTreeSet<String> {
 }
 
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
+    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+}
+
+/// `plan`, naming adoption as the reason when `--adopt` tags a family's latest revision.
+///
+/// A family is not refused for lacking the ownership tag: a family is only a name, every
+/// revision wharf registers carries the tag, and a revision registered by hand on top of
+/// wharf's is drift that apply replaces. A latest revision tagged by another stack is
+/// refused, with or without `--adopt`.
+pub fn plan_with(
+    manifest: &Manifest,
+    ctx: &Context,
+    live: &LiveSnapshot,
+    prune: bool,
+    adoption: super::Adoption,
+) -> KindPlan {
     let mut out = KindPlan::default();
     let used = in_use(live);
     for (family, definition) in &manifest.ecs.task_definitions {
@@ -237,8 +255,25 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
                 )],
             }),
             Some(have) => {
+                let owner = have.tags.get(OWNERSHIP_TAG);
+                if owner.is_some_and(|o| *o != manifest.stack) {
+                    out.conflicts.push(super::Conflict::not_owned(
+                        &address(family),
+                        "task definition family",
+                        family,
+                        owner.map(String::as_str),
+                        &manifest.stack,
+                        "aws ecs tag-resource on its latest revision",
+                    ));
+                    continue;
+                }
                 if let Some(change) = diff(&want, have, &used) {
-                    out.changes.push(change);
+                    let adopting = owner.is_none() && adoption == super::Adoption::Adopt;
+                    out.changes.push(if adopting {
+                        super::adopted(change)
+                    } else {
+                        change
+                    });
                 }
             }
         }

@@ -4,6 +4,8 @@
 //! emulator behind wharf's back (drift).
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use assert_cmd::Command;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

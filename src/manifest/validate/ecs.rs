@@ -237,6 +237,7 @@ impl Validator<'_> {
         // RegisterTaskDefinition's request, as ECS counts its size.
         let mut registered = task.clone();
         registered.remove("keepRevisions");
+        registered.remove("lint");
         registered.insert("family".into(), Value::String(family.to_string()));
         let size = serde_json::to_string(&registered)
             .map(|s| s.len())

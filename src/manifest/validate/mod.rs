@@ -74,9 +74,11 @@ const REPOSITORY_POLICY_MAX: usize = 10_240;
 const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias (alias/NAME) or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)";
 const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
 
+mod creation_template;
 mod ecs;
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
 mod iam;
+mod public_repository;
 mod pull_through_cache;
 mod registry;
 
@@ -97,10 +99,14 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
         v.repository_name(name, &base);
         v.repository(repo, &base, Some(name));
     }
+    v.public_repositories();
     v.registry();
     v.pull_through_cache();
+    v.creation_templates();
     v.roles();
     v.ecs();
+    // `lint.suppress` blocks: known rule ids, each with a reason.
+    crate::lint::validate_manifest(manifest, spans, v.out);
 }
 
 struct Validator<'a> {
@@ -344,6 +350,18 @@ impl Validator<'_> {
             .repository
             .as_ref()
             .filter(|_| !is_defaults);
+        self.tag_mutability(repo, defaults, base, is_defaults);
+    }
+
+    /// imageTagMutability and its exclusion filters, with what `defaults` supplies (None
+    /// for defaults.repository itself and for creation templates, which inherit nothing).
+    fn tag_mutability(
+        &mut self,
+        repo: &Repository,
+        defaults: Option<&Repository>,
+        base: &str,
+        is_defaults: bool,
+    ) {
         let inherited = repo.image_tag_mutability.is_none()
             && defaults.is_some_and(|d| d.image_tag_mutability.is_some());
         let effective = repo
@@ -906,6 +924,18 @@ impl Validator<'_> {
     }
 
     fn policy(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
+        let defaults = self
+            .manifest
+            .defaults
+            .repository
+            .as_ref()
+            .filter(|_| !is_defaults);
+        self.repository_policy(repo, defaults, base);
+    }
+
+    /// The raw `policy` document, then the merged policy (`pull`'s statements and the raw
+    /// ones, with what `defaults` supplies) against SetRepositoryPolicy's size limit.
+    fn repository_policy(&mut self, repo: &Repository, defaults: Option<&Repository>, base: &str) {
         let policy_ptr = child(base, "policy");
         let mut own_ok = true;
         if let Some(raw) = &repo.policy {
@@ -922,13 +952,7 @@ impl Validator<'_> {
             return;
         }
         // The merged policy (pull statements + raw ones) must fit SetRepositoryPolicy.
-        let defaults = self
-            .manifest
-            .defaults
-            .repository
-            .as_ref()
-            .filter(|_| !is_defaults);
-        if !is_defaults && repo.pull.is_none() && repo.policy.is_none() && defaults.is_some() {
+        if repo.pull.is_none() && repo.policy.is_none() && defaults.is_some() {
             return; // entirely inherited: reported at defaults.repository
         }
         let pull = repo

@@ -1,0 +1,346 @@
+//! Adoption, PURE: turns live AWS objects into the manifest that describes them
+//! (`wharf export`), minimal and idiomatic — what AWS holds at its defaults is left out,
+//! documents take wharf's short forms when those compile back to exactly the live
+//! document — so that planning the exported manifest against the same account shows
+//! nothing but the ownership tags `--adopt` adds. Also lists what no stack owns
+//! (`drift --include-unmanaged`). Reading the account is `aws::export`'s job.
+
+pub mod ecs;
+pub mod lifecycle;
+pub mod registry;
+pub mod repository;
+pub mod role;
+pub mod unmanaged;
+pub mod yaml;
+
+use crate::live::{KmsKey, LiveSnapshot};
+use crate::manifest::model::{Ecs, Iam, Manifest, Registry};
+use crate::resources::{self, Context, OWNERSHIP_TAG};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Name patterns with `*` wildcards (`shop/*`); `*` also matches `/`.
+#[derive(Clone, Debug, Default)]
+pub struct Patterns(Vec<globset::GlobMatcher>);
+
+impl Patterns {
+    pub fn new(patterns: &[String]) -> Result<Self, String> {
+        patterns
+            .iter()
+            .map(|p| {
+                globset::GlobBuilder::new(p)
+                    .literal_separator(false)
+                    .build()
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| format!("`{p}` is not a valid pattern: {e}"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// Everything (`--all`).
+    pub fn everything() -> Self {
+        Self::new(&["*".to_string()]).expect("`*` is a pattern")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        self.0.iter().any(|g| g.is_match(name))
+    }
+}
+
+/// What `wharf export` reads and writes.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub repositories: Patterns,
+    pub roles: Patterns,
+    pub clusters: Patterns,
+    pub task_definitions: Patterns,
+    pub services: Patterns,
+    /// The clusters to look for services in (none: the exported clusters, else all).
+    pub service_clusters: Vec<String>,
+    /// Scanning, replication and the registry policy.
+    pub registry: bool,
+    pub pull_through_cache: Patterns,
+    pub creation_templates: Patterns,
+}
+
+/// The account, and the exported objects other objects may name instead of giving ARNs
+/// or URIs.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub account_id: String,
+    pub region: String,
+    /// Exported roles: name → path.
+    pub roles: BTreeMap<String, String>,
+    /// Exported repositories: name → URI.
+    pub repositories: BTreeMap<String, String>,
+    /// Exported task definition families → their latest ACTIVE revision.
+    pub families: BTreeMap<String, i64>,
+}
+
+/// No KMS key is resolved for export: keys are written as AWS reports them.
+static NO_KEYS: BTreeMap<String, KmsKey> = BTreeMap::new();
+
+impl Scope {
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            account_id: &self.account_id,
+            region: &self.region,
+            kms_keys: &NO_KEYS,
+        }
+    }
+
+    /// The account id of an account principal (`arn:PARTITION:iam::ID:root`, or the id).
+    pub fn account_of_root(&self, principal: &str) -> Option<String> {
+        let id = principal
+            .strip_prefix(&format!("arn:{}:iam::", self.context().partition()))
+            .and_then(|rest| rest.strip_suffix(":root"))
+            .unwrap_or(principal);
+        (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())).then(|| id.to_string())
+    }
+
+    /// The name of an exported role with this ARN.
+    pub fn exported_role(&self, arn: &str) -> Option<String> {
+        let ctx = self.context();
+        self.roles
+            .iter()
+            .find(|(name, path)| resources::role::role_arn(&ctx, path, name) == arn)
+            .map(|(name, _)| name.clone())
+    }
+
+    /// A role reference as the manifest writes it: an exported role's name, else the ARN.
+    pub fn role_reference(&self, arn: &str) -> String {
+        self.exported_role(arn).unwrap_or_else(|| arn.to_string())
+    }
+
+    /// `{repository, tag}` (or digest) for an image in an exported repository.
+    pub fn image_reference(&self, image: &str) -> Option<Value> {
+        self.repositories.iter().find_map(|(name, uri)| {
+            let rest = image.strip_prefix(uri.as_str())?;
+            if let Some(digest) = rest.strip_prefix('@') {
+                Some(json!({ "repository": name, "digest": digest }))
+            } else {
+                let tag = rest.strip_prefix(':')?;
+                Some(json!({ "repository": name, "tag": tag }))
+            }
+        })
+    }
+}
+
+/// The manifest, and notes for the reader (what was left out, and why).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exported {
+    pub manifest: Manifest,
+    pub notes: Vec<String>,
+}
+
+/// A resource's tags as the manifest writes them: without the ownership tag (adoption
+/// adds it) and without `aws:` tags (AWS sets those; nobody else may).
+pub fn user_tags(tags: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    let kept: BTreeMap<String, String> = tags
+        .iter()
+        .filter(|(k, _)| k.as_str() != OWNERSHIP_TAG && !k.starts_with("aws:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// The manifest for stack `stack` of what `live` holds (exactly the selected objects, as
+/// `aws::export` read them). Objects another stack owns are left out, with a note.
+pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
+    let mut notes = Vec::new();
+    let mut ours = |address: String, tags: &BTreeMap<String, String>| match tags.get(OWNERSHIP_TAG)
+    {
+        Some(owner) if owner != stack => {
+            notes.push(format!(
+                "{address} belongs to wharf stack `{owner}`; left out"
+            ));
+            false
+        }
+        _ => true,
+    };
+    let repositories: Vec<_> = live
+        .repositories
+        .values()
+        .filter(|r| ours(resources::repository::address(&r.name), &r.tags))
+        .collect();
+    let roles: Vec<_> = live
+        .roles
+        .values()
+        .filter(|r| ours(resources::role::address(&r.name), &r.tags))
+        .collect();
+    let clusters: Vec<_> = live
+        .clusters
+        .values()
+        .filter(|c| ours(resources::cluster::address(&c.name), &c.tags))
+        .collect();
+    let families: Vec<_> = live
+        .task_definitions
+        .values()
+        .filter(|t| ours(resources::task_definition::address(&t.family), &t.tags))
+        .collect();
+    let services: Vec<_> = live
+        .services
+        .values()
+        .filter(|s| ours(resources::service::address(&s.name), &s.tags))
+        .collect();
+
+    let scope = Scope {
+        account_id: live.account_id.clone(),
+        region: live.region.clone(),
+        roles: roles
+            .iter()
+            .map(|r| (r.name.clone(), r.path.clone()))
+            .collect(),
+        repositories: repositories
+            .iter()
+            .filter(|r| !r.uri.is_empty())
+            .map(|r| (r.name.clone(), r.uri.clone()))
+            .collect(),
+        families: families
+            .iter()
+            .map(|t| (t.family.clone(), t.revision))
+            .collect(),
+    };
+    let mut manifest = Manifest {
+        version: 1,
+        stack: stack.to_string(),
+        repositories: repositories
+            .iter()
+            .map(|r| (r.name.clone(), repository::repository(r, &scope)))
+            .collect(),
+        registry: Registry {
+            scanning: registry::scanning(&live.registry),
+            replication: registry::replication(&live.registry, &scope),
+            policy: registry::policy(&live.registry),
+            pull_through_cache: live
+                .pull_through_cache_rules
+                .iter()
+                .map(|(prefix, rule)| (prefix.clone(), registry::pull_through_cache_rule(rule)))
+                .collect(),
+            creation_templates: live
+                .creation_templates
+                .iter()
+                .map(|(prefix, t)| (prefix.clone(), registry::creation_template(t, &scope)))
+                .collect(),
+        },
+        ..Manifest::default()
+    };
+    // Roles after repositories: `pullFrom` names exported repositories.
+    let mut exported_roles = BTreeMap::new();
+    for live_role in roles {
+        let (entry, note) = role::role(live_role, &scope, &manifest);
+        notes.extend(note);
+        exported_roles.insert(live_role.name.clone(), entry);
+    }
+    manifest.iam = Iam {
+        roles: exported_roles,
+    };
+    manifest.ecs = Ecs {
+        clusters: clusters
+            .iter()
+            .map(|c| (c.name.clone(), ecs::cluster(c)))
+            .collect(),
+        task_definitions: families
+            .iter()
+            .map(|t| (t.family.clone(), ecs::task_definition(t, &scope)))
+            .collect(),
+        services: services
+            .iter()
+            .map(|s| (s.name.clone(), ecs::service(s, &scope)))
+            .collect(),
+    };
+    Exported { manifest, notes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_names_with_slashes() {
+        let p = Patterns::new(&["shop/*".to_string(), "api".to_string()]).unwrap();
+        assert!(p.matches("shop/web"));
+        assert!(p.matches("shop/a/b"));
+        assert!(p.matches("api"));
+        assert!(!p.matches("other/web"));
+        assert!(Patterns::new(&["[".to_string()]).is_err());
+    }
+
+    #[test]
+    fn principals_and_references() {
+        let scope = Scope {
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            roles: BTreeMap::from([("ci".to_string(), "/build/".to_string())]),
+            repositories: BTreeMap::from([(
+                "shop/web".to_string(),
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web".to_string(),
+            )]),
+            ..Scope::default()
+        };
+        assert_eq!(
+            scope.account_of_root("arn:aws:iam::111122223333:root"),
+            Some("111122223333".into())
+        );
+        assert_eq!(scope.account_of_root("111122223333"), Some("111122223333".into()));
+        assert_eq!(scope.account_of_root("arn:aws:iam::111122223333:role/x"), None);
+        assert_eq!(
+            scope.role_reference("arn:aws:iam::123456789012:role/build/ci"),
+            "ci"
+        );
+        assert_eq!(
+            scope.role_reference("arn:aws:iam::123456789012:role/ci"),
+            "arn:aws:iam::123456789012:role/ci"
+        );
+        assert_eq!(
+            scope.image_reference("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1"),
+            Some(json!({"repository": "shop/web", "tag": "v1"}))
+        );
+        assert_eq!(
+            scope.image_reference("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:ab"),
+            Some(json!({"repository": "shop/web", "digest": "sha256:ab"}))
+        );
+        assert_eq!(
+            scope.image_reference("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web2:v1"),
+            None
+        );
+        assert_eq!(scope.image_reference("nginx:1.27"), None);
+    }
+
+    #[test]
+    fn another_stacks_objects_are_left_out_with_a_note() {
+        let mut live = LiveSnapshot {
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            ..LiveSnapshot::default()
+        };
+        for (name, owner) in [("mine", Some("shop")), ("free", None), ("theirs", Some("other"))] {
+            live.repositories.insert(
+                name.into(),
+                crate::live::LiveRepository {
+                    name: name.into(),
+                    image_tag_mutability: "MUTABLE".into(),
+                    encryption_type: "AES256".into(),
+                    tags: owner
+                        .map(|o| BTreeMap::from([(OWNERSHIP_TAG.to_string(), o.to_string())]))
+                        .unwrap_or_default(),
+                    ..Default::default()
+                },
+            );
+        }
+        let exported = manifest("shop", &live);
+        assert_eq!(
+            exported.manifest.repositories.keys().collect::<Vec<_>>(),
+            vec!["free", "mine"]
+        );
+        assert_eq!(
+            exported.notes,
+            vec!["ecr.repository.theirs belongs to wharf stack `other`; left out".to_string()]
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! The registry's settings as manifest sections, PURE: scanning, replication and the
+//! registry policy when they differ from AWS's defaults (BASIC scanning without rules, no
+//! replication, no policy), pull through cache rules, and repository creation templates
+//! with their repository settings in the same short forms as repositories.
+
+use super::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
+use super::Scope;
+use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
+use crate::manifest::model::{
+    CreationTemplate, ImageTagMutability, PullThroughCacheRule, RegistryScanning, Replication,
+    ReplicationDestination, ReplicationRule, ScanningRule,
+};
+use crate::resources::pull_through_cache::ROOT;
+use crate::resources::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
+use serde_json::{Value, json};
+
+pub fn scanning(live: &LiveRegistry) -> Option<RegistryScanning> {
+    let spec = observed_scanning(live.scanning.as_ref()?);
+    if spec.is_default() {
+        return None;
+    }
+    Some(RegistryScanning {
+        scan_type: (spec.scan_type != DEFAULT_SCAN_TYPE)
+            .then(|| serde_json::from_value(json!(spec.scan_type)).ok())
+            .flatten(),
+        rules: spec
+            .rules
+            .into_iter()
+            .filter_map(|r| {
+                Some(ScanningRule {
+                    scan_frequency: serde_json::from_value(json!(r.scan_frequency)).ok()?,
+                    filters: r.filters,
+                })
+            })
+            .collect(),
+    })
+}
+
+pub fn replication(live: &LiveRegistry, scope: &Scope) -> Option<Replication> {
+    let rules = observed_replication(live.replication.as_ref()?);
+    if rules.is_empty() {
+        return None;
+    }
+    Some(Replication {
+        rules: rules
+            .into_iter()
+            .map(|r| ReplicationRule {
+                destinations: r
+                    .destinations
+                    .into_iter()
+                    .map(|d| ReplicationDestination {
+                        region: d.region,
+                        // The account wharf runs in is the default destination registry.
+                        registry_id: (d.registry_id != scope.account_id).then_some(d.registry_id),
+                    })
+                    .collect(),
+                repository_filters: r.repository_filters,
+            })
+            .collect(),
+    })
+}
+
+pub fn policy(live: &LiveRegistry) -> Option<Value> {
+    let text = live.policy.as_ref()?.as_ref()?;
+    Some(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())))
+}
+
+pub fn pull_through_cache_rule(live: &LivePullThroughCacheRule) -> PullThroughCacheRule {
+    let present = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    PullThroughCacheRule {
+        upstream_registry_url: live.upstream_registry_url.clone(),
+        credential_arn: present(&live.credential_arn),
+        custom_role_arn: present(&live.custom_role_arn),
+        // ROOT (the whole upstream registry) is AWS's default.
+        upstream_repository_prefix: present(&live.upstream_repository_prefix)
+            .filter(|p| p != ROOT),
+    }
+}
+
+pub fn creation_template(live: &LiveCreationTemplate, scope: &Scope) -> CreationTemplate {
+    let mutability = live
+        .image_tag_mutability
+        .as_deref()
+        .and_then(parse_mutability);
+    // ECR reports a cleared document as an empty string.
+    let (lifecycle, lifecycle_policy) =
+        lifecycle_of(live.lifecycle_policy.as_deref().filter(|p| !p.is_empty()));
+    let (pull, policy) = policy_of(
+        live.repository_policy.as_deref().filter(|p| !p.is_empty()),
+        scope,
+    );
+    CreationTemplate {
+        applied_for: live
+            .applied_for
+            .iter()
+            .filter_map(|a| serde_json::from_value(json!(a)).ok())
+            .collect(),
+        image_tag_mutability: mutability.filter(|m| *m != ImageTagMutability::Mutable),
+        image_tag_mutability_exclusion_filters: (mutability.is_some_and(|m| m.takes_exclusions())
+            && !live.exclusion_filters.is_empty())
+        .then(|| live.exclusion_filters.clone()),
+        encryption: live
+            .encryption_type
+            .as_deref()
+            .and_then(|kind| encryption(kind, live.kms_key.as_deref())),
+        lifecycle,
+        lifecycle_policy,
+        pull,
+        policy,
+        resource_tags: (!live.resource_tags.is_empty()).then(|| live.resource_tags.clone()),
+        custom_role_arn: live.custom_role_arn.clone().filter(|s| !s.is_empty()),
+        description: live.description.clone().filter(|s| !s.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::model::{AppliedFor, ScanFrequency, ScanType};
+    use std::collections::BTreeMap;
+
+    fn scope() -> Scope {
+        Scope {
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            ..Scope::default()
+        }
+    }
+
+    #[test]
+    fn registry_sections_at_their_defaults_are_left_out() {
+        let live = LiveRegistry {
+            scanning: Some(json!({"scanType": "BASIC", "rules": []})),
+            replication: Some(json!({"rules": []})),
+            policy: Some(None),
+        };
+        assert_eq!(scanning(&live), None);
+        assert_eq!(replication(&live, &scope()), None);
+        assert_eq!(policy(&live), None);
+    }
+
+    #[test]
+    fn registry_sections_that_differ_are_exported() {
+        let live = LiveRegistry {
+            scanning: Some(json!({"scanType": "ENHANCED", "rules": [
+                {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "shop/*", "filterType": "WILDCARD"}]}]})),
+            replication: Some(json!({"rules": [{"destinations": [
+                {"region": "us-west-2", "registryId": "123456789012"},
+                {"region": "eu-central-1", "registryId": "210987654321"}],
+                "repositoryFilters": [{"filter": "shop/", "filterType": "PREFIX_MATCH"}]}]})),
+            policy: Some(Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into())),
+        };
+        assert_eq!(
+            scanning(&live),
+            Some(RegistryScanning {
+                scan_type: Some(ScanType::Enhanced),
+                rules: vec![ScanningRule {
+                    scan_frequency: ScanFrequency::ContinuousScan,
+                    filters: vec!["shop/*".into()],
+                }],
+            })
+        );
+        let replication = replication(&live, &scope()).expect("replication");
+        let destinations = &replication.rules[0].destinations;
+        assert!(destinations.iter().any(|d| d.region == "us-west-2" && d.registry_id.is_none()));
+        assert!(destinations.iter().any(|d| d.registry_id.as_deref() == Some("210987654321")));
+        assert_eq!(replication.rules[0].repository_filters, vec!["shop/".to_string()]);
+        assert!(policy(&live).is_some_and(|p| p.is_object()));
+    }
+
+    #[test]
+    fn a_pull_through_cache_rule_leaves_out_the_root_prefix() {
+        let rule = pull_through_cache_rule(&LivePullThroughCacheRule {
+            ecr_repository_prefix: "ecr-public".into(),
+            upstream_registry_url: "public.ecr.aws".into(),
+            upstream_repository_prefix: Some("ROOT".into()),
+            ..LivePullThroughCacheRule::default()
+        });
+        assert_eq!(
+            rule,
+            PullThroughCacheRule {
+                upstream_registry_url: "public.ecr.aws".into(),
+                ..PullThroughCacheRule::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_creation_template_uses_the_repository_short_forms() {
+        let template = creation_template(
+            &LiveCreationTemplate {
+                prefix: "shop/".into(),
+                applied_for: vec!["PULL_THROUGH_CACHE".into(), "REPLICATION".into()],
+                image_tag_mutability: Some("IMMUTABLE".into()),
+                encryption_type: Some("AES256".into()),
+                lifecycle_policy: Some(r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#.into()),
+                resource_tags: BTreeMap::from([("team".into(), "shop".into())]),
+                ..LiveCreationTemplate::default()
+            },
+            &scope(),
+        );
+        assert_eq!(
+            template.applied_for,
+            vec![AppliedFor::PullThroughCache, AppliedFor::Replication]
+        );
+        assert_eq!(template.image_tag_mutability, Some(ImageTagMutability::Immutable));
+        assert_eq!(template.encryption, None);
+        assert_eq!(template.lifecycle.map(|r| r.len()), Some(1));
+        assert_eq!(template.lifecycle_policy, None);
+        assert!(template.resource_tags.is_some());
+    }
+}
