@@ -8,6 +8,9 @@
 //! call), delete with --prune only for what the ownership ledger records, drift, and
 //! pagination.
 
+#[path = "support/ledger_mock.rs"]
+mod ledger_mock;
+
 use aws_sdk_ecr::operation::create_repository_creation_template::{
     CreateRepositoryCreationTemplateInput, CreateRepositoryCreationTemplateOutput,
 };
@@ -189,6 +192,8 @@ struct Calls {
     create: Rule,
     update: Rule,
     delete: Rule,
+    /// The ownership ledger, empty at first.
+    ledger: ledger_mock::Ledger,
 }
 
 impl Calls {
@@ -237,6 +242,7 @@ fn calls(ecr: &Ecr) -> Calls {
         create,
         update,
         delete,
+        ledger: ledger_mock::ledger(None),
     }
 }
 
@@ -252,7 +258,7 @@ fn aws(calls: &Calls) -> Aws {
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
-        ssm: mock_client!(aws_sdk_ssm, []),
+        ssm: calls.ledger.client(),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
@@ -306,6 +312,7 @@ async fn apply_ok(aws: &Aws, plan: &Plan) {
         .iter()
         .all(|s| matches!(s.outcome, Outcome::Done));
     assert!(steps_done, "{report:#?}");
+    assert!(report.ledger_error.is_none(), "{report:#?}");
 }
 
 /// After an apply: the plan from what ECR now holds is empty, and applying it calls nothing.
@@ -365,6 +372,11 @@ async fn a_missing_template_is_created_and_converges() {
             calls.delete.num_calls()
         ),
         (1, 1, 0, 0)
+    );
+    // wharf records what it created, so --prune may delete it later.
+    assert_eq!(
+        calls.ledger.written(),
+        [r#"{"creationTemplates":["shop"]}"#]
     );
     let created = ecr.get("shop");
     assert_eq!(

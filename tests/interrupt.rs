@@ -7,9 +7,9 @@
 mod common;
 
 use common::proxy::{FaultProxy, Faults};
-use common::{Moto, REGION, yaml};
+use common::{Moto, yaml};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 fn manifest(repositories: usize) -> String {
@@ -30,27 +30,6 @@ fn manifest(repositories: usize) -> String {
         ));
     }
     yaml(&text)
-}
-
-/// The wharf binary as a child process, pointed at `endpoint`, stdout piped.
-fn spawn(moto: &Moto, endpoint: &str, args: &[&str]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("wharf"))
-        .current_dir(moto.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wharf starts")
 }
 
 fn signal(child: &Child, name: &str) {
@@ -92,7 +71,7 @@ fn sigint_finishes_calls_in_flight_starts_none_and_exits_130() {
             },
             5,
         );
-        let mut child = spawn(&moto, &proxy.endpoint, &["apply", "--auto-approve"]);
+        let mut child = moto.spawn(&proxy.endpoint, &["apply", "--auto-approve"]);
         let (mut out, mut rest) = read_until(&mut child, |line| line.starts_with("✓"));
         assert!(out.contains("✓"), "{out}");
         signal(&child, signal_name);
@@ -167,7 +146,7 @@ fn kill_9_mid_apply_then_rerun_converges_without_a_duplicate_revision() {
         },
         9,
     );
-    let mut child = spawn(&moto, &proxy.endpoint, &["apply", "--auto-approve"]);
+    let mut child = moto.spawn(&proxy.endpoint, &["apply", "--auto-approve"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !proxy.requests().contains_key("CreateService") {
         assert!(Instant::now() < deadline, "{:?}", proxy.requests());

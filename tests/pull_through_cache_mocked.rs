@@ -4,18 +4,17 @@
 //! convergence, and pruning through the ownership ledger (an SSM parameter, mocked too):
 //! only recorded rules are pruned, and apply records what it creates.
 
+#[path = "support/ledger_mock.rs"]
+mod ledger_mock;
+
 use aws_sdk_ecr::operation::create_pull_through_cache_rule::CreatePullThroughCacheRuleOutput;
 use aws_sdk_ecr::operation::delete_pull_through_cache_rule::DeletePullThroughCacheRuleOutput;
 use aws_sdk_ecr::operation::describe_pull_through_cache_rules::DescribePullThroughCacheRulesOutput;
 use aws_sdk_ecr::operation::update_pull_through_cache_rule::UpdatePullThroughCacheRuleOutput;
 use aws_sdk_ecr::types::PullThroughCacheRule;
-use aws_sdk_ssm::operation::delete_parameter::DeleteParameterOutput;
-use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
-use aws_sdk_ssm::operation::put_parameter::PutParameterOutput;
-use aws_sdk_ssm::types::Parameter;
-use aws_sdk_ssm::types::error::ParameterNotFound;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use std::sync::{Arc, Mutex};
+use ledger_mock::{Ledger, ledger};
+use std::sync::Arc;
 use wharf::apply::{self, ApplySettings, Outcome};
 use wharf::aws::Aws;
 use wharf::live::LiveSnapshot;
@@ -36,53 +35,6 @@ fn manifest(rules: &str) -> Manifest {
     }
 }
 
-/// The ledger parameter as a mocked SSM: what GetParameter returns, and every value
-/// PutParameter wrote.
-struct Ledger {
-    get: Rule,
-    put: Rule,
-    delete: Rule,
-    written: Arc<Mutex<Vec<String>>>,
-}
-
-const LEDGER: &str = "/wharf/shop/ownership";
-
-fn ledger(stored: Option<&str>) -> Ledger {
-    let stored = stored.map(str::to_string);
-    let get =
-        mock!(aws_sdk_ssm::Client::get_parameter).match_requests(|r| r.name() == Some(LEDGER));
-    let get = match stored {
-        Some(value) => get.then_output(move || {
-            GetParameterOutput::builder()
-                .parameter(Parameter::builder().name(LEDGER).value(&value).build())
-                .build()
-        }),
-        None => get.then_error(|| {
-            GetParameterError::ParameterNotFound(ParameterNotFound::builder().build())
-        }),
-    };
-    let written = Arc::new(Mutex::new(Vec::new()));
-    let record = written.clone();
-    let put = mock!(aws_sdk_ssm::Client::put_parameter)
-        .match_requests(move |r| {
-            record
-                .lock()
-                .unwrap()
-                .push(r.value().unwrap_or_default().to_string());
-            r.name() == Some(LEDGER)
-        })
-        .then_output(|| PutParameterOutput::builder().build());
-    let delete = mock!(aws_sdk_ssm::Client::delete_parameter)
-        .match_requests(|r| r.name() == Some(LEDGER))
-        .then_output(|| DeleteParameterOutput::builder().build());
-    Ledger {
-        get,
-        put,
-        delete,
-        written,
-    }
-}
-
 fn aws(rules: &[&Rule], ledger: &Ledger) -> Aws {
     Aws {
         ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, rules),
@@ -91,11 +43,7 @@ fn aws(rules: &[&Rule], ledger: &Ledger) -> Aws {
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
         sts: mock_client!(aws_sdk_sts, []),
-        ssm: mock_client!(
-            aws_sdk_ssm,
-            RuleMode::MatchAny,
-            [&ledger.get, &ledger.put, &ledger.delete]
-        ),
+        ssm: ledger.client(),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
@@ -209,10 +157,7 @@ async fn a_missing_rule_is_created_and_recorded_in_the_ledger() {
     assert_eq!(describe.num_calls(), 1);
     assert_eq!(create.num_calls(), 1);
     assert_eq!(update.num_calls() + delete.num_calls(), 0);
-    assert_eq!(
-        *ledger.written.lock().unwrap(),
-        [r#"{"pullThroughCache":["hub"]}"#]
-    );
+    assert_eq!(ledger.written(), [r#"{"pullThroughCache":["hub"]}"#]);
 }
 
 #[tokio::test]
@@ -274,10 +219,7 @@ async fn an_upstream_change_is_replaced() {
     assert_eq!(create.num_calls(), 1);
     assert_eq!(update.num_calls(), 0);
     // The delete and the create of a replace leave the rule recorded.
-    assert_eq!(
-        *ledger.written.lock().unwrap(),
-        [r#"{"pullThroughCache":["hub"]}"#]
-    );
+    assert_eq!(ledger.written(), [r#"{"pullThroughCache":["hub"]}"#]);
 }
 
 #[tokio::test]
@@ -324,16 +266,13 @@ async fn prune_deletes_only_the_rules_the_ledger_records() {
     apply_ok(&aws, &plan).await;
     assert_eq!(delete_old.num_calls(), 1);
     assert_eq!(delete_quay.num_calls(), 0);
-    assert_eq!(
-        *ledger.written.lock().unwrap(),
-        [r#"{"pullThroughCache":["hub"]}"#]
-    );
+    assert_eq!(ledger.written(), [r#"{"pullThroughCache":["hub"]}"#]);
     // The plan from what AWS now holds is empty.
     let describe_after = crate::describe(vec![
         live_rule("hub", "ghcr.io", Some(SECRET)),
         live_rule("quay", "quay.io", None),
     ]);
-    let ledger_after = crate::ledger(Some(r#"{"pullThroughCache":["hub"]}"#));
+    let ledger_after = ledger_mock::ledger(Some(r#"{"pullThroughCache":["hub"]}"#));
     let aws_after = crate::aws(&[&describe_after], &ledger_after);
     assert!(read_and_plan(&aws_after, &ghcr(), true).await.is_empty());
 }

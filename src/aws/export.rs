@@ -2,7 +2,9 @@
 //! match names against the patterns, then the matches are read in full by the same
 //! readers planning uses (so export sees exactly what a plan will compare), concurrently.
 
-use super::{Aws, AwsError, ecr, ecr_creation_template, ecr_pull_through_cache, ecr_registry, ecs, iam};
+use super::{
+    Aws, AwsError, ecr, ecr_creation_template, ecr_pull_through_cache, ecr_registry, ecs, iam,
+};
 use crate::export::Selection;
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Registry, RegistryScanning, Replication};
@@ -117,9 +119,13 @@ pub async fn read(
             cluster_names.clone()
         };
         let wanted = service_names(aws, selection, &search, &mut notes).await?;
-        ecs::read_services(aws, &scope(BTreeSet::new(), BTreeSet::new(), wanted), &BTreeMap::new())
-            .await?
-            .0
+        ecs::read_services(
+            aws,
+            &scope(BTreeSet::new(), BTreeSet::new(), wanted),
+            &BTreeMap::new(),
+        )
+        .await?
+        .0
     };
     let live = LiveSnapshot {
         account_id: account_id.to_string(),
@@ -217,7 +223,9 @@ async fn service_names(
             Err(e) => {
                 let error = AwsError::from_sdk("ListServices", e);
                 if error.code.as_deref() == Some("ClusterNotFoundException") {
-                    notes.push(format!("cluster `{cluster}` does not exist; no services read from it"));
+                    notes.push(format!(
+                        "cluster `{cluster}` does not exist; no services read from it"
+                    ));
                     continue;
                 }
                 return Err(error);

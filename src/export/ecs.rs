@@ -166,62 +166,59 @@ pub fn service(live: &LiveService, scope: &Scope) -> ApiObject {
     out
 }
 
+/// Service members by name, in AWS's shape.
+type Members = BTreeMap<String, Value>;
+
 /// Leaves out every member (at any depth) that `with_defaults` would fill back in with
 /// the same value, so the manifest says only what differs from AWS's defaults.
-fn without_defaults(members: BTreeMap<String, Value>, fargate: bool) -> BTreeMap<String, Value> {
-    let filled = |m: &BTreeMap<String, Value>| {
-        let mut m = m.clone();
-        with_defaults(&mut m, fargate);
-        m
-    };
-    let target = filled(&members);
+fn without_defaults(members: Members, fargate: bool) -> Members {
+    let target = filled(&members, fargate);
     let mut out = members;
-    let keys: Vec<String> = out.keys().cloned().collect();
-    for key in keys {
-        let mut trial = out.clone();
-        trial.remove(&key);
-        if filled(&trial) == target {
-            out = trial;
-            continue;
-        }
-        // Not a default as a whole: try its members one by one.
-        strip_nested(&mut out, &[key], &filled, &target);
-    }
+    strip(&mut out, &[], fargate, &target);
     out
 }
 
-fn strip_nested(
-    members: &mut BTreeMap<String, Value>,
-    path: &[String],
-    filled: &dyn Fn(&BTreeMap<String, Value>) -> BTreeMap<String, Value>,
-    target: &BTreeMap<String, Value>,
-) {
-    let keys: Vec<String> = match at(members, path) {
-        Some(Value::Object(map)) => map.keys().cloned().collect(),
-        _ => return,
+fn filled(members: &Members, fargate: bool) -> Members {
+    let mut members = members.clone();
+    with_defaults(&mut members, fargate);
+    members
+}
+
+/// Removes each member at `path` whose removal `with_defaults` undoes; for one that is
+/// not a default as a whole, tries its own members.
+fn strip(members: &mut Members, path: &[String], fargate: bool, target: &Members) {
+    let keys: Vec<String> = if path.is_empty() {
+        members.keys().cloned().collect()
+    } else {
+        match at(members, path) {
+            Some(Value::Object(map)) => map.keys().cloned().collect(),
+            _ => return,
+        }
     };
     for key in keys {
         let mut trial = members.clone();
-        if let Some(Value::Object(map)) = at_mut(&mut trial, path) {
+        if path.is_empty() {
+            trial.remove(&key);
+        } else if let Some(Value::Object(map)) = at_mut(&mut trial, path) {
             map.remove(&key);
         }
-        if filled(&trial) == *target {
+        if filled(&trial, fargate) == *target {
             *members = trial;
         } else {
             let mut deeper = path.to_vec();
             deeper.push(key);
-            strip_nested(members, &deeper, filled, target);
+            strip(members, &deeper, fargate, target);
         }
     }
 }
 
-fn at<'a>(members: &'a BTreeMap<String, Value>, path: &[String]) -> Option<&'a Value> {
+fn at<'a>(members: &'a Members, path: &[String]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
     rest.iter()
         .try_fold(members.get(first)?, |value, key| value.get(key))
 }
 
-fn at_mut<'a>(members: &'a mut BTreeMap<String, Value>, path: &[String]) -> Option<&'a mut Value> {
+fn at_mut<'a>(members: &'a mut Members, path: &[String]) -> Option<&'a mut Value> {
     let (first, rest) = path.split_first()?;
     rest.iter()
         .try_fold(members.get_mut(first)?, |value, key| value.get_mut(key))

@@ -49,10 +49,12 @@ pub fn short_rules(policy: &Value) -> Option<Vec<LifecycleRule>> {
 /// form at all (the caller checks the whole policy compiles back exactly).
 fn short_rule(rule: &Value) -> Option<LifecycleRule> {
     let rule = rule.as_object()?;
-    if rule
-        .keys()
-        .any(|k| !matches!(k.as_str(), "rulePriority" | "description" | "selection" | "action"))
-    {
+    if rule.keys().any(|k| {
+        !matches!(
+            k.as_str(),
+            "rulePriority" | "description" | "selection" | "action"
+        )
+    }) {
         return None;
     }
     // Short rules only expire; a transition to archive storage stays raw.

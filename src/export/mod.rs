@@ -287,8 +287,14 @@ mod tests {
             scope.account_of_root("arn:aws:iam::111122223333:root"),
             Some("111122223333".into())
         );
-        assert_eq!(scope.account_of_root("111122223333"), Some("111122223333".into()));
-        assert_eq!(scope.account_of_root("arn:aws:iam::111122223333:role/x"), None);
+        assert_eq!(
+            scope.account_of_root("111122223333"),
+            Some("111122223333".into())
+        );
+        assert_eq!(
+            scope.account_of_root("arn:aws:iam::111122223333:role/x"),
+            None
+        );
         assert_eq!(
             scope.role_reference("arn:aws:iam::123456789012:role/build/ci"),
             "ci"
@@ -302,7 +308,8 @@ mod tests {
             Some(json!({"repository": "shop/web", "tag": "v1"}))
         );
         assert_eq!(
-            scope.image_reference("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:ab"),
+            scope
+                .image_reference("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:ab"),
             Some(json!({"repository": "shop/web", "digest": "sha256:ab"}))
         );
         assert_eq!(
@@ -319,7 +326,11 @@ mod tests {
             region: "eu-west-1".into(),
             ..LiveSnapshot::default()
         };
-        for (name, owner) in [("mine", Some("shop")), ("free", None), ("theirs", Some("other"))] {
+        for (name, owner) in [
+            ("mine", Some("shop")),
+            ("free", None),
+            ("theirs", Some("other")),
+        ] {
             live.repositories.insert(
                 name.into(),
                 crate::live::LiveRepository {

@@ -3,8 +3,8 @@
 //! replication, no policy), pull through cache rules, and repository creation templates
 //! with their repository settings in the same short forms as repositories.
 
-use super::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
 use super::Scope;
+use super::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
 use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
 use crate::manifest::model::{
     CreationTemplate, ImageTagMutability, PullThroughCacheRule, RegistryScanning, Replication,
@@ -72,8 +72,7 @@ pub fn pull_through_cache_rule(live: &LivePullThroughCacheRule) -> PullThroughCa
         credential_arn: present(&live.credential_arn),
         custom_role_arn: present(&live.custom_role_arn),
         // ROOT (the whole upstream registry) is AWS's default.
-        upstream_repository_prefix: present(&live.upstream_repository_prefix)
-            .filter(|p| p != ROOT),
+        upstream_repository_prefix: present(&live.upstream_repository_prefix).filter(|p| p != ROOT),
     }
 }
 
@@ -162,9 +161,20 @@ mod tests {
         );
         let replication = replication(&live, &scope()).expect("replication");
         let destinations = &replication.rules[0].destinations;
-        assert!(destinations.iter().any(|d| d.region == "us-west-2" && d.registry_id.is_none()));
-        assert!(destinations.iter().any(|d| d.registry_id.as_deref() == Some("210987654321")));
-        assert_eq!(replication.rules[0].repository_filters, vec!["shop/".to_string()]);
+        assert!(
+            destinations
+                .iter()
+                .any(|d| d.region == "us-west-2" && d.registry_id.is_none())
+        );
+        assert!(
+            destinations
+                .iter()
+                .any(|d| d.registry_id.as_deref() == Some("210987654321"))
+        );
+        assert_eq!(
+            replication.rules[0].repository_filters,
+            vec!["shop/".to_string()]
+        );
         assert!(policy(&live).is_some_and(|p| p.is_object()));
     }
 
@@ -203,7 +213,10 @@ mod tests {
             template.applied_for,
             vec![AppliedFor::PullThroughCache, AppliedFor::Replication]
         );
-        assert_eq!(template.image_tag_mutability, Some(ImageTagMutability::Immutable));
+        assert_eq!(
+            template.image_tag_mutability,
+            Some(ImageTagMutability::Immutable)
+        );
         assert_eq!(template.encryption, None);
         assert_eq!(template.lifecycle.map(|r| r.len()), Some(1));
         assert_eq!(template.lifecycle_policy, None);

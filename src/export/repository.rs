@@ -216,10 +216,7 @@ mod tests {
             pull,
             Some(Pull {
                 accounts: vec!["111122223333".into()],
-                roles: vec![
-                    "deploy".into(),
-                    "arn:aws:iam::444455556666:role/ci".into()
-                ],
+                roles: vec!["deploy".into(), "arn:aws:iam::444455556666:role/ci".into()],
             })
         );
         let rest = rest.expect("the push statement");

@@ -8,7 +8,9 @@ use super::{Scope, user_tags};
 use crate::live::LiveRole;
 use crate::manifest::model::{Manifest, Role};
 use crate::resources::policy;
-use crate::resources::role::{DEFAULT_MAX_SESSION_DURATION, PULL_POLICY_NAME, pull_policy, trust_policy_in};
+use crate::resources::role::{
+    DEFAULT_MAX_SESSION_DURATION, PULL_POLICY_NAME, pull_policy, trust_policy_in,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -193,34 +195,57 @@ mod tests {
         have.path = "/ci/".into();
         have.max_session_duration = 7200;
         have.description = Some("deploys".into());
-        have.managed_policies = vec!["arn:aws:iam::aws:policy/b".into(), "arn:aws:iam::aws:policy/a".into()];
-        have.inline_policies = BTreeMap::from([("logs".to_string(), r#"{"Version":"2012-10-17","Statement":[]}"#.to_string())]);
+        have.managed_policies = vec![
+            "arn:aws:iam::aws:policy/b".into(),
+            "arn:aws:iam::aws:policy/a".into(),
+        ];
+        have.inline_policies = BTreeMap::from([(
+            "logs".to_string(),
+            r#"{"Version":"2012-10-17","Statement":[]}"#.to_string(),
+        )]);
         let (exported, _) = role(&have, &scope(), &Manifest::default());
         assert_eq!(exported.path.as_deref(), Some("/ci/"));
         assert_eq!(exported.max_session_duration, Some(7200));
         assert_eq!(exported.description.as_deref(), Some("deploys"));
         assert_eq!(
             exported.managed_policies,
-            Some(vec!["arn:aws:iam::aws:policy/a".to_string(), "arn:aws:iam::aws:policy/b".to_string()])
+            Some(vec![
+                "arn:aws:iam::aws:policy/a".to_string(),
+                "arn:aws:iam::aws:policy/b".to_string()
+            ])
         );
-        assert!(exported.inline_policies.is_some_and(|p| p.contains_key("logs")));
+        assert!(
+            exported
+                .inline_policies
+                .is_some_and(|p| p.contains_key("logs"))
+        );
     }
 
     #[test]
     fn a_wharf_pull_policy_becomes_pull_from() {
         let m = Manifest::default();
-        let document = pull_policy(&m, &scope().context(), &["arn:aws:ecr:eu-west-1:123456789012:repository/shop/web".to_string()]);
+        let document = pull_policy(
+            &m,
+            &scope().context(),
+            &["arn:aws:ecr:eu-west-1:123456789012:repository/shop/web".to_string()],
+        );
         let mut have = live(json!({}));
-        have.inline_policies = BTreeMap::from([(PULL_POLICY_NAME.to_string(), document.to_string())]);
+        have.inline_policies =
+            BTreeMap::from([(PULL_POLICY_NAME.to_string(), document.to_string())]);
         let (exported, note) = role(&have, &scope(), &m);
         assert_eq!(
             exported.pull_from,
-            Some(vec!["arn:aws:ecr:eu-west-1:123456789012:repository/shop/web".to_string()])
+            Some(vec![
+                "arn:aws:ecr:eu-west-1:123456789012:repository/shop/web".to_string()
+            ])
         );
         assert_eq!(exported.inline_policies, None);
         assert_eq!(note, None);
 
-        have.inline_policies = BTreeMap::from([(PULL_POLICY_NAME.to_string(), r#"{"Statement":[]}"#.to_string())]);
+        have.inline_policies = BTreeMap::from([(
+            PULL_POLICY_NAME.to_string(),
+            r#"{"Statement":[]}"#.to_string(),
+        )]);
         let (exported, note) = role(&have, &scope(), &m);
         assert_eq!(exported.pull_from, None);
         assert!(note.is_some());

@@ -82,17 +82,12 @@ mod tests {
         let unmanaged = Unmanaged {
             repositories: BTreeSet::from(["shop/web".into(), "legacy/app".into()]),
             roles: BTreeSet::from(["deploy".into()]),
-            services: BTreeSet::from([
-                ("b".into(), "api".into()),
-                ("a".into(), "api".into()),
-            ]),
+            services: BTreeSet::from([("b".into(), "api".into()), ("a".into(), "api".into())]),
             ..Unmanaged::default()
         };
         let listed = list(&manifest, &unmanaged);
-        let shown: Vec<(String, Option<String>)> = listed
-            .into_iter()
-            .map(|r| (r.address, r.cluster))
-            .collect();
+        let shown: Vec<(String, Option<String>)> =
+            listed.into_iter().map(|r| (r.address, r.cluster)).collect();
         assert_eq!(
             shown,
             vec![

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 /// The manifest file's text.
 pub fn render(manifest: &Manifest, schema: &str, comments: &[String]) -> Result<String, String> {
-    let value = serde_json::to_value(manifest)
-        .map_err(|e| format!("cannot write the manifest: {e}"))?;
+    let value =
+        serde_json::to_value(manifest).map_err(|e| format!("cannot write the manifest: {e}"))?;
     let body = serde_saphyr::to_string(&literal(value))
         .map_err(|e| format!("cannot write the manifest as YAML: {e}"))?;
     let mut out = format!("# yaml-language-server: $schema={schema}\n");
@@ -89,10 +89,10 @@ mod tests {
                 "command": ["sh", "-c", "echo ${HOME} $${x} $$ $"]
             }]
         });
-        manifest.ecs.task_definitions.insert(
-            "app".into(),
-            definition.as_object().cloned().unwrap(),
-        );
+        manifest
+            .ecs
+            .task_definitions
+            .insert("app".into(), definition.as_object().cloned().unwrap());
         let text = render(&manifest, "s.json", &[]).unwrap();
         let loaded = load("wharf.yaml", &text, &Variables::default())
             .unwrap_or_else(|e| panic!("{text}\n{e:?}"));

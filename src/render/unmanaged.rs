@@ -25,7 +25,9 @@ fn line(resource: &UnmanagedResource) -> String {
 pub(super) fn text(list: &[UnmanagedResource]) -> String {
     let mut out = String::new();
     if list.is_empty() {
-        out.push_str("\nUnmanaged: none. Every resource of the kinds wharf manages has an owner.\n");
+        out.push_str(
+            "\nUnmanaged: none. Every resource of the kinds wharf manages has an owner.\n",
+        );
         return out;
     }
     let _ = writeln!(out, "\nUnmanaged: {} {EXPLANATION}:", resources(list.len()));

@@ -6,6 +6,7 @@
 
 use crate::live::OwnershipLedger;
 use crate::plan::Operation;
+use crate::resources::creation_template::CreationTemplateOperation;
 use crate::resources::pull_through_cache::PullThroughCacheOperation;
 
 /// Which part of the ledger an object belongs to.
@@ -62,6 +63,15 @@ pub fn effect(operation: &Operation) -> Option<LedgerEffect> {
             }
             PullThroughCacheOperation::DeletePullThroughCacheRule { prefix } => {
                 (LedgerKind::PullThroughCache, prefix, false)
+            }
+        },
+        Operation::CreationTemplate(op) => match op {
+            CreationTemplateOperation::CreateRepositoryCreationTemplate { prefix, .. }
+            | CreationTemplateOperation::UpdateRepositoryCreationTemplate { prefix, .. } => {
+                (LedgerKind::CreationTemplate, prefix, true)
+            }
+            CreationTemplateOperation::DeleteRepositoryCreationTemplate { prefix } => {
+                (LedgerKind::CreationTemplate, prefix, false)
             }
         },
         _ => return None,

@@ -229,7 +229,7 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &State) -> std::io:
     let roll = roll - faults.throttle_share.max(0.0);
     if (0.0..faults.server_error_share).contains(&roll) {
         count("server-error");
-        let status = if state.counter.load(Ordering::SeqCst) % 2 == 0 {
+        let status = if state.counter.load(Ordering::SeqCst).is_multiple_of(2) {
             500
         } else {
             503
