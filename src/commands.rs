@@ -126,13 +126,9 @@ pub fn run(cli: Cli) -> i32 {
                 prune: *prune,
                 targets: targets.clone(),
             };
-            let Some(planned) = load_and_plan(
-                &ui,
-                &manifest.file,
-                &cli.global,
-                &options,
-                adoption(*adopt),
-            ) else {
+            let Some(planned) =
+                load_and_plan(&ui, &manifest.file, &cli.global, &options, adoption(*adopt))
+            else {
                 return EXIT_ERROR;
             };
             if let Some(path) = out
@@ -161,7 +157,13 @@ pub fn run(cli: Cli) -> i32 {
             manifest,
             format,
             include_unmanaged,
-        } => run_drift(&ui, &manifest.file, &cli.global, *format, *include_unmanaged),
+        } => run_drift(
+            &ui,
+            &manifest.file,
+            &cli.global,
+            *format,
+            *include_unmanaged,
+        ),
         Command::Export(args) => run_export(&ui, args, &cli.global),
         Command::Apply {
             manifest,
@@ -207,13 +209,9 @@ pub fn run(cli: Cli) -> i32 {
                 prune: *prune,
                 targets: targets.clone(),
             };
-            let Some(Planned { aws, plan, .. }) = load_and_plan(
-                &ui,
-                &manifest.file,
-                &cli.global,
-                &options,
-                adoption(*adopt),
-            ) else {
+            let Some(Planned { aws, plan, .. }) =
+                load_and_plan(&ui, &manifest.file, &cli.global, &options, adoption(*adopt))
+            else {
                 return EXIT_ERROR;
             };
             let style = Style { color: ui.color };
@@ -391,10 +389,8 @@ fn run_export(ui: &Ui, args: &crate::cli::ExportArgs, global: &GlobalArgs) -> i3
         let _ = writeln!(anstream::stderr(), "{label} {note}");
     }
     let m = &exported.manifest;
-    let nothing = m.repositories.is_empty()
-        && m.iam.is_empty()
-        && m.ecs.is_empty()
-        && m.registry.is_empty();
+    let nothing =
+        m.repositories.is_empty() && m.iam.is_empty() && m.ecs.is_empty() && m.registry.is_empty();
     if nothing {
         ui.hint("nothing matched the selection; the manifest declares no resources");
     }

@@ -584,7 +584,9 @@ async fn adopting_plans_real_differences_with_the_tag() {
         "create"
     );
 
-    moto.apply(&["--adopt"]);
+    // Reviewed and saved, then applied exactly: the saved plan holds the adoption.
+    moto.expect(&["plan", "--adopt", "--out", "plan.json"], 0);
+    moto.expect(&["apply", "plan.json", "--auto-approve"], 0);
     moto.assert_converged();
     // Once owned, --adopt changes nothing.
     assert_eq!(moto.plan_json(&["--adopt"])["changes"], json!([]));
@@ -592,4 +594,229 @@ async fn adopting_plans_real_differences_with_the_tag() {
     let (code, _, stderr) = moto.run(&["apply", "plan.json", "--adopt", "--auto-approve"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("cannot be used with '--adopt'"), "{stderr}");
+}
+
+/// Adoption as pure planning, for every kind that refuses unowned resources (ECR Public
+/// included, which the emulator does not serve).
+#[test]
+fn every_kind_that_refuses_unowned_resources_adopts_them_with_adopt() {
+    use std::collections::BTreeMap;
+    use wharf::live::{LivePublicRepository, LiveRepository, LiveRole, LiveSnapshot};
+    use wharf::plan::build::{PlanOptions, build_with};
+    use wharf::resources::Adoption;
+
+    let loaded = wharf::manifest::load(
+        "wharf.yaml",
+        &yaml(
+            r#"
+            version: 1
+            stack: shop
+            repositories:
+              shop/web: {}
+            publicRepositories:
+              shop-cli: { description: The shop CLI }
+            iam:
+              roles:
+                app: { assumedBy: [ecs-tasks.amazonaws.com] }
+            "#,
+        ),
+        &wharf::manifest::Variables::default(),
+    )
+    .expect("a valid manifest");
+    let live_with = |owner: Option<&str>| {
+        let tags: BTreeMap<String, String> = owner
+            .map(|o| BTreeMap::from([(OWNERSHIP_TAG.to_string(), o.to_string())]))
+            .unwrap_or_default();
+        LiveSnapshot {
+            account_id: common::ACCOUNT.into(),
+            region: common::REGION.into(),
+            repositories: BTreeMap::from([(
+                "shop/web".to_string(),
+                LiveRepository {
+                    name: "shop/web".into(),
+                    arn: "arn:aws:ecr:eu-west-1:123456789012:repository/shop/web".into(),
+                    image_tag_mutability: "MUTABLE".into(),
+                    encryption_type: "AES256".into(),
+                    tags: tags.clone(),
+                    details_read: true,
+                    ..LiveRepository::default()
+                },
+            )]),
+            public_repositories: BTreeMap::from([(
+                "shop-cli".to_string(),
+                LivePublicRepository {
+                    name: "shop-cli".into(),
+                    arn: "arn:aws:ecr-public::123456789012:repository/shop-cli".into(),
+                    description: Some("The shop CLI".into()),
+                    tags: tags.clone(),
+                    ..LivePublicRepository::default()
+                },
+            )]),
+            roles: BTreeMap::from([(
+                "app".to_string(),
+                LiveRole {
+                    name: "app".into(),
+                    path: "/".into(),
+                    arn: "arn:aws:iam::123456789012:role/app".into(),
+                    trust_policy: Some(
+                        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                            "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+                        .to_string(),
+                    ),
+                    max_session_duration: 3600,
+                    tags,
+                    ..LiveRole::default()
+                },
+            )]),
+            ..LiveSnapshot::default()
+        }
+    };
+    let options = PlanOptions::default();
+
+    let refused = build_with(
+        &loaded.manifest,
+        &live_with(None),
+        &options,
+        Adoption::Refuse,
+    )
+    .expect_err("unowned resources are refused");
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert!(
+        refused.iter().all(|c| c.hint.contains("--adopt")),
+        "{refused:?}"
+    );
+
+    let plan = build_with(
+        &loaded.manifest,
+        &live_with(None),
+        &options,
+        Adoption::Adopt,
+    )
+    .expect("adopted");
+    let plan = serde_json::to_value(&plan).unwrap();
+    assert_eq!(
+        addresses(&plan),
+        vec![
+            "ecr.public_repository.shop-cli",
+            "ecr.repository.shop/web",
+            "iam.role.app"
+        ]
+    );
+    assert_only_ownership_tags(&plan);
+
+    let theirs = build_with(
+        &loaded.manifest,
+        &live_with(Some("billing")),
+        &options,
+        Adoption::Adopt,
+    )
+    .expect_err("another stack's resources are refused");
+    assert_eq!(theirs.len(), 3, "{theirs:?}");
+    assert!(
+        theirs
+            .iter()
+            .all(|c| c.message.contains("belongs to wharf stack `billing`")),
+        "{theirs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registry_settings_export_to_a_manifest_that_plans_nothing() {
+    use aws_sdk_ecr::types::{
+        RegistryScanningRule, ReplicationConfiguration, ReplicationDestination, ReplicationRule,
+        RepositoryFilter, RepositoryFilterType, ScanFrequency, ScanType, ScanningRepositoryFilter,
+        ScanningRepositoryFilterType,
+    };
+    let moto = Moto::start();
+    let ecr = moto.ecr().await;
+    // At AWS's defaults nothing is written.
+    let stdout = moto.expect(&["export", "--stack", "shop", "--registry"], 0);
+    assert!(!stdout.contains("registry:"), "{stdout}");
+
+    ecr.put_registry_scanning_configuration()
+        .scan_type(ScanType::Basic)
+        .rules(
+            RegistryScanningRule::builder()
+                .scan_frequency(ScanFrequency::ScanOnPush)
+                .repository_filters(
+                    ScanningRepositoryFilter::builder()
+                        .filter("shop/*")
+                        .filter_type(ScanningRepositoryFilterType::Wildcard)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutRegistryScanningConfiguration");
+    ecr.put_replication_configuration()
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .rules(
+                    ReplicationRule::builder()
+                        .destinations(
+                            ReplicationDestination::builder()
+                                .region("us-west-2")
+                                .registry_id(common::ACCOUNT)
+                                .build()
+                                .unwrap(),
+                        )
+                        .repository_filters(
+                            RepositoryFilter::builder()
+                                .filter("shop/")
+                                .filter_type(RepositoryFilterType::PrefixMatch)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutReplicationConfiguration");
+    ecr.put_registry_policy()
+        .policy_text(
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Sid": "ReplicateFromPartner", "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+                "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                "Resource": "arn:aws:ecr:eu-west-1:123456789012:repository/*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("PutRegistryPolicy");
+
+    moto.expect(
+        &[
+            "export",
+            "--stack",
+            "shop",
+            "--registry",
+            "-o",
+            "wharf.yaml",
+        ],
+        0,
+    );
+    let text = read_back(&moto);
+    for present in [
+        "registry:\n  scanning:\n    rules:\n    - scanFrequency: SCAN_ON_PUSH",
+        "replication:\n    rules:\n    - destinations:\n      - region: us-west-2\n",
+        "ReplicateFromPartner",
+    ] {
+        assert!(text.contains(present), "no `{present}` in\n{text}");
+    }
+    // BASIC is the default scan type, and this account the default destination registry.
+    assert!(
+        !text.contains("BASIC") && !text.contains("registryId"),
+        "{text}"
+    );
+    moto.expect(&["validate"], 0);
+    assert_eq!(moto.plan_json(&[])["changes"], json!([]));
+    moto.assert_converged();
 }

@@ -138,9 +138,11 @@ pub fn adopted(mut change: Change) -> Change {
         .collect();
     let rest = if others.is_empty() {
         String::new()
-    } else if change.action == ChangeAction::Update {
+    } else if change.action == ChangeAction::Update && others.len() < change.fields.len() {
         format!("; {}", differs_reason(&others))
     } else {
+        // A replace, or a new task-definition revision (which carries the tag itself):
+        // the kind's own reason already says what happens.
         format!("; {}", change.reason)
     };
     change.reason = format!("adopt: not yet owned by this stack{rest}");
@@ -225,4 +227,85 @@ pub fn differs_reason(fields: &[FieldChange]) -> String {
         names.join(", "),
         if names.len() == 1 { "s" } else { "" }
     )
+}
+
+#[cfg(test)]
+mod adoption_tests {
+    use super::*;
+
+    fn tags(owner: Option<&str>) -> BTreeMap<String, String> {
+        owner
+            .map(|o| BTreeMap::from([(OWNERSHIP_TAG.to_string(), o.to_string())]))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn claims_own_untagged_and_foreign_resources() {
+        let claim_with = |owner, adoption| {
+            claim(
+                "ecr.repository.a",
+                "repository",
+                "a",
+                &tags(owner),
+                "shop",
+                adoption,
+                "cmd",
+            )
+        };
+        assert_eq!(claim_with(Some("shop"), Adoption::Refuse), Ok(false));
+        assert_eq!(claim_with(None, Adoption::Adopt), Ok(true));
+        let refused = claim_with(None, Adoption::Refuse).unwrap_err();
+        assert!(refused.hint.contains("--adopt"), "{refused:?}");
+        let foreign = claim_with(Some("billing"), Adoption::Adopt).unwrap_err();
+        assert!(foreign.message.contains("`billing`"), "{foreign:?}");
+        assert!(!foreign.hint.contains("--adopt"), "{foreign:?}");
+    }
+
+    #[test]
+    fn an_adopting_change_says_so_and_what_else_differs() {
+        let change = |action, fields: Vec<&str>, reason: &str| Change {
+            address: "ecr.repository.a".into(),
+            action,
+            reason: reason.into(),
+            reason_code: ChangeReason::UpdateBecauseDrifted,
+            fields: fields
+                .into_iter()
+                .map(|p| FieldChange::new(p, Value::Null, json!("x")))
+                .collect(),
+            destroys: None,
+            lifecycle_preview: None,
+            operations: Vec::new(),
+        };
+        let tag = "tags.wharf:stack";
+        let only = adopted(change(ChangeAction::Update, vec![tag], "tags differ"));
+        assert_eq!(only.reason, "adopt: not yet owned by this stack");
+        assert_eq!(only.reason_code, ChangeReason::AdoptBecauseNotOwned);
+        let more = adopted(change(
+            ChangeAction::Update,
+            vec!["imageTagMutability", tag],
+            "imageTagMutability, tags differ",
+        ));
+        assert_eq!(
+            more.reason,
+            "adopt: not yet owned by this stack; imageTagMutability differs"
+        );
+        // A new revision carries the tag itself: the kind's reason stands.
+        let revision = adopted(change(
+            ChangeAction::Update,
+            vec!["containerDefinitions[0].image"],
+            "containerDefinitions differs; registers a new revision (latest ACTIVE is 3)",
+        ));
+        assert!(
+            revision.reason.ends_with("(latest ACTIVE is 3)"),
+            "{}",
+            revision.reason
+        );
+        let replace = adopted(change(
+            ChangeAction::Replace,
+            vec!["encryption.type", tag],
+            "encryption.type cannot change in place",
+        ));
+        assert_eq!(replace.reason_code, ChangeReason::UpdateBecauseDrifted);
+        assert!(replace.reason.starts_with("adopt: "), "{}", replace.reason);
+    }
 }
