@@ -2,7 +2,7 @@
 //! one, at the node that sets the value), suppressions, live state and the threshold.
 
 use super::*;
-use crate::diagnostics::{Diagnostic, Severity as DiagnosticSeverity};
+use crate::diagnostics::Severity as DiagnosticSeverity;
 use crate::live::{KmsKey, LiveRepository, LiveService, LiveTaskDefinition};
 use crate::manifest::{LoadedManifest, Variables, load};
 use crate::resources::OWNERSHIP_TAG;
@@ -382,20 +382,7 @@ fn suppressions_mark_findings_with_their_reason() {
 
 /// Every diagnostic for a manifest, as (severity, message, hint, text under the span).
 fn diagnose(src: &str) -> Vec<(DiagnosticSeverity, String, String, String)> {
-    let diagnostics: Vec<Diagnostic> = match load("wharf.yaml", src, &Variables::default()) {
-        Ok(loaded) => loaded.warnings,
-        Err(failure) => failure.diagnostics,
-    };
-    diagnostics
-        .into_iter()
-        .map(|d| {
-            let text = src
-                .get(d.span.offset..d.span.offset + d.span.len)
-                .unwrap_or("<no span>")
-                .to_string();
-            (d.severity, d.message, d.hint.unwrap_or_default(), text)
-        })
-        .collect()
+    crate::manifest::diagnostics_with_text(src)
 }
 
 #[test]

@@ -191,3 +191,25 @@ fn combined_text(sources: &Sources) -> String {
     }
     text
 }
+
+/// Every diagnostic loading `source` reports (warnings or errors), as (severity, message,
+/// hint, the text under its span): what validation and lint tests assert on.
+#[cfg(test)]
+pub(crate) fn diagnostics_with_text(
+    source: &str,
+) -> Vec<(crate::diagnostics::Severity, String, String, String)> {
+    let diagnostics = match load("wharf.yaml", source, &Variables::default()) {
+        Ok(loaded) => loaded.warnings,
+        Err(failure) => failure.diagnostics,
+    };
+    diagnostics
+        .into_iter()
+        .map(|d| {
+            let text = source
+                .get(d.span.offset..d.span.offset + d.span.len)
+                .unwrap_or("<no span>")
+                .to_string();
+            (d.severity, d.message, d.hint.unwrap_or_default(), text)
+        })
+        .collect()
+}

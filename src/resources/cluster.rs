@@ -6,7 +6,7 @@
 use super::{Context, KindPlan, OWNERSHIP_TAG};
 use crate::live::{LiveCluster, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
-use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::plan::{Change, FieldChange, Operation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -253,25 +253,21 @@ pub fn plan_with(
     for (name, cluster) in &manifest.ecs.clusters {
         let want = desired(manifest, name, cluster);
         let Some(have) = live.clusters.get(name) else {
-            out.changes.push(Change {
-                address: address(name),
-                action: ChangeAction::Create,
-                reason: "not present in AWS".into(),
-                reason_code: ChangeReason::CreateBecauseMissing,
-                fields: create_input(&want)
+            out.changes.push(super::create_because_missing(
+                address(name),
+                super::NOT_PRESENT,
+                create_input(&want)
                     .as_object()
                     .into_iter()
                     .flatten()
                     .filter(|(k, _)| *k != "clusterName")
                     .map(|(k, v)| FieldChange::new(k.clone(), Value::Null, v.clone()))
                     .collect(),
-                destroys: None,
-                lifecycle_preview: None,
-                operations: vec![Operation::Cluster(ClusterOperation::CreateCluster {
+                vec![Operation::Cluster(ClusterOperation::CreateCluster {
                     name: name.clone(),
                     input: create_input(&want),
                 })],
-            });
+            ));
             continue;
         };
         let adopting = match super::claim(
@@ -315,21 +311,14 @@ pub fn plan_with(
                 });
                 continue;
             }
-            out.changes.push(Change {
-                address: address(name),
-                action: ChangeAction::Delete,
-                reason: format!(
-                    "owned by stack `{}` and no longer in the manifest",
-                    manifest.stack
-                ),
-                reason_code: ChangeReason::DeleteBecauseNotInManifest,
-                fields: Vec::new(),
-                destroys: None,
-                lifecycle_preview: None,
-                operations: vec![Operation::Cluster(ClusterOperation::DeleteCluster {
+            out.changes.push(super::delete_because_not_in_manifest(
+                address(name),
+                super::owned_not_declared(&manifest.stack),
+                None,
+                vec![Operation::Cluster(ClusterOperation::DeleteCluster {
                     name: name.clone(),
                 })],
-            });
+            ));
         }
     }
     out
@@ -422,14 +411,9 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
     if fields.is_empty() {
         return None;
     }
-    Some(Change {
-        address: address(&want.name),
-        action: ChangeAction::Update,
-        reason: super::differs_reason(&fields),
-        reason_code: ChangeReason::UpdateBecauseDrifted,
+    Some(super::update_because_drifted(
+        address(&want.name),
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: ops.into_iter().map(Operation::Cluster).collect(),
-    })
+        ops.into_iter().map(Operation::Cluster).collect(),
+    ))
 }

@@ -13,10 +13,10 @@
 //! not declare is deleted only when the stack's ownership ledger records that wharf
 //! created it; any other template is never touched. PURE.
 
-use super::{Context, KindPlan, lifecycle, policy, repository};
+use super::{Context, KindPlan, lifecycle, non_empty, policy, repository};
 use crate::live::{KmsKey, LiveCreationTemplate, LiveSnapshot, OwnershipLedger};
 use crate::manifest::model::{CreationTemplate, EncryptionType, Manifest, Repository};
-use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::plan::{Change, FieldChange, Operation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,10 +147,6 @@ pub fn repository_view(template: &CreationTemplate) -> Repository {
     }
 }
 
-fn present(value: Option<&str>) -> Option<String> {
-    value.filter(|v| !v.is_empty()).map(str::to_string)
-}
-
 /// The template the manifest asks for.
 pub fn desired(manifest: &Manifest, ctx: &Context, template: &CreationTemplate) -> TemplateSpec {
     let settings = repository::desired_settings(manifest, ctx, &repository_view(template));
@@ -167,8 +163,8 @@ pub fn desired(manifest: &Manifest, ctx: &Context, template: &CreationTemplate) 
         lifecycle_policy: settings.lifecycle_policy,
         repository_policy: settings.policy,
         resource_tags: template.resource_tags.clone().unwrap_or_default(),
-        custom_role_arn: present(template.custom_role_arn.as_deref()),
-        description: present(template.description.as_deref()),
+        custom_role_arn: non_empty(template.custom_role_arn.as_deref()),
+        description: non_empty(template.description.as_deref()),
     }
 }
 
@@ -176,13 +172,13 @@ pub fn desired(manifest: &Manifest, ctx: &Context, template: &CreationTemplate) 
 pub fn observed(live: &LiveCreationTemplate) -> TemplateSpec {
     // CreateRepositoryCreationTemplate: an omitted imageTagMutability means MUTABLE.
     let image_tag_mutability =
-        present(live.image_tag_mutability.as_deref()).unwrap_or_else(|| "MUTABLE".into());
+        non_empty(live.image_tag_mutability.as_deref()).unwrap_or_else(|| "MUTABLE".into());
     // Exclusion filters take effect only with the *_WITH_EXCLUSION mutabilities.
     let takes_exclusions = image_tag_mutability.ends_with("_WITH_EXCLUSION");
     // No encryption configuration means AES256, ECR's default; AES256 takes no key.
-    let encryption_type = present(live.encryption_type.as_deref())
+    let encryption_type = non_empty(live.encryption_type.as_deref())
         .unwrap_or_else(|| EncryptionType::Aes256.as_str().into());
-    let kms_key = present(live.kms_key.as_deref())
+    let kms_key = non_empty(live.kms_key.as_deref())
         .filter(|_| encryption_type != EncryptionType::Aes256.as_str());
     TemplateSpec {
         applied_for: live.applied_for.iter().cloned().collect(),
@@ -195,15 +191,15 @@ pub fn observed(live: &LiveCreationTemplate) -> TemplateSpec {
         encryption_type,
         kms_key,
         // An empty text is no document (what a cleared field may read back as).
-        lifecycle_policy: repository::parse_live_document(&present(
-            live.lifecycle_policy.as_deref(),
-        )),
-        repository_policy: repository::parse_live_document(&present(
-            live.repository_policy.as_deref(),
-        )),
+        lifecycle_policy: non_empty(live.lifecycle_policy.as_deref())
+            .as_deref()
+            .map(super::parse_live_document),
+        repository_policy: non_empty(live.repository_policy.as_deref())
+            .as_deref()
+            .map(super::parse_live_document),
         resource_tags: live.resource_tags.clone(),
-        custom_role_arn: present(live.custom_role_arn.as_deref()),
-        description: present(live.description.as_deref()),
+        custom_role_arn: non_empty(live.custom_role_arn.as_deref()),
+        description: non_empty(live.description.as_deref()),
     }
 }
 
@@ -215,14 +211,8 @@ pub fn settings(want: &TemplateSpec) -> TemplateSettings {
         image_tag_mutability_exclusion_filters: want.exclusion_filters.clone(),
         encryption_type: want.encryption_type.clone(),
         kms_key: want.kms_key.clone(),
-        lifecycle_policy: want
-            .lifecycle_policy
-            .as_ref()
-            .map(repository::document_text),
-        repository_policy: want
-            .repository_policy
-            .as_ref()
-            .map(repository::document_text),
+        lifecycle_policy: want.lifecycle_policy.as_ref().map(super::document_text),
+        repository_policy: want.repository_policy.as_ref().map(super::document_text),
         resource_tags: want.resource_tags.clone(),
         custom_role_arn: want.custom_role_arn.clone(),
         description: want.description.clone(),
@@ -298,21 +288,17 @@ fn created_fields(want: &TemplateSpec) -> Vec<FieldChange> {
 }
 
 fn create_change(prefix: &str, want: &TemplateSpec) -> Change {
-    Change {
-        address: address(prefix),
-        action: ChangeAction::Create,
-        reason: "not present in AWS".into(),
-        reason_code: ChangeReason::CreateBecauseMissing,
-        fields: created_fields(want),
-        destroys: None,
-        lifecycle_preview: None,
-        operations: vec![Operation::CreationTemplate(
+    super::create_because_missing(
+        address(prefix),
+        super::NOT_PRESENT,
+        created_fields(want),
+        vec![Operation::CreationTemplate(
             CreationTemplateOperation::CreateRepositoryCreationTemplate {
                 prefix: prefix.to_string(),
                 settings: settings(want),
             },
         )],
-    }
+    )
 }
 
 /// The field-level differences between `have` and `want` (paths in the manifest's names),
@@ -466,39 +452,30 @@ pub fn diff(
     if fields.is_empty() {
         return None;
     }
-    Some(Change {
-        address: addr,
-        action: ChangeAction::Update,
-        reason: super::differs_reason(&fields),
-        reason_code: ChangeReason::UpdateBecauseDrifted,
+    Some(super::update_because_drifted(
+        addr,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: vec![Operation::CreationTemplate(
+        vec![Operation::CreationTemplate(
             CreationTemplateOperation::UpdateRepositoryCreationTemplate {
                 prefix: have.prefix.clone(),
                 settings: settings(want),
                 cleared,
             },
         )],
-    })
+    ))
 }
 
 fn delete_change(have: &LiveCreationTemplate) -> Change {
-    Change {
-        address: address(&have.prefix),
-        action: ChangeAction::Delete,
-        reason: "created by this stack (ownership ledger), no longer in the manifest".into(),
-        reason_code: ChangeReason::DeleteBecauseNotInManifest,
-        fields: vec![],
-        destroys: None,
-        lifecycle_preview: None,
-        operations: vec![Operation::CreationTemplate(
+    super::delete_because_not_in_manifest(
+        address(&have.prefix),
+        super::LEDGER_OWNED_NOT_DECLARED,
+        None,
+        vec![Operation::CreationTemplate(
             CreationTemplateOperation::DeleteRepositoryCreationTemplate {
                 prefix: have.prefix.clone(),
             },
         )],
-    }
+    )
 }
 
 /// Creates and updates for the declared templates; with `prune`, deletes for the live
@@ -644,6 +621,7 @@ fn reformatted(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::manifest::{Variables, load};
+    use crate::plan::{ChangeAction, ChangeReason};
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-templates";
 

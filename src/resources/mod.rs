@@ -21,7 +21,7 @@ pub mod task_definition;
 pub mod task_definition_normalize;
 
 use crate::live::KmsKey;
-use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange};
+use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -227,6 +227,92 @@ pub fn differs_reason(fields: &[FieldChange]) -> String {
         names.join(", "),
         if names.len() == 1 { "s" } else { "" }
     )
+}
+
+/// The reason of a create for a resource AWS does not hold.
+pub const NOT_PRESENT: &str = "not present in AWS";
+
+/// The reason of a delete for a resource the ownership ledger records.
+pub const LEDGER_OWNED_NOT_DECLARED: &str =
+    "created by this stack (ownership ledger), no longer in the manifest";
+
+/// The reason of a delete for a resource that carries this stack's ownership tag.
+pub fn owned_not_declared(stack: &str) -> String {
+    format!("owned by stack `{stack}` and no longer in the manifest")
+}
+
+/// A create (`ChangeReason::CreateBecauseMissing`): AWS does not hold the resource.
+pub fn create_because_missing(
+    address: String,
+    reason: impl Into<String>,
+    fields: Vec<FieldChange>,
+    operations: Vec<Operation>,
+) -> Change {
+    Change {
+        address,
+        action: ChangeAction::Create,
+        reason: reason.into(),
+        reason_code: ChangeReason::CreateBecauseMissing,
+        fields,
+        destroys: None,
+        lifecycle_preview: None,
+        operations,
+    }
+}
+
+/// An in-place update (`ChangeReason::UpdateBecauseDrifted`); the reason names the fields
+/// that differ.
+pub fn update_because_drifted(
+    address: String,
+    fields: Vec<FieldChange>,
+    operations: Vec<Operation>,
+) -> Change {
+    Change {
+        address,
+        action: ChangeAction::Update,
+        reason: differs_reason(&fields),
+        reason_code: ChangeReason::UpdateBecauseDrifted,
+        fields,
+        destroys: None,
+        lifecycle_preview: None,
+        operations,
+    }
+}
+
+/// A delete (`ChangeReason::DeleteBecauseNotInManifest`) of something this stack owns;
+/// the reason says how the ownership is known.
+pub fn delete_because_not_in_manifest(
+    address: String,
+    reason: impl Into<String>,
+    destroys: Option<Destroys>,
+    operations: Vec<Operation>,
+) -> Change {
+    Change {
+        address,
+        action: ChangeAction::Delete,
+        reason: reason.into(),
+        reason_code: ChangeReason::DeleteBecauseNotInManifest,
+        fields: Vec::new(),
+        destroys,
+        lifecycle_preview: None,
+        operations,
+    }
+}
+
+/// Documents are sent as compact JSON; AWS keeps them as sent.
+pub fn document_text(doc: &Value) -> String {
+    serde_json::to_string(doc).expect("JSON values serialize")
+}
+
+/// A document as AWS returned it: its JSON, or the text itself when it is not JSON (so a
+/// malformed live document still shows, and differs).
+pub fn parse_live_document(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// Text as the manifest or AWS gives it, with empty text read as absent.
+pub fn non_empty(text: Option<&str>) -> Option<String> {
+    text.filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 #[cfg(test)]

@@ -16,10 +16,10 @@
 //!   by the sha256 wharf records in the tag `wharf:logo-sha256` when it uploads one;
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
-use super::{Context, KindPlan, OWNERSHIP_TAG, policy, role};
+use super::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy, repository};
 use crate::live::{LivePublicRepository, LiveSnapshot, LogoFile};
 use crate::manifest::model::{Manifest, PublicRepository, Pull};
-use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
+use crate::plan::{Change, Destroys, FieldChange, Operation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -273,26 +273,6 @@ fn pull_statement(pull: &Pull) -> Option<Value> {
     }))
 }
 
-/// `pull` with accounts as root ARNs and role references resolved to ARNs.
-fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> Pull {
-    Pull {
-        accounts: pull
-            .accounts
-            .iter()
-            .map(|id| format!("arn:{}:iam::{id}:root", ctx.partition()))
-            .collect(),
-        roles: pull
-            .roles
-            .iter()
-            .map(|r| role::resolve_reference(manifest, ctx, r))
-            .collect(),
-    }
-}
-
-fn present(text: &Option<String>) -> Option<String> {
-    text.clone().filter(|t| !t.is_empty())
-}
-
 pub fn desired(
     manifest: &Manifest,
     ctx: &Context,
@@ -310,9 +290,9 @@ pub fn desired(
     DesiredPublicRepository {
         name: name.to_string(),
         catalog: Catalog {
-            description: present(&repo.description),
-            about_text: present(&repo.about_text),
-            usage_text: present(&repo.usage_text),
+            description: non_empty(repo.description.as_deref()),
+            about_text: non_empty(repo.about_text.as_deref()),
+            usage_text: non_empty(repo.usage_text.as_deref()),
             architectures: repo.architectures.clone().unwrap_or_default(),
             operating_systems: repo.operating_systems.clone().unwrap_or_default(),
         },
@@ -320,7 +300,7 @@ pub fn desired(
         policy: public_policy(
             repo.pull
                 .as_ref()
-                .map(|p| resolved_pull(manifest, ctx, p))
+                .map(|p| repository::resolved_pull(manifest, ctx, p))
                 .as_ref(),
             repo.policy.as_ref(),
         ),
@@ -332,9 +312,9 @@ pub fn desired(
 /// The catalog AWS holds.
 pub fn observed_catalog(have: &LivePublicRepository) -> Catalog {
     Catalog {
-        description: present(&have.description),
-        about_text: present(&have.about_text),
-        usage_text: present(&have.usage_text),
+        description: non_empty(have.description.as_deref()),
+        about_text: non_empty(have.about_text.as_deref()),
+        usage_text: non_empty(have.usage_text.as_deref()),
         architectures: have.architectures.clone(),
         operating_systems: have.operating_systems.clone(),
     }
@@ -401,11 +381,6 @@ pub fn plan_with(
         }
     }
     out
-}
-
-/// Documents are sent as compact JSON; AWS keeps them as sent.
-fn document_text(doc: &Value) -> String {
-    serde_json::to_string(doc).expect("JSON values serialize")
 }
 
 fn digest_text(sha256: &str) -> Value {
@@ -475,59 +450,36 @@ fn create_change(want: &DesiredPublicRepository) -> Change {
     if let Some(doc) = &want.policy {
         operations.push(PublicRepositoryOperation::SetRepositoryPolicy {
             name: want.name.clone(),
-            document: document_text(doc),
+            document: super::document_text(doc),
         });
     }
-    Change {
-        address: address(&want.name),
-        action: ChangeAction::Create,
-        reason: "not present in AWS".into(),
-        reason_code: ChangeReason::CreateBecauseMissing,
+    super::create_because_missing(
+        address(&want.name),
+        super::NOT_PRESENT,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: operations
+        operations
             .into_iter()
             .map(Operation::PublicRepository)
             .collect(),
-    }
+    )
 }
 
 fn delete_change(manifest: &Manifest, have: &LivePublicRepository) -> Change {
-    // A pruned repository is no longer in the manifest: defaults.repository.forceDelete
-    // speaks for it, as it does for pruned private repositories.
-    let force_delete = manifest
-        .defaults
-        .repository
-        .as_ref()
-        .and_then(|d| d.force_delete)
-        .unwrap_or(false);
-    Change {
-        address: address(&have.name),
-        action: ChangeAction::Delete,
-        reason: format!(
-            "owned by stack `{}` and no longer in the manifest",
-            manifest.stack
-        ),
-        reason_code: ChangeReason::DeleteBecauseNotInManifest,
-        fields: Vec::new(),
-        destroys: Some(Destroys {
+    let force_delete = repository::pruned_force_delete(manifest);
+    super::delete_because_not_in_manifest(
+        address(&have.name),
+        super::owned_not_declared(&manifest.stack),
+        Some(Destroys {
             images: have.image_count,
             force_delete,
         }),
-        lifecycle_preview: None,
-        operations: vec![Operation::PublicRepository(
+        vec![Operation::PublicRepository(
             PublicRepositoryOperation::DeleteRepository {
                 name: have.name.clone(),
                 force: force_delete,
             },
         )],
-    }
-}
-
-fn parse_live_document(text: &Option<String>) -> Option<Value> {
-    text.as_ref()
-        .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.clone())))
+    )
 }
 
 fn diff(
@@ -596,20 +548,17 @@ fn diff(
         });
     }
 
-    let have_policy = parse_live_document(&have.policy);
-    if want.policy.as_ref().map(policy::normalize) != have_policy.as_ref().map(policy::normalize) {
-        if let Some(live) = &have_policy {
-            warnings.extend(role::unique_id_warning(&addr, "policy", live));
-        }
-        fields.push(FieldChange::new(
-            "policy",
-            have_policy.clone().unwrap_or(Value::Null),
-            want.policy.clone().unwrap_or(Value::Null),
-        ));
-        ops.push(match &want.policy {
-            Some(doc) => PublicRepositoryOperation::SetRepositoryPolicy {
+    if let Some((field, document)) = repository::policy_difference(
+        &addr,
+        want.policy.as_ref(),
+        have.policy.as_deref(),
+        warnings,
+    ) {
+        fields.push(field);
+        ops.push(match document {
+            Some(document) => PublicRepositoryOperation::SetRepositoryPolicy {
                 name: name.clone(),
-                document: document_text(doc),
+                document,
             },
             None => PublicRepositoryOperation::DeleteRepositoryPolicy { name: name.clone() },
         });
@@ -643,16 +592,11 @@ fn diff(
     if fields.is_empty() {
         return None;
     }
-    Some(Change {
-        address: addr,
-        action: ChangeAction::Update,
-        reason: super::differs_reason(&fields),
-        reason_code: ChangeReason::UpdateBecauseDrifted,
+    Some(super::update_because_drifted(
+        addr,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: ops.into_iter().map(Operation::PublicRepository).collect(),
-    })
+        ops.into_iter().map(Operation::PublicRepository).collect(),
+    ))
 }
 
 /// What AWS would hold after the operation ran (a pure stand-in for ECR Public, for tests).
@@ -724,6 +668,7 @@ pub fn after(live: &mut BTreeMap<String, LivePublicRepository>, op: &PublicRepos
 mod tests {
     use super::*;
     use crate::manifest::{Variables, load};
+    use crate::plan::ChangeAction;
 
     const ACCOUNT: &str = "123456789012";
 

@@ -10,7 +10,7 @@
 //! manifest leaves out is deleted only when the ledger lists it; a rule someone else made
 //! is never touched. PURE.
 
-use super::{Context, KindPlan};
+use super::{Context, KindPlan, non_empty};
 use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
 use crate::manifest::model::{Manifest, PullThroughCacheRule};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
@@ -79,20 +79,16 @@ impl PullThroughCacheOperation {
     }
 }
 
-fn present(value: Option<&str>) -> Option<String> {
-    value.filter(|v| !v.is_empty()).map(str::to_string)
-}
-
 fn upstream_prefix(value: Option<&str>) -> Option<String> {
-    present(value).filter(|v| v != ROOT)
+    non_empty(value).filter(|v| v != ROOT)
 }
 
 /// The rule the manifest asks for.
 pub fn desired(rule: &PullThroughCacheRule) -> RuleSpec {
     RuleSpec {
         upstream_registry_url: rule.upstream_registry_url.clone(),
-        credential_arn: present(rule.credential_arn.as_deref()),
-        custom_role_arn: present(rule.custom_role_arn.as_deref()),
+        credential_arn: non_empty(rule.credential_arn.as_deref()),
+        custom_role_arn: non_empty(rule.custom_role_arn.as_deref()),
         upstream_repository_prefix: upstream_prefix(rule.upstream_repository_prefix.as_deref()),
     }
 }
@@ -101,8 +97,8 @@ pub fn desired(rule: &PullThroughCacheRule) -> RuleSpec {
 pub fn observed(rule: &LivePullThroughCacheRule) -> RuleSpec {
     RuleSpec {
         upstream_registry_url: rule.upstream_registry_url.clone(),
-        credential_arn: present(rule.credential_arn.as_deref()),
-        custom_role_arn: present(rule.custom_role_arn.as_deref()),
+        credential_arn: non_empty(rule.credential_arn.as_deref()),
+        custom_role_arn: non_empty(rule.custom_role_arn.as_deref()),
         upstream_repository_prefix: upstream_prefix(rule.upstream_repository_prefix.as_deref()),
     }
 }
@@ -120,16 +116,12 @@ fn create_operation(prefix: &str, want: &RuleSpec) -> Operation {
 /// The change that brings the rule at `prefix` to `want`, if any.
 pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Change> {
     let Some(have) = have else {
-        return Some(Change {
-            address: address(prefix),
-            action: ChangeAction::Create,
-            reason: "the rule does not exist".into(),
-            reason_code: ChangeReason::CreateBecauseMissing,
-            fields: vec![],
-            destroys: None,
-            lifecycle_preview: None,
-            operations: vec![create_operation(prefix, want)],
-        });
+        return Some(super::create_because_missing(
+            address(prefix),
+            "the rule does not exist",
+            vec![],
+            vec![create_operation(prefix, want)],
+        ));
     };
     let mut fields = Vec::new();
     let mut compare = |path: &str, before: Option<&str>, after: Option<&str>| {
@@ -175,22 +167,17 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
         fixed.push("customRoleArn (removed)");
     }
     let change = if fixed.is_empty() {
-        Change {
-            address: address(prefix),
-            action: ChangeAction::Update,
-            reason: super::differs_reason(&fields),
-            reason_code: ChangeReason::UpdateBecauseDrifted,
+        super::update_because_drifted(
+            address(prefix),
             fields,
-            destroys: None,
-            lifecycle_preview: None,
-            operations: vec![Operation::PullThroughCache(
+            vec![Operation::PullThroughCache(
                 PullThroughCacheOperation::UpdatePullThroughCacheRule {
                     prefix: prefix.to_string(),
                     credential_arn: want.credential_arn.clone(),
                     custom_role_arn: want.custom_role_arn.clone(),
                 },
             )],
-        }
+        )
     } else {
         Change {
             address: address(prefix),
@@ -241,20 +228,16 @@ pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: boo
         if declared.contains_key(prefix) || !live.pull_through_cache_rules.contains_key(prefix) {
             continue;
         }
-        out.changes.push(Change {
-            address: address(prefix),
-            action: ChangeAction::Delete,
-            reason: "created by this stack (ownership ledger), no longer in the manifest".into(),
-            reason_code: ChangeReason::DeleteBecauseNotInManifest,
-            fields: vec![],
-            destroys: None,
-            lifecycle_preview: None,
-            operations: vec![Operation::PullThroughCache(
+        out.changes.push(super::delete_because_not_in_manifest(
+            address(prefix),
+            super::LEDGER_OWNED_NOT_DECLARED,
+            None,
+            vec![Operation::PullThroughCache(
                 PullThroughCacheOperation::DeletePullThroughCacheRule {
                     prefix: prefix.clone(),
                 },
             )],
-        });
+        ));
     }
     out
 }

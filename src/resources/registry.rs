@@ -229,10 +229,6 @@ pub fn desired_policy(raw: &Value) -> Option<Value> {
     has_statements.then_some(doc)
 }
 
-fn parse_live(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
-}
-
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: bool) -> KindPlan {
     let mut out = KindPlan::default();
     let registry = &manifest.registry;
@@ -277,7 +273,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
             .policy
             .clone()
             .flatten()
-            .map(|t| parse_live(&t));
+            .map(|t| super::parse_live_document(&t));
         let (change, warning) = diff_policy(desired_policy(raw).as_ref(), have.as_ref());
         out.changes.extend(change);
         out.warnings.extend(warning);

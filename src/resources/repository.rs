@@ -188,8 +188,9 @@ pub fn repository_arn(ctx: &Context, name: &str) -> String {
     )
 }
 
-/// `pull` with role references resolved to ARNs (a manifest role by name, or an ARN).
-fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> Pull {
+/// `pull` with accounts as root ARNs and role references resolved to ARNs (a manifest
+/// role by name, or an ARN). Public repositories resolve theirs the same way.
+pub(crate) fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> Pull {
     Pull {
         // An account id becomes its root ARN in this partition (aws-cn, aws-us-gov too).
         accounts: pull
@@ -358,21 +359,16 @@ fn create_operations(want: &DesiredRepository) -> Vec<Operation> {
     if let Some(doc) = &want.lifecycle_policy {
         ops.push(RepositoryOperation::PutLifecyclePolicy {
             name: want.name.clone(),
-            document: document_text(doc),
+            document: super::document_text(doc),
         });
     }
     if let Some(doc) = &want.policy {
         ops.push(RepositoryOperation::SetRepositoryPolicy {
             name: want.name.clone(),
-            document: document_text(doc),
+            document: super::document_text(doc),
         });
     }
     ops.into_iter().map(Operation::Repository).collect()
-}
-
-/// Documents are sent as compact JSON; AWS keeps them as sent.
-pub(crate) fn document_text(doc: &Value) -> String {
-    serde_json::to_string(doc).expect("JSON values serialize")
 }
 
 fn desired_fields(want: &DesiredRepository) -> Vec<(String, Value)> {
@@ -412,50 +408,44 @@ fn desired_fields(want: &DesiredRepository) -> Vec<(String, Value)> {
 }
 
 fn create_change(want: &DesiredRepository) -> Change {
-    Change {
-        address: address(&want.name),
-        action: ChangeAction::Create,
-        reason: "not present in AWS".into(),
-        reason_code: ChangeReason::CreateBecauseMissing,
-        fields: desired_fields(want)
+    super::create_because_missing(
+        address(&want.name),
+        super::NOT_PRESENT,
+        desired_fields(want)
             .into_iter()
             .map(|(path, after)| FieldChange::new(path, Value::Null, after))
             .collect(),
-        destroys: None,
-        lifecycle_preview: None,
-        operations: create_operations(want),
-    }
+        create_operations(want),
+    )
 }
 
-fn delete_change(manifest: &Manifest, have: &LiveRepository) -> Change {
-    // A pruned repository is no longer in the manifest; defaults.repository.forceDelete speaks for it.
-    let force_delete = manifest
+/// Whether a pruned repository may be deleted with its images: it is no longer in the
+/// manifest, so defaults.repository.forceDelete speaks for it (for public ones too).
+pub(crate) fn pruned_force_delete(manifest: &Manifest) -> bool {
+    manifest
         .defaults
         .repository
         .as_ref()
         .and_then(|d| d.force_delete)
-        .unwrap_or(false);
-    Change {
-        address: address(&have.name),
-        action: ChangeAction::Delete,
-        reason: format!(
-            "owned by stack `{}` and no longer in the manifest",
-            manifest.stack
-        ),
-        reason_code: ChangeReason::DeleteBecauseNotInManifest,
-        fields: Vec::new(),
-        destroys: Some(Destroys {
+        .unwrap_or(false)
+}
+
+fn delete_change(manifest: &Manifest, have: &LiveRepository) -> Change {
+    let force_delete = pruned_force_delete(manifest);
+    super::delete_because_not_in_manifest(
+        address(&have.name),
+        super::owned_not_declared(&manifest.stack),
+        Some(Destroys {
             images: have.image_count,
             force_delete,
         }),
-        lifecycle_preview: None,
-        operations: vec![Operation::Repository(
+        vec![Operation::Repository(
             RepositoryOperation::DeleteRepository {
                 name: have.name.clone(),
                 force: force_delete,
             },
         )],
-    }
+    )
 }
 
 /// Whether the declared key and the live key are the same key. `None` when it cannot be
@@ -494,9 +484,28 @@ pub(crate) fn key_id_of(reference: &str) -> Option<&str> {
     Some(reference.rsplit('/').next().unwrap_or(reference))
 }
 
-pub(crate) fn parse_live_document(text: &Option<String>) -> Option<Value> {
-    text.as_ref()
-        .map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.clone())))
+/// The repository-policy difference between `want` and the live text `have`, compared by
+/// meaning: the field change and the document to set (None: delete the policy). Public
+/// repositories compare theirs the same way.
+pub(crate) fn policy_difference(
+    addr: &str,
+    want: Option<&Value>,
+    have: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Option<(FieldChange, Option<String>)> {
+    let have = have.map(super::parse_live_document);
+    if want.map(policy::normalize) == have.as_ref().map(policy::normalize) {
+        return None;
+    }
+    if let Some(live) = &have {
+        warnings.extend(role::unique_id_warning(addr, "policy", live));
+    }
+    let field = FieldChange::new(
+        "policy",
+        have.unwrap_or(Value::Null),
+        want.cloned().unwrap_or(Value::Null),
+    );
+    Some((field, want.map(super::document_text)))
 }
 
 fn diff(
@@ -590,7 +599,10 @@ fn diff(
         });
     }
 
-    let have_lifecycle = parse_live_document(&have.lifecycle_policy);
+    let have_lifecycle = have
+        .lifecycle_policy
+        .as_deref()
+        .map(super::parse_live_document);
     if want.lifecycle_policy.as_ref().map(lifecycle::normalize)
         != have_lifecycle.as_ref().map(lifecycle::normalize)
     {
@@ -602,26 +614,23 @@ fn diff(
         ops.push(match &want.lifecycle_policy {
             Some(doc) => RepositoryOperation::PutLifecyclePolicy {
                 name: name.clone(),
-                document: document_text(doc),
+                document: super::document_text(doc),
             },
             None => RepositoryOperation::DeleteLifecyclePolicy { name: name.clone() },
         });
     }
 
-    let have_policy = parse_live_document(&have.policy);
-    if want.policy.as_ref().map(policy::normalize) != have_policy.as_ref().map(policy::normalize) {
-        if let Some(live) = &have_policy {
-            warnings.extend(role::unique_id_warning(&addr, "policy", live));
-        }
-        fields.push(FieldChange::new(
-            "policy",
-            have_policy.clone().unwrap_or(Value::Null),
-            want.policy.clone().unwrap_or(Value::Null),
-        ));
-        ops.push(match &want.policy {
-            Some(doc) => RepositoryOperation::SetRepositoryPolicy {
+    if let Some((field, document)) = policy_difference(
+        &addr,
+        want.policy.as_ref(),
+        have.policy.as_deref(),
+        warnings,
+    ) {
+        fields.push(field);
+        ops.push(match document {
+            Some(document) => RepositoryOperation::SetRepositoryPolicy {
                 name: name.clone(),
-                document: document_text(doc),
+                document,
             },
             None => RepositoryOperation::DeleteRepositoryPolicy { name: name.clone() },
         });
@@ -672,16 +681,11 @@ fn diff(
             operations,
         });
     }
-    Some(Change {
-        address: addr,
-        action: ChangeAction::Update,
-        reason: super::differs_reason(&fields),
-        reason_code: ChangeReason::UpdateBecauseDrifted,
+    Some(super::update_because_drifted(
+        addr,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: ops.into_iter().map(Operation::Repository).collect(),
-    })
+        ops.into_iter().map(Operation::Repository).collect(),
+    ))
 }
 
 /// KMS key references worth resolving before planning: for declared repositories that
@@ -762,10 +766,11 @@ pub fn attach_lifecycle_previews(
         ) else {
             continue;
         };
-        let old = live
-            .repositories
-            .get(name)
-            .and_then(|r| parse_live_document(&r.lifecycle_policy));
+        let old = live.repositories.get(name).and_then(|r| {
+            r.lifecycle_policy
+                .as_deref()
+                .map(super::parse_live_document)
+        });
         let preview = match impact(old.as_ref(), &field.after, repo_images, now) {
             Ok(diff) => {
                 let expired: Vec<_> = diff

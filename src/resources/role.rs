@@ -8,7 +8,7 @@
 //! - unset description means none, unset maxSessionDuration means 3600 seconds;
 //! - IAM hands policy documents back URL-encoded (decoded in `aws/`, compared here by meaning).
 
-use super::{Context, OWNERSHIP_TAG, policy, repository};
+use super::{Context, OWNERSHIP_TAG, document_text, parse_live_document, policy, repository};
 use crate::live::{LiveRole, LiveSnapshot};
 use crate::manifest::model::{EncryptionType, Manifest, Role};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
@@ -373,27 +373,16 @@ pub fn plan_with(
             if !manifest.iam.roles.contains_key(name)
                 && have.tags.get(OWNERSHIP_TAG) == Some(&manifest.stack)
             {
-                out.changes.push(Change {
-                    address: address(name),
-                    action: ChangeAction::Delete,
-                    reason: format!(
-                        "owned by stack `{}` and no longer in the manifest",
-                        manifest.stack
-                    ),
-                    reason_code: ChangeReason::DeleteBecauseNotInManifest,
-                    fields: Vec::new(),
-                    destroys: None,
-                    lifecycle_preview: None,
-                    operations: delete_operations(have),
-                });
+                out.changes.push(super::delete_because_not_in_manifest(
+                    address(name),
+                    super::owned_not_declared(&manifest.stack),
+                    None,
+                    delete_operations(have),
+                ));
             }
         }
     }
     out
-}
-
-fn document_text(doc: &Value) -> String {
-    serde_json::to_string(doc).expect("JSON values serialize")
 }
 
 fn create_operations(want: &DesiredRole) -> Vec<Operation> {
@@ -482,20 +471,12 @@ fn create_change(want: &DesiredRole) -> Change {
     for (k, v) in &want.tags {
         fields.push(FieldChange::new(format!("tags.{k}"), Value::Null, json!(v)));
     }
-    Change {
-        address: address(&want.name),
-        action: ChangeAction::Create,
-        reason: "not present in AWS".into(),
-        reason_code: ChangeReason::CreateBecauseMissing,
+    super::create_because_missing(
+        address(&want.name),
+        super::NOT_PRESENT,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: create_operations(want),
-    }
-}
-
-fn parse_live(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+        create_operations(want),
+    )
 }
 
 /// A warning when a live policy names principals by unique id: AWS shows `AROA...` /
@@ -532,7 +513,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
         });
     }
 
-    let have_trust = have.trust_policy.as_deref().map(parse_live);
+    let have_trust = have.trust_policy.as_deref().map(parse_live_document);
     if Some(policy::normalize(&want.trust_policy)) != have_trust.as_ref().map(policy::normalize) {
         if let Some(live) = &have_trust {
             warnings.extend(unique_id_warning(&addr, "assumeRolePolicy", live));
@@ -613,7 +594,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
         if !want.inline_policies.contains_key(policy_name) {
             fields.push(FieldChange::new(
                 format!("inlinePolicies.{policy_name}"),
-                parse_live(text),
+                parse_live_document(text),
                 Value::Null,
             ));
             ops.push(RoleOperation::DeleteRolePolicy {
@@ -624,7 +605,10 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
     }
 
     for (policy_name, doc) in &want.inline_policies {
-        let live = have.inline_policies.get(policy_name).map(|t| parse_live(t));
+        let live = have
+            .inline_policies
+            .get(policy_name)
+            .map(|t| parse_live_document(t));
         if live.as_ref().map(policy::normalize) != Some(policy::normalize(doc)) {
             if let Some(live) = &live {
                 warnings.extend(unique_id_warning(
@@ -663,16 +647,11 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
     if fields.is_empty() {
         return None;
     }
-    Some(Change {
-        address: addr,
-        action: ChangeAction::Update,
-        reason: super::differs_reason(&fields),
-        reason_code: ChangeReason::UpdateBecauseDrifted,
+    Some(super::update_because_drifted(
+        addr,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: ops.into_iter().map(Operation::Role).collect(),
-    })
+        ops.into_iter().map(Operation::Role).collect(),
+    ))
 }
 
 #[cfg(test)]

@@ -316,19 +316,12 @@ pub fn plan_with(
             {
                 continue;
             }
-            out.changes.push(Change {
-                address: address(name),
-                action: ChangeAction::Delete,
-                reason: format!(
-                    "owned by stack `{}` and no longer in the manifest",
-                    manifest.stack
-                ),
-                reason_code: ChangeReason::DeleteBecauseNotInManifest,
-                fields: Vec::new(),
-                destroys: None,
-                lifecycle_preview: None,
+            out.changes.push(super::delete_because_not_in_manifest(
+                address(name),
+                super::owned_not_declared(&manifest.stack),
+                None,
                 // Scale to zero first so tasks stop in order, then delete.
-                operations: vec![
+                vec![
                     Operation::Service(ServiceOperation::UpdateService {
                         name: name.clone(),
                         input: json!({"cluster": have.cluster, "service": name, "desiredCount": 0}),
@@ -338,7 +331,7 @@ pub fn plan_with(
                         name: name.clone(),
                     }),
                 ],
-            });
+            ));
         }
     }
     out
@@ -375,15 +368,11 @@ fn create_change(want: &DesiredService) -> Change {
         0,
         FieldChange::new("cluster", Value::Null, json!(want.cluster)),
     );
-    Change {
-        address: address(&want.name),
-        action: ChangeAction::Create,
-        reason: "not present in AWS".into(),
-        reason_code: ChangeReason::CreateBecauseMissing,
+    super::create_because_missing(
+        address(&want.name),
+        super::NOT_PRESENT,
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: vec![
+        vec![
             Operation::Service(ServiceOperation::CreateService {
                 name: want.name.clone(),
                 input: create_input(want),
@@ -394,7 +383,7 @@ fn create_change(want: &DesiredService) -> Change {
                 timeout_seconds: want.wait_seconds,
             }),
         ],
-    }
+    )
 }
 
 fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, super::Conflict> {
@@ -508,16 +497,11 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
     if fields.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Change {
-        address: address(&want.name),
-        action: ChangeAction::Update,
-        reason: super::differs_reason(&fields),
-        reason_code: ChangeReason::UpdateBecauseDrifted,
+    Ok(Some(super::update_because_drifted(
+        address(&want.name),
         fields,
-        destroys: None,
-        lifecycle_preview: None,
-        operations: ops.into_iter().map(Operation::Service).collect(),
-    }))
+        ops.into_iter().map(Operation::Service).collect(),
+    )))
 }
 
 #[cfg(test)]

@@ -235,25 +235,21 @@ pub fn plan_with(
     for (family, definition) in &manifest.ecs.task_definitions {
         let want = desired(manifest, ctx, live, family, definition);
         match live.task_definitions.get(family) {
-            None => out.changes.push(Change {
-                address: address(family),
-                action: ChangeAction::Create,
-                reason: "no ACTIVE revision of this family; registers revision 1 of it".into(),
-                reason_code: ChangeReason::CreateBecauseMissing,
-                fields: vec![FieldChange::new(
+            None => out.changes.push(super::create_because_missing(
+                address(family),
+                "no ACTIVE revision of this family; registers revision 1 of it",
+                vec![FieldChange::new(
                     "taskDefinition",
                     Value::Null,
                     normalize::normalize(&want.input),
                 )],
-                destroys: None,
-                lifecycle_preview: None,
-                operations: vec![Operation::TaskDefinition(
+                vec![Operation::TaskDefinition(
                     TaskDefinitionOperation::RegisterTaskDefinition {
                         family: family.clone(),
                         input: register_input(&want),
                     },
                 )],
-            }),
+            )),
             Some(have) => {
                 let owner = have.tags.get(OWNERSHIP_TAG);
                 if owner.is_some_and(|o| *o != manifest.stack) {
@@ -294,26 +290,21 @@ pub fn plan_with(
             if arns.is_empty() {
                 arns.push(have.arn.clone());
             }
-            out.changes.push(Change {
-                address: address(family),
-                action: ChangeAction::Delete,
-                reason: format!(
-                    "owned by stack `{}` and no longer in the manifest; its revisions are deregistered",
-                    manifest.stack
+            out.changes.push(super::delete_because_not_in_manifest(
+                address(family),
+                format!(
+                    "{}; its revisions are deregistered",
+                    super::owned_not_declared(&manifest.stack)
                 ),
-                reason_code: ChangeReason::DeleteBecauseNotInManifest,
-                fields: Vec::new(),
-                destroys: None,
-                lifecycle_preview: None,
-                operations: arns
-                    .into_iter()
+                None,
+                arns.into_iter()
                     .map(|arn| {
-                        Operation::TaskDefinition(TaskDefinitionOperation::DeregisterTaskDefinition {
-                            arn,
-                        })
+                        Operation::TaskDefinition(
+                            TaskDefinitionOperation::DeregisterTaskDefinition { arn },
+                        )
                     })
                     .collect(),
-            });
+            ));
         }
     }
     out

@@ -210,26 +210,15 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostics::{Diagnostic, Severity};
-    use crate::manifest::{Variables, load};
+    use crate::diagnostics::Severity;
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-templates";
 
     fn diagnose(top: &str, body: &str) -> (String, Vec<(Severity, String, String)>) {
         let src = format!("version: 1\nstack: shop\n{top}registry:\n  creationTemplates:\n{body}");
-        let diagnostics: Vec<Diagnostic> = match load("wharf.yaml", &src, &Variables::default()) {
-            Ok(loaded) => loaded.warnings,
-            Err(failure) => failure.diagnostics,
-        };
-        let found = diagnostics
+        let found = crate::manifest::diagnostics_with_text(&src)
             .into_iter()
-            .map(|d| {
-                let text = src
-                    .get(d.span.offset..d.span.offset + d.span.len)
-                    .unwrap_or("<no span>")
-                    .to_string();
-                (d.severity, d.message, text)
-            })
+            .map(|(severity, message, _, text)| (severity, message, text))
             .collect();
         (src, found)
     }

@@ -868,8 +868,7 @@ fn task_uses_secrets(container: &ApiObject) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostics::{Diagnostic, Severity};
-    use crate::manifest::{Variables, load};
+    use crate::diagnostics::Severity;
 
     /// A clean manifest with one of everything; each case edits it.
     const BASE: &str = r#"version: 1
@@ -915,20 +914,7 @@ ecs:
 
     /// Every diagnostic for `src`, as (severity, message, hint, text under the span).
     fn diagnose(src: &str) -> Vec<(Severity, String, String, String)> {
-        let diagnostics: Vec<Diagnostic> = match load("wharf.yaml", src, &Variables::default()) {
-            Ok(loaded) => loaded.warnings,
-            Err(failure) => failure.diagnostics,
-        };
-        diagnostics
-            .into_iter()
-            .map(|d| {
-                let text = src
-                    .get(d.span.offset..d.span.offset + d.span.len)
-                    .unwrap_or("<no span>")
-                    .to_string();
-                (d.severity, d.message, d.hint.unwrap_or_default(), text)
-            })
-            .collect()
+        crate::manifest::diagnostics_with_text(src)
     }
 
     /// BASE with `from` replaced by `to` (which must occur).

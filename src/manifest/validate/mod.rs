@@ -1311,27 +1311,13 @@ fn check_statement(
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostics::{Diagnostic, Severity};
-    use crate::manifest::{Variables, load};
+    use crate::diagnostics::Severity;
 
     const HEAD: &str = "version: 1\nstack: shop\n";
 
     /// Every diagnostic for `src`, as (severity, message, hint, text under the span).
     fn diagnose(src: &str) -> Vec<(Severity, String, String, String)> {
-        let diagnostics: Vec<Diagnostic> = match load("wharf.yaml", src, &Variables::default()) {
-            Ok(loaded) => loaded.warnings,
-            Err(failure) => failure.diagnostics,
-        };
-        diagnostics
-            .into_iter()
-            .map(|d| {
-                let text = src
-                    .get(d.span.offset..d.span.offset + d.span.len)
-                    .unwrap_or("<no span>")
-                    .to_string();
-                (d.severity, d.message, d.hint.unwrap_or_default(), text)
-            })
-            .collect()
+        crate::manifest::diagnostics_with_text(src)
     }
 
     /// Asserts one error whose message contains `message` sits exactly on `text`.

@@ -325,25 +325,11 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostics::{Diagnostic, Severity};
-    use crate::manifest::{Variables, load};
+    use crate::diagnostics::Severity;
 
     fn diagnose(body: &str) -> (String, Vec<(Severity, String, String, String)>) {
         let src = format!("version: 1\nstack: shop\npublicRepositories:\n{body}");
-        let diagnostics: Vec<Diagnostic> = match load("wharf.yaml", &src, &Variables::default()) {
-            Ok(loaded) => loaded.warnings,
-            Err(failure) => failure.diagnostics,
-        };
-        let found = diagnostics
-            .into_iter()
-            .map(|d| {
-                let text = src
-                    .get(d.span.offset..d.span.offset + d.span.len)
-                    .unwrap_or("<no span>")
-                    .to_string();
-                (d.severity, d.message, d.hint.unwrap_or_default(), text)
-            })
-            .collect();
+        let found = crate::manifest::diagnostics_with_text(&src);
         (src, found)
     }
 
