@@ -5,7 +5,7 @@ peak RSS of `wharf plan`, and the time of `wharf validate` on the same manifest.
 
 Run it with scripts/bench (which builds wharf in release mode and starts the emulator).
 
-The minimum calls (DESIGN: the issue's definition of the floor):
+The minimum calls a plan of this state needs:
   repositories: 3 per repository (tags, lifecycle policy, repository policy)
                 + 1 DescribeRepositories page per 1,000 repositories
   ECS:          1 DescribeServices per 10 services + 1 DescribeTaskDefinition per family

@@ -1,7 +1,7 @@
 //! Fingerprints of live objects, for saved plans: per object (by plan address) and per
 //! field, a short digest of what AWS held. `apply PLANFILE` fingerprints what it reads
 //! again and refuses when an object it will touch moved, naming the object and the
-//! fields. Fields AWS changes on its own (task counts, deployments, events) are left out,
+//! fields. Fields AWS changes on its own (each kind lists them as `VOLATILE_MEMBERS`) are left out,
 //! so a service that is merely running never makes a plan stale. PURE.
 
 use crate::live::LiveSnapshot;
@@ -19,25 +19,6 @@ pub type ObjectFingerprint = BTreeMap<String, String>;
 
 /// Address → the fingerprint of the object there, for every object the snapshot holds.
 pub type Fingerprints = BTreeMap<String, ObjectFingerprint>;
-
-/// Members of DescribeClusters' cluster that move while nobody changes anything.
-const CLUSTER_VOLATILE: &[&str] = &[
-    "registeredContainerInstancesCount",
-    "runningTasksCount",
-    "pendingTasksCount",
-    "activeServicesCount",
-    "statistics",
-    "attachmentsStatus",
-];
-
-/// Members of DescribeServices' service that a running service changes by itself.
-const SERVICE_VOLATILE: &[&str] = &[
-    "runningCount",
-    "pendingCount",
-    "deployments",
-    "events",
-    "taskSets",
-];
 
 /// Bookkeeping of wharf's own reads, not state of the object.
 const WHARF_VOLATILE: &[&str] = &["detailsRead"];
@@ -57,13 +38,21 @@ pub fn fingerprints(live: &LiveSnapshot) -> Fingerprints {
         add(role::address(name), json(role_), &[]);
     }
     for (name, cluster_) in &live.clusters {
-        add(cluster::address(name), json(cluster_), CLUSTER_VOLATILE);
+        add(
+            cluster::address(name),
+            json(cluster_),
+            cluster::VOLATILE_MEMBERS,
+        );
     }
     for (family, definition) in &live.task_definitions {
         add(task_definition::address(family), json(definition), &[]);
     }
     for (name, service_) in &live.services {
-        add(service::address(name), json(service_), SERVICE_VOLATILE);
+        add(
+            service::address(name),
+            json(service_),
+            service::VOLATILE_MEMBERS,
+        );
     }
     for (prefix, rule) in &live.pull_through_cache_rules {
         add(pull_through_cache::address(prefix), json(rule), &[]);

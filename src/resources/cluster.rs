@@ -13,6 +13,16 @@ use std::collections::BTreeMap;
 
 pub const ADDRESS_PREFIX: &str = "ecs.cluster.";
 
+/// Members of DescribeClusters' cluster that move while nobody changes anything.
+pub const VOLATILE_MEMBERS: &[&str] = &[
+    "registeredContainerInstancesCount",
+    "runningTasksCount",
+    "pendingTasksCount",
+    "activeServicesCount",
+    "statistics",
+    "attachmentsStatus",
+];
+
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
 }

@@ -14,6 +14,16 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const ADDRESS_PREFIX: &str = "ecs.service.";
+
+/// Members of DescribeServices' service that a running service changes by itself.
+pub const VOLATILE_MEMBERS: &[&str] = &[
+    "runningCount",
+    "pendingCount",
+    "deployments",
+    "events",
+    "taskSets",
+];
+
 /// How long apply waits for a deployment to finish, by default.
 pub const DEFAULT_WAIT_SECONDS: u64 = 600;
 
