@@ -8,7 +8,7 @@
 use super::{Scope, user_tags};
 use crate::live::{LiveCluster, LiveService, LiveTaskDefinition};
 use crate::manifest::model::ApiObject;
-use crate::resources::service::{MANAGED_MEMBERS, with_defaults};
+use crate::resources::service::{MANAGED_MEMBERS, live_members, with_defaults};
 use crate::resources::task_definition::short_arn;
 use crate::resources::task_definition_normalize::normalize;
 use serde_json::{Map, Value, json};
@@ -135,11 +135,15 @@ pub fn task_definition(live: &LiveTaskDefinition, scope: &Scope) -> ApiObject {
 }
 
 pub fn service(live: &LiveService, scope: &Scope) -> ApiObject {
-    let doc = &live.document;
-    let mut members: BTreeMap<String, Value> = MANAGED_MEMBERS
-        .iter()
-        .filter_map(|k| doc.get(*k).and_then(compact).map(|v| (k.to_string(), v)))
+    let mut members: BTreeMap<String, Value> = live_members(&live.document)
+        .into_iter()
+        .filter_map(|(k, v)| compact(&v).map(|v| (k, v)))
         .collect();
+    // ENABLED is what CreateService gives a service that does not say (see
+    // `service::COMPARED_WHEN_STATED`); DISABLED is worth writing down.
+    if members.get("availabilityZoneRebalancing") == Some(&json!("ENABLED")) {
+        members.remove("availabilityZoneRebalancing");
+    }
     if let Some(Value::String(arn)) = members.get("taskDefinition") {
         let short = short_arn(arn).to_string();
         // The family alone means its latest ACTIVE revision: use it when that is the one

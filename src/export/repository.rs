@@ -233,8 +233,6 @@ mod tests {
             json!({"Version": "2012-10-17", "Statement": [{"Sid": "WharfPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": ["ecr:*"]}]}),
             // A condition.
             json!({"Version": "2012-10-17", "Statement": [{"Sid": "WharfPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": PULL_ACTIONS, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}),
-            // The old policy language with nothing else: `pull` writes 2012-10-17.
-            json!({"Version": "2008-10-17", "Statement": [{"Sid": "WharfPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": PULL_ACTIONS}]}),
         ] {
             let (pull, raw) = policy_of(Some(&document.to_string()), &scope());
             assert_eq!(pull, None, "{document}");

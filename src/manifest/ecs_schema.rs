@@ -31,6 +31,19 @@ fn aws_definitions() -> Map<String, Value> {
     }
 }
 
+/// The members of an input shape of the ECS service model (`RegisterTaskDefinitionRequest`,
+/// `CreateServiceRequest`, `CreateClusterRequest`), in the model's order.
+pub fn request_members(shape: &str) -> Vec<String> {
+    match aws_definitions().get(&format!("Ecs{shape}")) {
+        Some(Value::Object(schema)) => schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
 /// Every definition wharf's ECS schemas use: the AWS shapes, adapted.
 static DEFINITIONS_ADAPTED: LazyLock<Map<String, Value>> = LazyLock::new(adapted_definitions);
 
@@ -171,7 +184,8 @@ fn adapted_definitions() -> Map<String, Value> {
         }),
     );
 
-    // Services: CreateService without serviceName (the key) and clientToken.
+    // Services: CreateService without serviceName (the key). Members wharf refuses
+    // (`resources::ecs_members`) stay, so `validate` can say why at their line.
     let mut service = take(&mut defs, "EcsCreateServiceRequest");
     service.insert(
         "description".into(),
@@ -179,7 +193,6 @@ fn adapted_definitions() -> Map<String, Value> {
     );
     let props = properties(&mut service);
     props.remove("serviceName");
-    props.remove("clientToken");
     props.insert("tags".into(), tags_schema());
     props.insert(
         "cluster".into(),
@@ -399,9 +412,7 @@ mod tests {
         assert_eq!(task["properties"]["keepRevisions"]["minimum"], 1);
 
         let service = definition(SERVICE);
-        for gone in ["serviceName", "clientToken"] {
-            assert!(service["properties"].get(gone).is_none(), "{gone}");
-        }
+        assert!(service["properties"].get("serviceName").is_none());
         assert_eq!(service["required"], json!(["cluster", "taskDefinition"]));
         assert_eq!(service["properties"]["tags"]["type"], "object");
     }

@@ -3,6 +3,7 @@
 //! `Manifest` → semantically validated. Every stage collects diagnostics instead of
 //! stopping at the first (cargo's raw → real pipeline).
 
+pub mod api_forms;
 pub mod ecs_schema;
 pub mod model;
 pub mod node;
@@ -145,6 +146,7 @@ pub fn load_sources(sources: Sources, vars: &Variables) -> Result<LoadedManifest
             diagnostics: diagnostics.into_sorted(),
         });
     }
+    api_forms::canonicalize(&mut tree, &mut diagnostics);
     schema_check::SchemaChecker::new(schema::manifest_schema()).check(&mut tree, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(LoadFailure {

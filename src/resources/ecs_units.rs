@@ -2,8 +2,10 @@
 //! them, and the CPU/memory combinations Fargate offers.
 //!
 //! AWS accepts task `cpu` as CPU units ("256", 1024 units = 1 vCPU) or as vCPUs
-//! ("0.25 vCPU", "1 vcpu"), and task `memory` as MiB ("512") or GB ("1 GB", "1GB",
-//! 1 GB = 1024 MiB); DescribeTaskDefinition always returns units and MiB as strings.
+//! ("0.25 vCPU", "1 vcpu", ".25 VCPU"), and task `memory` as MiB ("512") or GB ("1 GB",
+//! "1GB", ".5 gb"; 1 GB = 1024 MiB), the unit in any case, with or without a space or a
+//! leading zero (ECS API Reference, RegisterTaskDefinition `cpu` and `memory`);
+//! DescribeTaskDefinition always returns units and MiB as strings.
 
 /// CPU units in one vCPU.
 pub const UNITS_PER_VCPU: u32 = 1024;
@@ -33,7 +35,7 @@ fn scaled(text: &str, units: &[&str], factor: u32) -> Option<u32> {
     };
     if number.is_empty()
         || !number.chars().all(|c| c.is_ascii_digit() || c == '.')
-        || number.starts_with('.')
+        || number == "."
         || number.ends_with('.')
         || number.matches('.').count() > 1
     {
@@ -45,7 +47,12 @@ fn scaled(text: &str, units: &[&str], factor: u32) -> Option<u32> {
     if fraction.len() > 3 {
         return None;
     }
-    let whole: u64 = whole.parse().ok()?;
+    // ".25 vcpu": the leading zero may be left out.
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let fraction: u64 = format!("{fraction:0<3}").parse().ok()?;
     let thousandths = whole.checked_mul(1000)?.checked_add(fraction)?;
     let scaled = thousandths.checked_mul(u64::from(factor))?;
@@ -110,7 +117,10 @@ mod tests {
             (" 1024 ", Some(1024)),
             ("0.25 vCPU", Some(256)),
             ("0.25vcpu", Some(256)),
-            (".25 vCPU", None),
+            (".25 vCPU", Some(256)),
+            (".25 vcpu", Some(256)),
+            (".5VCPU", Some(512)),
+            (". vCPU", None),
             ("0.5 vCPU", Some(512)),
             ("1 vCPU", Some(1024)),
             ("1 vcpu", Some(1024)),
@@ -142,6 +152,8 @@ mod tests {
             ("1GB", Some(1024)),
             ("1 gb", Some(1024)),
             ("0.5 GB", Some(512)),
+            (".5 gb", Some(512)),
+            (".5Gb", Some(512)),
             ("2 GB", Some(2048)),
             ("30 GB", Some(30720)),
             ("120 GB", Some(122880)),

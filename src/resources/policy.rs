@@ -116,9 +116,19 @@ pub fn normalize(doc: &Value) -> Value {
         return doc.clone();
     };
     let mut out = map.clone();
-    // AWS evaluates a document without `Version` under the 2008-10-17 policy language.
+    // AWS evaluates a document without `Version` under the 2008-10-17 policy language,
+    // which differs from 2012-10-17 only in policy variables: `${aws:username}` is a
+    // variable under 2012-10-17 and literal text under 2008-10-17 (IAM User Guide, "IAM
+    // JSON policy elements: Version"). Without variables every version means the same,
+    // so a live document without `Version` equals the one wharf writes with it.
     if !out.contains_key("Version") {
         out.insert("Version".into(), json!(DEFAULT_POLICY_VERSION));
+    }
+    let uses_variables = out
+        .get("Statement")
+        .is_some_and(|s| canonical_text(s).contains("${"));
+    if !uses_variables {
+        out.insert("Version".into(), json!(POLICY_VERSION));
     }
     if let Some(statement) = out.get("Statement") {
         // A single statement object means the same as a one-element list.
@@ -444,6 +454,11 @@ mod tests {
                 json!({"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}),
             ),
             (
+                "without policy variables every version means the same",
+                json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}),
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}),
+            ),
+            (
                 "key order",
                 json!({"Statement": [{"Action": "ecr:*", "Effect": "Allow", "Principal": "*"}], "Version": "2012-10-17"}),
                 json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}),
@@ -488,9 +503,9 @@ mod tests {
                 json!({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "ecr:*"}]}),
             ),
             (
-                "explicit 2012 version vs none",
-                json!({"Version": "2012-10-17", "Statement": []}),
-                json!({"Statement": []}),
+                "2012-10-17 vs none, with a policy variable",
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}),
+                json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}),
             ),
         ];
         for (name, a, b) in cases {

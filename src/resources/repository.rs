@@ -500,10 +500,11 @@ pub(crate) fn policy_difference(
     if let Some(live) = &have {
         warnings.extend(role::unique_id_warning(addr, "policy", live));
     }
+    // The reviewer sees both documents normalized, so only what means something differs.
     let field = FieldChange::new(
         "policy",
-        have.unwrap_or(Value::Null),
-        want.cloned().unwrap_or(Value::Null),
+        have.as_ref().map(policy::normalize).unwrap_or(Value::Null),
+        want.map(policy::normalize).unwrap_or(Value::Null),
     );
     Some((field, want.map(super::document_text)))
 }
@@ -608,8 +609,14 @@ fn diff(
     {
         fields.push(FieldChange::new(
             "lifecyclePolicy",
-            have_lifecycle.clone().unwrap_or(Value::Null),
-            want.lifecycle_policy.clone().unwrap_or(Value::Null),
+            have_lifecycle
+                .as_ref()
+                .map(lifecycle::normalize)
+                .unwrap_or(Value::Null),
+            want.lifecycle_policy
+                .as_ref()
+                .map(lifecycle::normalize)
+                .unwrap_or(Value::Null),
         ));
         ops.push(match &want.lifecycle_policy {
             Some(doc) => RepositoryOperation::PutLifecyclePolicy {

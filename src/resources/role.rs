@@ -48,6 +48,25 @@ pub fn resolve_reference(manifest: &Manifest, ctx: &Context, reference: &str) ->
     }
 }
 
+/// A role the API accepts by name (a service's `role`, a task definition's
+/// `taskRoleArn`) as the ARN AWS reports for it: a role of this manifest by its name, an
+/// ARN as given, else a name in this account, `/path/name` for a role under a path (ECS
+/// API Reference, CreateService `role`: "the name or full ARN ... prefix the role name
+/// with the path").
+pub fn qualify_name(manifest: &Manifest, ctx: &Context, reference: &str) -> String {
+    if reference.starts_with("arn:") || manifest.iam.roles.contains_key(reference) {
+        return resolve_reference(manifest, ctx, reference);
+    }
+    match reference.rsplit_once('/') {
+        Some((path, name)) => {
+            let path = format!("/{}/", path.trim_matches('/'));
+            let path = if path == "//" { "/".to_string() } else { path };
+            role_arn(ctx, &path, name)
+        }
+        None => role_arn(ctx, "/", reference),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesiredRole {
     pub name: String,
@@ -520,8 +539,11 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
         }
         fields.push(FieldChange::new(
             "assumeRolePolicy",
-            have_trust.clone().unwrap_or(Value::Null),
-            want.trust_policy.clone(),
+            have_trust
+                .as_ref()
+                .map(policy::normalize)
+                .unwrap_or(Value::Null),
+            policy::normalize(&want.trust_policy),
         ));
         ops.push(RoleOperation::UpdateAssumeRolePolicy {
             name: name.clone(),
@@ -619,8 +641,8 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             }
             fields.push(FieldChange::new(
                 format!("inlinePolicies.{policy_name}"),
-                live.unwrap_or(Value::Null),
-                doc.clone(),
+                live.as_ref().map(policy::normalize).unwrap_or(Value::Null),
+                policy::normalize(doc),
             ));
             ops.push(RoleOperation::PutRolePolicy {
                 name: name.clone(),

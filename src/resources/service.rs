@@ -78,15 +78,12 @@ impl ServiceOperation {
     }
 }
 
-/// Members UpdateService cannot change: a difference replaces the service.
-const REPLACE_MEMBERS: &[&str] = &[
-    "launchType",
-    "schedulingStrategy",
-    "deploymentController",
-    "role",
-];
+/// Members UpdateService cannot change: a difference replaces the service. (A test
+/// checks this list against the SDK's UpdateService input.)
+pub(crate) const REPLACE_MEMBERS: &[&str] = &["launchType", "schedulingStrategy", "role"];
 
-/// Members compared and sent (CreateService's, less name, cluster, tags and client token).
+/// Members compared, sent and exported, in CreateService's documented order: exactly the
+/// managed members of `ecs_members::CREATE_SERVICE` (a test holds the two together).
 pub(crate) const MANAGED_MEMBERS: &[&str] = &[
     "taskDefinition",
     "desiredCount",
@@ -107,9 +104,29 @@ pub(crate) const MANAGED_MEMBERS: &[&str] = &[
     "schedulingStrategy",
     "serviceConnectConfiguration",
     "volumeConfigurations",
+    "vpcLatticeConfigurations",
     "availabilityZoneRebalancing",
     "role",
 ];
+
+/// Members DescribeServices reports only on the service's deployments, never on the
+/// service itself (ECS API Reference, Deployment: `serviceConnectConfiguration`,
+/// `volumeConfigurations`, `vpcLatticeConfigurations`); the PRIMARY deployment holds
+/// what the service was last given.
+const DEPLOYMENT_MEMBERS: &[&str] = &[
+    "serviceConnectConfiguration",
+    "volumeConfigurations",
+    "vpcLatticeConfigurations",
+];
+
+/// Members AWS decides when the manifest leaves them out, and so are compared only when
+/// the manifest states them:
+/// - `availabilityZoneRebalancing`: CreateService defaults it to ENABLED where the service
+///   supports it, UpdateService keeps the service's value, and services created before it
+///   existed report none (ECS API Reference, CreateService/UpdateService
+///   `availabilityZoneRebalancing`);
+/// - `desiredCount`: left out, it belongs to autoscaling (or to whoever scales the service).
+const COMPARED_WHEN_STATED: &[&str] = &["availabilityZoneRebalancing", "desiredCount"];
 
 /// The cluster name of a reference (a manifest name or a cluster ARN).
 pub fn cluster_name(reference: &str) -> String {
@@ -143,25 +160,29 @@ pub(crate) fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool
         ("enableECSManagedTags", json!(false)),
         ("propagateTags", json!("NONE")),
         ("healthCheckGracePeriodSeconds", json!(0)),
-        ("availabilityZoneRebalancing", Value::Null),
     ];
     for (key, value) in defaults {
-        if !value.is_null() {
-            members.entry(key.into()).or_insert(value);
-        }
+        members.entry(key.into()).or_insert(value);
     }
     if fargate {
         members
             .entry("platformVersion".into())
             .or_insert(json!("LATEST"));
     }
-    // deploymentConfiguration: 200 / 100 and a disabled circuit breaker unless stated.
+    // deploymentConfiguration: AWS's defaults unless stated (ECS API Reference,
+    // DeploymentConfiguration): maximumPercent 200 and minimumHealthyPercent 100 for a
+    // REPLICA service, 100 and 0 for a DAEMON one; the circuit breaker off; `strategy`
+    // ROLLING, which DescribeServices now reports with `bakeTimeInMinutes` 0.
+    let daemon = members.get("schedulingStrategy") == Some(&json!("DAEMON"));
     let mut config = members
         .remove("deploymentConfiguration")
         .unwrap_or_else(|| json!({}));
     if let Some(map) = config.as_object_mut() {
-        map.entry("maximumPercent").or_insert(json!(200));
-        map.entry("minimumHealthyPercent").or_insert(json!(100));
+        map.retain(|_, v| !v.is_null());
+        map.entry("maximumPercent")
+            .or_insert(json!(if daemon { 100 } else { 200 }));
+        map.entry("minimumHealthyPercent")
+            .or_insert(json!(if daemon { 0 } else { 100 }));
         let breaker = map
             .entry("deploymentCircuitBreaker")
             .or_insert(json!({"enable": false, "rollback": false}));
@@ -175,8 +196,29 @@ pub(crate) fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool
         }) {
             map.remove("alarms");
         }
+        let strategy = map.entry("strategy").or_insert(json!("ROLLING")).clone();
+        // A rolling deployment has no bake time: 0 is what AWS reports for it.
+        if strategy == json!("ROLLING") && map.get("bakeTimeInMinutes") == Some(&json!(0)) {
+            map.remove("bakeTimeInMinutes");
+        }
+        // Lifecycle hooks: none is the same as an empty list.
+        if map
+            .get("lifecycleHooks")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            map.remove("lifecycleHooks");
+        }
     }
     members.insert("deploymentConfiguration".into(), config);
+    // moto answers `networkConfiguration: {}` for a service without one, AWS leaves it
+    // out (ECS API Reference, Service): an empty one is none.
+    if members.get("networkConfiguration").is_some_and(|n| {
+        n.as_object()
+            .is_some_and(|m| m.values().all(Value::is_null))
+    }) {
+        members.remove("networkConfiguration");
+    }
     if let Some(Value::Object(net)) = members.get_mut("networkConfiguration")
         && let Some(Value::Object(vpc)) = net.get_mut("awsvpcConfiguration")
     {
@@ -225,6 +267,12 @@ pub fn desired(
         };
         members.insert("taskDefinition".into(), json!(resolved));
     }
+    if let Some(Value::String(reference)) = service.get("role") {
+        members.insert(
+            "role".into(),
+            json!(super::role::qualify_name(manifest, ctx, reference)),
+        );
+    }
     let fargate = members.get("launchType") == Some(&json!("FARGATE"));
     with_defaults(&mut members, fargate);
     let mut tags = manifest.defaults.tags.clone();
@@ -234,7 +282,6 @@ pub fn desired(
         }
     }
     tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
-    let _ = ctx;
     DesiredService {
         name: name.to_string(),
         cluster,
@@ -248,20 +295,60 @@ pub fn desired(
     }
 }
 
-/// The live service's managed members, in the same terms.
-fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Value> {
-    let doc = &have.document;
+/// A DescribeServices service's managed members in CreateService's terms, as AWS reports
+/// them (before defaults): what the plan compares and `export` writes.
+pub fn live_members(document: &Value) -> BTreeMap<String, Value> {
     let mut members: BTreeMap<String, Value> = MANAGED_MEMBERS
         .iter()
-        .filter_map(|k| doc.get(*k).map(|v| (k.to_string(), v.clone())))
+        .filter_map(|k| document.get(*k).map(|v| (k.to_string(), v.clone())))
+        .filter(|(_, v)| !v.is_null())
         .collect();
+    // CreateService takes `role`; DescribeServices reports it as `roleArn` (ECS API
+    // Reference, Service `roleArn`).
+    members.remove("role");
+    if let Some(arn) = document.get("roleArn").filter(|v| !v.is_null()) {
+        members.insert("role".into(), arn.clone());
+    }
     if let Some(Value::String(arn)) = members.get("taskDefinition") {
         let short = task_definition::short_arn(arn).to_string();
         members.insert("taskDefinition".into(), json!(short));
     }
-    // DescribeServices reports a role ARN; the manifest may give the ARN too.
-    if !desired.members.contains_key("desiredCount") {
-        members.remove("desiredCount");
+    // Reported on the PRIMARY deployment only (see DEPLOYMENT_MEMBERS); a service
+    // document that carries one itself (older responses, the emulator) is read as well.
+    let primary = document["deployments"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["status"] == "PRIMARY"));
+    if let Some(primary) = primary {
+        for key in DEPLOYMENT_MEMBERS {
+            if let Some(value) = primary.get(*key).filter(|v| !v.is_null()) {
+                members.insert(key.to_string(), value.clone());
+            }
+        }
+    }
+    members
+}
+
+/// The live service's managed members, in the same terms as the desired ones.
+fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Value> {
+    let mut members = live_members(&have.document);
+    for key in COMPARED_WHEN_STATED {
+        if !desired.members.contains_key(*key) {
+            members.remove(*key);
+        }
+    }
+    // A service created with neither `launchType` nor `capacityProviderStrategy` runs on
+    // the cluster's default capacity provider strategy, or else reads back as
+    // `launchType: EC2` (ECS API Reference, CreateService `launchType`): what AWS chose
+    // is not a difference.
+    if !desired.members.contains_key("launchType")
+        && !desired.members.contains_key("capacityProviderStrategy")
+    {
+        if members.get("launchType") == Some(&json!("EC2")) {
+            members.remove("launchType");
+        }
+        if !members.contains_key("launchType") {
+            members.remove("capacityProviderStrategy");
+        }
     }
     let fargate = members.get("launchType") == Some(&json!("FARGATE"));
     with_defaults(&mut members, fargate);

@@ -138,6 +138,14 @@ pub fn desired(
             );
         }
     }
+    // taskRoleArn takes a role's short name too (ECS API Reference, RegisterTaskDefinition
+    // `taskRoleArn`); AWS reports the ARN, so the ARN is what is sent and compared.
+    if let Some(Value::String(reference)) = input.get("taskRoleArn")
+        && !reference.starts_with("arn:")
+    {
+        let arn = role::qualify_name(manifest, ctx, reference);
+        input.insert("taskRoleArn".into(), json!(arn));
+    }
     // The API takes task-level cpu and memory as strings.
     for key in ["cpu", "memory"] {
         if let Some(Value::Number(n)) = input.get(key) {

@@ -8,6 +8,7 @@ use super::{ROLE_ARN, ROLE_ARN_HINT, ROLE_NAME, TAGS_PER_RESOURCE, Validator, ch
 use crate::diagnostics::{Span, did_you_mean};
 use crate::manifest::model::ApiObject;
 use crate::manifest::pointer;
+use crate::resources::ecs_members;
 use crate::resources::ecs_units;
 use regex::Regex;
 use serde_json::Value;
@@ -170,9 +171,24 @@ impl Validator<'_> {
         }
     }
 
+    /// Members of the API input that wharf cannot carry end to end (see
+    /// `resources::ecs_members`): refused at their key, saying why.
+    fn refused_members(&mut self, object: &ApiObject, base: &str, shape: ecs_members::Shape) {
+        for key in object.keys() {
+            if let Some(reason) = shape.refusal(key) {
+                self.error(
+                    self.key(&child(base, key)),
+                    format!("wharf does not manage `{key}` of {}", shape.operation),
+                    Some(reason.to_string()),
+                );
+            }
+        }
+    }
+
     // ---- clusters ----------------------------------------------------------------------
 
     fn cluster(&mut self, cluster: &ApiObject, base: &str) {
+        self.refused_members(cluster, base, ecs_members::CREATE_CLUSTER);
         let settings = child(base, "settings");
         for (i, setting) in objects(cluster, "settings") {
             if str_of(setting, "name") != Some("containerInsights") {
@@ -224,6 +240,7 @@ impl Validator<'_> {
     // ---- task definitions --------------------------------------------------------------
 
     fn task_definition(&mut self, family: &str, task: &ApiObject, base: &str) {
+        self.refused_members(task, base, ecs_members::REGISTER_TASK_DEFINITION);
         let cpu = self.task_size(task, base, "cpu");
         let memory = self.task_size(task, base, "memory");
         let fargate = is_fargate(task);
@@ -747,6 +764,7 @@ impl Validator<'_> {
     // ---- services ----------------------------------------------------------------------
 
     fn service(&mut self, service: &ApiObject, base: &str) {
+        self.refused_members(service, base, ecs_members::CREATE_SERVICE);
         let ecs = &self.manifest.ecs;
         if let Some(cluster) = str_of(service, "cluster") {
             let known = !cluster.starts_with("arn:") && ecs.clusters.contains_key(cluster);
@@ -835,11 +853,44 @@ impl Validator<'_> {
         if let Some(family) = family
             && let Some(task) = ecs.task_definitions.get(family)
         {
-            if str_of(service, "launchType") == Some("FARGATE") && !is_fargate(task) {
+            // AWS refuses to run a task definition on Fargate unless it was registered
+            // for it ("Task definition does not support launch_type FARGATE"; ECS
+            // Developer Guide, task definition parameters `requiresCompatibilities`).
+            let fargate_provider = objects(service, "capacityProviderStrategy")
+                .into_iter()
+                .find(|(_, item)| {
+                    matches!(
+                        str_of(item, "capacityProvider"),
+                        Some("FARGATE" | "FARGATE_SPOT")
+                    )
+                });
+            let fargate_at = if str_of(service, "launchType") == Some("FARGATE") {
+                Some((child(base, "launchType"), "launchType FARGATE".to_string()))
+            } else {
+                fargate_provider.map(|(i, item)| {
+                    (
+                        super::pointer_join(
+                            base,
+                            &[
+                                "capacityProviderStrategy",
+                                &i.to_string(),
+                                "capacityProvider",
+                            ],
+                        ),
+                        format!(
+                            "capacity provider {}",
+                            str_of(item, "capacityProvider").unwrap_or_default()
+                        ),
+                    )
+                })
+            };
+            if let Some((at, what)) = fargate_at
+                && !is_fargate(task)
+            {
                 self.error(
-                    self.at(&child(base, "launchType")),
+                    self.at(&at),
                     format!(
-                        "launchType FARGATE needs a Fargate-compatible task definition, and `{family}` does not list FARGATE in requiresCompatibilities"
+                        "{what} needs a Fargate-compatible task definition, and `{family}` does not list FARGATE in requiresCompatibilities"
                     ),
                     Some(format!(
                         "add requiresCompatibilities: [FARGATE] to task definition `{family}`"
@@ -1614,11 +1665,11 @@ ecs:
             ),
             (
                 "      executionRole: task-execution\n",
-                "      executionRole: task-execution\n      family: web\n",
+                "      executionRole: task-execution\n      family: api\n",
                 E,
-                "unknown key `family`",
-                "family",
-                "",
+                "`family` is `api`, but this task definition is keyed `web`",
+                "api",
+                "rename the key to `api`, or remove `family`",
             ),
             (
                 "          essential: false\n",
@@ -1630,19 +1681,35 @@ ecs:
             ),
             (
                 "      desiredCount: 2\n",
-                "      desiredCount: 2\n      serviceName: web\n",
+                "      desiredCount: 2\n      serviceName: api\n",
                 E,
-                "unknown key `serviceName`",
-                "serviceName",
-                "",
+                "`serviceName` is `api`, but this service is keyed `web`",
+                "api",
+                "remove `serviceName`",
             ),
             (
                 "      desiredCount: 2\n",
-                "      desiredCount: 2\n      tags: [ { key: a, value: b } ]\n",
+                "      desiredCount: 2\n      tags: [ { key: a, value: b }, { key: a, value: c } ]\n",
                 E,
-                "expected a mapping, found a list",
-                "[",
-                "",
+                "tag `a` is given twice",
+                "a",
+                "one value per tag key",
+            ),
+            (
+                "      desiredCount: 2\n",
+                "      desiredCount: 2\n      monitoring: {}\n",
+                E,
+                "wharf does not manage `monitoring` of CreateService",
+                "monitoring",
+                "DescribeServices does not report it",
+            ),
+            (
+                "      executionRole: task-execution\n",
+                "      executionRole: task-execution\n      inferenceAccelerators: []\n",
+                E,
+                "wharf does not manage `inferenceAccelerators` of RegisterTaskDefinition",
+                "inferenceAccelerators",
+                "Elastic Inference is no longer available",
             ),
         ]);
     }
