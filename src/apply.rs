@@ -295,9 +295,30 @@ async fn execute_with_propagation(
     }
 }
 
-/// Task-definition revisions registered during this apply, by family: a service that
-/// names a family whose revision this plan registers is pointed at exactly that ARN.
-type Registered = std::sync::Mutex<std::collections::BTreeMap<String, String>>;
+/// What one apply learns as it goes: the task-definition revisions it registered, by
+/// family (a service that names a family whose revision this plan registers is pointed at
+/// exactly that ARN), and the deployments its service creates and updates started, by
+/// service name (the wait that follows tracks exactly that deployment).
+#[derive(Default)]
+struct Registered {
+    revisions: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    deployments:
+        std::sync::Mutex<std::collections::BTreeMap<String, crate::aws::ecs::StartedDeployment>>,
+}
+
+impl Registered {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, String>> {
+        self.revisions.lock().expect("registered lock")
+    }
+
+    fn started(&self, service: &str) -> Option<crate::aws::ecs::StartedDeployment> {
+        self.deployments
+            .lock()
+            .expect("deployments lock")
+            .get(service)
+            .cloned()
+    }
+}
 
 /// The operation with `taskDefinition: FAMILY` replaced by the ARN registered for it.
 fn resolve_registered(operation: &Operation, registered: &Registered) -> Operation {
@@ -307,7 +328,7 @@ fn resolve_registered(operation: &Operation, registered: &Registered) -> Operati
         | ServiceOperation::UpdateService { input, .. },
     ) = &mut resolved
         && let Some(family) = input["taskDefinition"].as_str()
-        && let Some(arn) = registered.lock().expect("registered lock").get(family)
+        && let Some(arn) = registered.lock().get(family)
     {
         input["taskDefinition"] = serde_json::json!(arn);
     }
@@ -335,11 +356,26 @@ async fn execute(
         Operation::TaskDefinition(op) => {
             let arn = crate::aws::ecs::execute_task_definition(aws, op).await?;
             if let (Some(arn), crate::resources::task_definition::TaskDefinitionOperation::RegisterTaskDefinition { family, .. }) = (arn, op) {
-                registered.lock().expect("registered lock").insert(family.clone(), arn);
+                registered.lock().insert(family.clone(), arn);
             }
             Ok(())
         }
-        Operation::Service(op) => crate::aws::ecs::execute_service(aws, op).await,
+        Operation::Service(op) => {
+            let started = crate::aws::ecs::execute_service(aws, op).await?;
+            if let (
+                Some(started),
+                ServiceOperation::CreateService { name, .. }
+                | ServiceOperation::UpdateService { name, .. },
+            ) = (started, op)
+            {
+                registered
+                    .deployments
+                    .lock()
+                    .expect("deployments lock")
+                    .insert(name.clone(), started);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -386,8 +422,9 @@ async fn run_change(
                     reason: &reason,
                 });
             };
+            let started = registered.started(name);
             let waited = tokio::select! {
-                waited = crate::aws::ecs::wait_for_deployment_reporting(aws, cluster, name, timeout, &show) => waited,
+                waited = crate::aws::ecs::wait_for_deployment_reporting(aws, cluster, name, started.as_ref(), timeout, &show) => waited,
                 () = until_interrupted() => {
                     // The deployment goes on in AWS; only the waiting stops.
                     report.outcome = Outcome::Interrupted { operations_done: i };

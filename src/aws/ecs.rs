@@ -21,7 +21,7 @@ use aws_sdk_ecs::types::{
     TaskDefinitionField, TaskDefinitionStatus,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -531,22 +531,29 @@ pub async fn execute_task_definition(
     Ok(None)
 }
 
-pub async fn execute_service(aws: &Aws, operation: &ServiceOperation) -> Result<(), AwsError> {
+/// Runs one service operation; a create or update returns the deployment it started, for
+/// the wait that follows to track.
+pub async fn execute_service(
+    aws: &Aws,
+    operation: &ServiceOperation,
+) -> Result<Option<StartedDeployment>, AwsError> {
     let ecs = &aws.ecs;
     match operation {
         ServiceOperation::CreateService { input, .. } => {
             let i = from_json(input, CreateServiceInput::deserialize, "service")?;
-            create_service_request(ecs, i)
+            let out = create_service_request(ecs, i)
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("CreateService", e))?;
+            return Ok(out.service().map(|s| StartedDeployment::of(&to_json(s))));
         }
         ServiceOperation::UpdateService { input, .. } => {
             let i = from_json(input, UpdateServiceInput::deserialize, "service update")?;
-            update_service_request(ecs, i)
+            let out = update_service_request(ecs, i)
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("UpdateService", e))?;
+            return Ok(out.service().map(|s| StartedDeployment::of(&to_json(s))));
         }
         ServiceOperation::WaitForDeployment {
             cluster,
@@ -568,7 +575,7 @@ pub async fn execute_service(aws: &Aws, operation: &ServiceOperation) -> Result<
         ServiceOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
         ServiceOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
     }
-    Ok(())
+    Ok(None)
 }
 
 // The requests, member by member. The SDK's fluent builders take no whole input, so each
@@ -684,7 +691,7 @@ pub async fn wait_for_deployment(
     name: &str,
     timeout: Duration,
 ) -> Result<(), AwsError> {
-    wait_for_deployment_reporting(aws, cluster, name, timeout, &|_| {}).await
+    wait_for_deployment_reporting(aws, cluster, name, None, timeout, &|_| {}).await
 }
 
 /// Polls until a deleted service is INACTIVE (or gone), so its name can be reused.
@@ -761,18 +768,55 @@ fn recent_events(service: &Value, count: usize) -> String {
         .collect()
 }
 
-/// Like `wait_for_deployment`, reporting each new status line (running/desired/pending
-/// and the rollout state) to `report` when it changes, so a log stays calm.
+/// The deployment a CreateService or UpdateService started, as its answer reports it: the
+/// PRIMARY deployment's id and task definition, and the service deployment's ARN where
+/// ECS reports one (`currentServiceDeployment`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartedDeployment {
+    pub id: Option<String>,
+    pub task_definition: Option<String>,
+    pub service_deployment_arn: Option<String>,
+}
+
+impl StartedDeployment {
+    pub fn of(service: &Value) -> Self {
+        let primary = primary_deployment(service);
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        Self {
+            id: primary.and_then(|p| text(&p["id"])),
+            task_definition: primary.and_then(|p| text(&p["taskDefinition"])),
+            service_deployment_arn: text(&service["currentServiceDeployment"]),
+        }
+    }
+}
+
+fn primary_deployment(service: &Value) -> Option<&Value> {
+    service["deployments"]
+        .as_array()?
+        .iter()
+        .find(|d| d["status"] == "PRIMARY")
+}
+
+fn short_task_definition(value: &Value) -> String {
+    crate::resources::task_definition::short_arn(value.as_str().unwrap_or("?")).to_string()
+}
+
+/// Like `wait_for_deployment`, following the deployment `started` (when known) and
+/// reporting each new status line to `report` when it changes, so a log stays calm.
 pub async fn wait_for_deployment_reporting(
     aws: &Aws,
     cluster: &str,
     name: &str,
+    started: Option<&StartedDeployment>,
     timeout: Duration,
     report: &(dyn Fn(&str) + Sync),
 ) -> Result<(), AwsError> {
     let mut last_status = String::new();
-    let started = Instant::now();
+    let begun = Instant::now();
     let mut delay = Duration::from_millis(500);
+    // DescribeServiceDeployments names the stage and says how a deployment ended; where
+    // it is not answered (older endpoints, emulators), the service's deployments tell.
+    let mut service_deployments = started.and_then(|s| s.service_deployment_arn.clone());
     loop {
         let described = aws
             .ecs
@@ -788,12 +832,38 @@ pub async fn wait_for_deployment_reporting(
             )));
         };
         let document = to_json(service);
-        let status = deployment_status(&document);
+        let mut record = Value::Null;
+        if let Some(arn) = &service_deployments {
+            match aws
+                .ecs
+                .describe_service_deployments()
+                .service_deployment_arns(arn)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    record = out
+                        .service_deployments()
+                        .first()
+                        .map(|d| to_json(d))
+                        .unwrap_or(Value::Null)
+                }
+                Err(e) => {
+                    tracing::debug!(
+                        "DescribeServiceDeployments unavailable ({}); following the service's deployments",
+                        AwsError::from_sdk("DescribeServiceDeployments", e).message
+                    );
+                    service_deployments = None;
+                }
+            }
+        }
+        let state = deployment_outcome(&document, started, &record);
+        let status = format!("{}{}", deployment_status(&document), stage_text(&record));
         if status != last_status {
             report(&status);
             last_status = status;
         }
-        match deployment_state(&document) {
+        match state {
             DeploymentState::Completed => return Ok(()),
             DeploymentState::Failed(reason) => {
                 return Err(AwsError::new(format!(
@@ -802,7 +872,7 @@ pub async fn wait_for_deployment_reporting(
                 )));
             }
             DeploymentState::InProgress(detail) => {
-                if started.elapsed() >= timeout {
+                if begun.elapsed() >= timeout {
                     return Err(AwsError::new(format!(
                         "deployment of {name} did not finish within {}s ({detail}){}",
                         timeout.as_secs(),
@@ -816,6 +886,15 @@ pub async fn wait_for_deployment_reporting(
     }
 }
 
+/// `, stage BAKE_TIME` from a DescribeServiceDeployments record, or nothing.
+fn stage_text(record: &Value) -> String {
+    match (record["status"].as_str(), record["lifecycleStage"].as_str()) {
+        (Some(status), Some(stage)) => format!(", {status} at stage {stage}"),
+        (Some(status), None) => format!(", {status}"),
+        _ => String::new(),
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum DeploymentState {
     Completed,
@@ -823,28 +902,72 @@ pub enum DeploymentState {
     InProgress(String),
 }
 
-/// Reads the rollout of a DescribeServices service (AWS JSON). Services not deployed by
-/// ECS itself (CODE_DEPLOY, EXTERNAL) are not waited for.
-pub fn deployment_state(service: &Value) -> DeploymentState {
+/// How the deployment apply started is doing, from DescribeServices' service (AWS JSON)
+/// and, when ECS answered it, the DescribeServiceDeployments record (else null).
+///
+/// A deployment ECS rolled back is a failure, though the rollback itself completes: on a
+/// circuit-breaker or alarm rollback ECS marks the deployment it was given FAILED and
+/// makes a new PRIMARY deployment of the last good revision (ECS Developer Guide,
+/// "deployment circuit breaker" and "CloudWatch alarms" rollback; API Reference,
+/// ServiceDeployment `status` ROLLBACK_*). So the started deployment is followed by id;
+/// a PRIMARY deployment of another revision means the started one did not win.
+pub fn deployment_outcome(
+    service: &Value,
+    started: Option<&StartedDeployment>,
+    record: &Value,
+) -> DeploymentState {
     if service["deploymentController"]["type"]
         .as_str()
         .is_some_and(|t| t != "ECS")
     {
         return DeploymentState::Completed;
     }
+    if let Some(state) = record_outcome(service, record) {
+        return state;
+    }
     let deployments = service["deployments"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let Some(primary) = deployments.iter().find(|d| d["status"] == "PRIMARY") else {
+    let primary = primary_deployment(service);
+    let ours = started
+        .and_then(|s| s.id.as_deref())
+        .and_then(|id| deployments.iter().find(|d| d["id"] == id));
+    if let (Some(started), Some(ours)) = (started, ours) {
+        if ours["rolloutState"] == "FAILED" {
+            return DeploymentState::Failed(failure_text(ours, primary, started));
+        }
+        if ours["status"] != "PRIMARY"
+            && let Some(primary) = primary
+        {
+            return DeploymentState::Failed(format!(
+                "ECS replaced it with deployment {} of {} before it finished",
+                primary["id"].as_str().unwrap_or("?"),
+                short_task_definition(&primary["taskDefinition"])
+            ));
+        }
+    } else if let (Some(started), Some(primary)) = (started, primary)
+        && started.id.is_some()
+        && started.task_definition.is_some()
+        && primary["taskDefinition"].as_str() != started.task_definition.as_deref()
+    {
+        // The started deployment is gone and another revision is PRIMARY: rolled back.
+        return DeploymentState::Failed(format!(
+            "the deployment of {} is gone and the service runs {} (deployment {}): ECS rolled it back or another deployment replaced it",
+            short_task_definition(&json!(started.task_definition)),
+            short_task_definition(&primary["taskDefinition"]),
+            primary["id"].as_str().unwrap_or("?")
+        ));
+    }
+    let Some(current) = ours.or(primary) else {
         return DeploymentState::Completed;
     };
-    let running = primary["runningCount"].as_i64().unwrap_or(0);
-    let desired = primary["desiredCount"].as_i64().unwrap_or(0);
-    match primary["rolloutState"].as_str() {
+    let running = current["runningCount"].as_i64().unwrap_or(0);
+    let desired = current["desiredCount"].as_i64().unwrap_or(0);
+    match current["rolloutState"].as_str() {
         Some("COMPLETED") => DeploymentState::Completed,
         Some("FAILED") => DeploymentState::Failed(
-            primary["rolloutStateReason"]
+            current["rolloutStateReason"]
                 .as_str()
                 .unwrap_or("the rollout failed")
                 .to_string(),
@@ -853,9 +976,78 @@ pub fn deployment_state(service: &Value) -> DeploymentState {
         None if deployments.len() == 1 && running == desired => DeploymentState::Completed,
         _ => DeploymentState::InProgress(format!(
             "{running} of {desired} tasks running, {} failed",
-            primary["failedTasks"].as_i64().unwrap_or(0)
+            current["failedTasks"].as_i64().unwrap_or(0)
         )),
     }
+}
+
+/// "the circuit breaker tripped ...; ECS rolled back to web:3".
+fn failure_text(ours: &Value, primary: Option<&Value>, started: &StartedDeployment) -> String {
+    let mut text = ours["rolloutStateReason"]
+        .as_str()
+        .unwrap_or("the rollout failed")
+        .to_string();
+    if let Some(primary) = primary.filter(|p| p["id"] != ours["id"]) {
+        let revision = short_task_definition(&primary["taskDefinition"]);
+        let state = primary["rolloutState"].as_str().unwrap_or("IN_PROGRESS");
+        text.push_str(&format!(
+            "; ECS rolled the service back to {revision} (deployment {}, {state})",
+            primary["id"].as_str().unwrap_or("?")
+        ));
+    } else if let Some(td) = &started.task_definition {
+        text.push_str(&format!(
+            "; {} did not reach a steady state",
+            short_task_definition(&json!(td))
+        ));
+    }
+    text
+}
+
+/// The outcome a DescribeServiceDeployments record states, when it states one.
+fn record_outcome(service: &Value, record: &Value) -> Option<DeploymentState> {
+    let status = record["status"].as_str()?;
+    let reason = record["statusReason"]
+        .as_str()
+        .or(record["rollback"]["reason"].as_str())
+        .unwrap_or("no reason given");
+    let rolled_back_to = record["rollback"]["serviceRevisionArn"]
+        .as_str()
+        .map(|r| format!("; rolled back to service revision {r}"))
+        .or_else(|| {
+            primary_deployment(service).map(|p| {
+                format!(
+                    "; the service runs {}",
+                    short_task_definition(&p["taskDefinition"])
+                )
+            })
+        })
+        .unwrap_or_default();
+    Some(match status {
+        "SUCCESSFUL" => DeploymentState::Completed,
+        "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS" | "ROLLBACK_SUCCESSFUL" => {
+            DeploymentState::Failed(format!(
+                "ECS rolled it back ({status}): {reason}{rolled_back_to}"
+            ))
+        }
+        "ROLLBACK_FAILED" => {
+            DeploymentState::Failed(format!("it failed and so did ECS's rollback: {reason}"))
+        }
+        "STOPPED" | "STOP_REQUESTED" => {
+            DeploymentState::Failed(format!("it was stopped ({status}): {reason}"))
+        }
+        _ => DeploymentState::InProgress(format!(
+            "{status}{}",
+            record["lifecycleStage"]
+                .as_str()
+                .map(|s| format!(" at stage {s}"))
+                .unwrap_or_default()
+        )),
+    })
+}
+
+/// Reads the rollout of a DescribeServices service with no started deployment known.
+pub fn deployment_state(service: &Value) -> DeploymentState {
+    deployment_outcome(service, None, &Value::Null)
 }
 
 #[cfg(test)]
@@ -987,6 +1179,101 @@ mod tests {
             .collect();
         let model: BTreeSet<String> = ecs_members::CREATE_SERVICE.managed().into_iter().collect();
         assert_eq!(listed, model);
+    }
+
+    fn started(id: &str, td: &str) -> StartedDeployment {
+        StartedDeployment {
+            id: Some(id.into()),
+            task_definition: Some(format!(
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/{td}"
+            )),
+            service_deployment_arn: None,
+        }
+    }
+
+    fn deployment(id: &str, status: &str, td: &str, rollout: &str) -> Value {
+        json!({"id": id, "status": status, "rolloutState": rollout, "runningCount": 2, "desiredCount": 2,
+            "taskDefinition": format!("arn:aws:ecs:eu-west-1:123456789012:task-definition/{td}")})
+    }
+
+    /// The circuit breaker's rollback: the deployment apply started is FAILED, and a new
+    /// PRIMARY of the last good revision completes. That is a failure, naming both.
+    #[test]
+    fn a_rolled_back_deployment_is_a_failure() {
+        let mut failed = deployment("ecs-svc/2", "ACTIVE", "web:4", "FAILED");
+        failed["rolloutStateReason"] =
+            json!("ECS deployment circuit breaker: tasks failed to start.");
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED"), failed]});
+        let state =
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null);
+        let DeploymentState::Failed(reason) = state else {
+            panic!("{state:?}")
+        };
+        assert!(reason.contains("circuit breaker"), "{reason}");
+        assert!(
+            reason.contains("rolled the service back to web:3"),
+            "{reason}"
+        );
+        // Without knowing the started deployment, the PRIMARY alone looks complete.
+        assert_eq!(deployment_state(&service), DeploymentState::Completed);
+    }
+
+    #[test]
+    fn a_started_deployment_that_vanished_behind_another_revision_is_a_failure() {
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED")]});
+        let state =
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null);
+        assert!(
+            matches!(state, DeploymentState::Failed(ref r) if r.contains("runs web:3")),
+            "{state:?}"
+        );
+    }
+
+    #[test]
+    fn the_started_deployment_completing_is_success() {
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/2", "PRIMARY", "web:4", "COMPLETED"),
+            deployment("ecs-svc/1", "ACTIVE", "web:3", "COMPLETED")]});
+        assert_eq!(
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null),
+            DeploymentState::Completed
+        );
+        let in_progress = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/2", "PRIMARY", "web:4", "IN_PROGRESS")]});
+        assert!(matches!(
+            deployment_outcome(
+                &in_progress,
+                Some(&started("ecs-svc/2", "web:4")),
+                &Value::Null
+            ),
+            DeploymentState::InProgress(_)
+        ));
+    }
+
+    #[test]
+    fn a_service_deployment_record_decides_and_names_the_stage() {
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED")]});
+        let rolled_back = json!({"status": "ROLLBACK_SUCCESSFUL", "statusReason": "alarm web-5xx in ALARM",
+            "rollback": {"reason": "alarm", "serviceRevisionArn": "arn:aws:ecs:eu-west-1:123456789012:service-revision/shop/web/1"}});
+        let state =
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &rolled_back);
+        assert!(
+            matches!(state, DeploymentState::Failed(ref r) if r.contains("ROLLBACK_SUCCESSFUL") && r.contains("alarm web-5xx")),
+            "{state:?}"
+        );
+        let baking = json!({"status": "IN_PROGRESS", "lifecycleStage": "BAKE_TIME"});
+        assert!(matches!(
+            deployment_outcome(&service, None, &baking),
+            DeploymentState::InProgress(ref d) if d.contains("BAKE_TIME")
+        ));
+        assert_eq!(stage_text(&baking), ", IN_PROGRESS at stage BAKE_TIME");
+        assert_eq!(
+            deployment_outcome(&service, None, &json!({"status": "SUCCESSFUL"})),
+            DeploymentState::Completed
+        );
     }
 
     #[test]
