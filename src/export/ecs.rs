@@ -144,6 +144,14 @@ pub fn service(live: &LiveService, scope: &Scope) -> ApiObject {
     if members.get("availabilityZoneRebalancing") == Some(&json!("ENABLED")) {
         members.remove("availabilityZoneRebalancing");
     }
+    // ECS's service-linked role is what a service without `role` uses; it cannot be given.
+    if members
+        .get("role")
+        .and_then(Value::as_str)
+        .is_some_and(|arn| arn.contains(":role/aws-service-role/"))
+    {
+        members.remove("role");
+    }
     if let Some(Value::String(arn)) = members.get("taskDefinition") {
         let short = short_arn(arn).to_string();
         // The family alone means its latest ACTIVE revision: use it when that is the one

@@ -217,7 +217,9 @@ fn adapted_definitions() -> Map<String, Value> {
     );
     props.insert("lint".into(), lint_schema());
     sort_properties(&mut service);
-    set_required(&mut service, &["cluster", "taskDefinition"]);
+    // taskDefinition is required unless the EXTERNAL controller deploys through task
+    // sets (ECS API Reference, CreateService); validation says so at the service.
+    set_required(&mut service, &["cluster"]);
     defs.insert(SERVICE.into(), Value::Object(service));
 
     // Only what the three roots reach, in name order (deterministic output).
@@ -413,7 +415,7 @@ mod tests {
 
         let service = definition(SERVICE);
         assert!(service["properties"].get("serviceName").is_none());
-        assert_eq!(service["required"], json!(["cluster", "taskDefinition"]));
+        assert_eq!(service["required"], json!(["cluster"]));
         assert_eq!(service["properties"]["tags"]["type"], "object");
     }
 

@@ -148,6 +148,8 @@ pub struct DesiredService {
     pub wait_seconds: u64,
     /// Members the manifest states (a create shows these, not AWS's defaults).
     pub declared: BTreeSet<String>,
+    /// `taskDefinition` is a family this plan registers a new revision of.
+    pub registers_revision: bool,
 }
 
 /// AWS's defaults for members a manifest may leave out, so absent equals default
@@ -229,8 +231,24 @@ pub(crate) fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool
             }
         }
     }
-    // Empty lists are the same as none.
+    // Empty lists and nulls are the same as none, at any depth: AWS reports
+    // `secretOptions: []` and the like for what was never given.
+    for value in members.values_mut() {
+        drop_empty(value);
+    }
     members.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()) && !v.is_null());
+}
+
+/// Removes null members and empty lists from every object inside `value`.
+fn drop_empty(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null() && !matches!(v, Value::Array(a) if a.is_empty()));
+            map.values_mut().for_each(drop_empty);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_empty),
+        _ => {}
+    }
 }
 
 pub fn desired(
@@ -282,9 +300,14 @@ pub fn desired(
         }
     }
     tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    let registers_revision = service
+        .get("taskDefinition")
+        .and_then(Value::as_str)
+        .is_some_and(|t| registering.contains(t));
     DesiredService {
         name: name.to_string(),
         cluster,
+        registers_revision,
         declared: service.keys().cloned().collect(),
         members,
         tags,
@@ -336,6 +359,26 @@ fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Va
             members.remove(*key);
         }
     }
+    // A service given no `role` uses ECS's service-linked role, and DescribeServices
+    // reports it as the service's `roleArn` (ECS Developer Guide, "Using service-linked
+    // roles for Amazon ECS"): AWS's choice, not a difference.
+    if !desired.members.contains_key("role")
+        && members
+            .get("role")
+            .and_then(Value::as_str)
+            .is_some_and(|arn| arn.contains(":role/aws-service-role/"))
+    {
+        members.remove("role");
+    }
+    // Service Connect without a `namespace` uses the cluster's default namespace, which
+    // AWS then reports (ECS API Reference, ServiceConnectConfiguration `namespace`).
+    if let (Some(want), Some(Value::Object(have))) = (
+        desired.members.get("serviceConnectConfiguration"),
+        members.get_mut("serviceConnectConfiguration"),
+    ) && want.get("namespace").is_none()
+    {
+        have.remove("namespace");
+    }
     // A service created with neither `launchType` nor `capacityProviderStrategy` runs on
     // the cluster's default capacity provider strategy, or else reads back as
     // `launchType: EC2` (ECS API Reference, CreateService `launchType`): what AWS chose
@@ -349,6 +392,24 @@ fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Va
         if !members.contains_key("launchType") {
             members.remove("capacityProviderStrategy");
         }
+    }
+    // A family given alone runs its latest ACTIVE revision when the service is created or
+    // updated (ECS API Reference, CreateService `taskDefinition`). For a family this
+    // manifest does not declare, wharf does not follow its revisions: running any
+    // revision of it is what the manifest says.
+    if let Some(Value::String(family)) = desired.members.get("taskDefinition")
+        && !desired.registers_revision
+        && !family.contains(':')
+        && !family.starts_with("arn:")
+        && let Some(Value::String(live)) = members.get("taskDefinition")
+        && live.split(':').next() == Some(family.as_str())
+    {
+        members.insert("taskDefinition".into(), json!(family));
+    }
+    // A service of the EXTERNAL deployment controller may have no task definition: its
+    // task sets carry them (ECS API Reference, CreateService `taskDefinition`).
+    if !desired.members.contains_key("taskDefinition") {
+        members.remove("taskDefinition");
     }
     let fargate = members.get("launchType") == Some(&json!("FARGATE"));
     with_defaults(&mut members, fargate);
@@ -511,6 +572,7 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
         // A family without a revision: this plan registers a new revision, and ECS
         // resolves the family to it (its latest ACTIVE revision) when the service updates.
         let new_revision = key == "taskDefinition"
+            && want.registers_revision
             && after
                 .and_then(Value::as_str)
                 .is_some_and(|t| !t.contains(':') && !t.starts_with("arn:"));

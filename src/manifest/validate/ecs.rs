@@ -29,10 +29,12 @@ static CLUSTER_ARN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static TASK_DEFINITION_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/[A-Za-z0-9_-]{1,255}:[1-9][0-9]*$")
+    Regex::new(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/[A-Za-z0-9_-]{1,255}(:[1-9][0-9]*)?$")
         .expect("valid regex")
 });
 /// `family:revision`.
+static FAMILY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,255}$").expect("valid regex"));
 static FAMILY_REVISION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z0-9_-]{1,255}):([0-9]+)$").expect("valid regex"));
 static SECRETS_MANAGER_ARN: LazyLock<Regex> = LazyLock::new(|| {
@@ -787,6 +789,19 @@ impl Validator<'_> {
             }
         }
 
+        let external = service
+            .get("deploymentController")
+            .and_then(|c| c.get("type"))
+            .and_then(Value::as_str)
+            == Some("EXTERNAL");
+        if !external && !service.contains_key("taskDefinition") {
+            self.error(
+                self.key(base),
+                "missing required key `taskDefinition` in service",
+                Some("name a task definition of this manifest, family:revision or an ARN; only an EXTERNAL deploymentController may leave it out".into()),
+            );
+        }
+
         // The manifest family the service runs, when it runs one.
         let mut family = None;
         if let Some(reference) = str_of(service, "taskDefinition") {
@@ -817,7 +832,10 @@ impl Validator<'_> {
                         ),
                     );
                 }
-            } else {
+            } else if !FAMILY.is_match(reference)
+                || did_you_mean(reference, families.iter().copied()).is_some()
+            {
+                // Close to a family of this manifest: most likely a typo of it.
                 self.error(
                     span,
                     format!("`{reference}` is not a task-definition family of this manifest"),
@@ -828,6 +846,7 @@ impl Validator<'_> {
                     )),
                 );
             }
+            // Else a family managed elsewhere: ECS runs its latest ACTIVE revision.
         }
 
         if service.contains_key("launchType") && service.contains_key("capacityProviderStrategy") {

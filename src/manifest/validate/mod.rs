@@ -1306,7 +1306,51 @@ fn check_statement(
         ),
         _ => {}
     }
+    for key in ["Principal", "NotPrincipal"] {
+        if let Some(Value::Object(principal)) = statement.get(key) {
+            check_principal_wildcards(principal, &format!("{base}/{key}"), out);
+        }
+    }
     lifecycle::unknown_keys(statement, base, &STATEMENT_KEYS, "a statement", out);
+}
+
+/// AWS refuses a wildcard inside a principal ("You cannot use a wildcard to match part of a
+/// principal name or ARN", IAM User Guide, "AWS JSON policy elements: Principal"): only
+/// `"*"` whole means everyone. ECR answers such a policy with "Invalid repository policy
+/// provided".
+fn check_principal_wildcards(
+    principal: &serde_json::Map<String, Value>,
+    base: &str,
+    out: &mut Vec<DocumentProblem>,
+) {
+    for (kind, value) in principal {
+        let items: Vec<(String, &Value)> = match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{base}/{kind}/{i}"), v))
+                .collect(),
+            other => vec![(format!("{base}/{kind}"), other)],
+        };
+        for (pointer, item) in items {
+            if let Some(text) = item.as_str()
+                && text != "*"
+                && text.contains(['*', '?'])
+            {
+                out.push(DocumentProblem {
+                    pointer,
+                    message: format!(
+                        "`{text}`: a principal cannot hold a wildcard; only \"*\" alone means everyone"
+                    ),
+                    hint: Some(
+                        "name the principals, or use \"*\" with a Condition such as ArnLike on aws:PrincipalArn"
+                            .into(),
+                    ),
+                    at_key: false,
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1975,6 +2019,13 @@ mod tests {
                 ),
                 "needs a `Principal`",
                 "Effect: Allow\n          Action: ecr:BatchGetImage",
+            ),
+            (
+                repo(
+                    "    policy:\n      Statement:\n        - Effect: Allow\n          Principal: { AWS: [ 'arn:aws:iam::111122223333:root', 'arn:aws:iam::*:role/AdminRole' ] }\n          Action: ecr:BatchGetImage\n",
+                ),
+                "a principal cannot hold a wildcard",
+                "'arn:aws:iam::*:role/AdminRole'",
             ),
             (
                 repo(
