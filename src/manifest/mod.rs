@@ -1,10 +1,12 @@
 //! Manifest loading, PURE: text → spanned YAML tree (several files overlaid, see
-//! `overlay`) → variables substituted → shape checked against the schema → typed
-//! `Manifest` → semantically validated. Every stage collects diagnostics instead of
+//! `overlay`) → variables substituted → the API's own input forms made canonical
+//! (`api_forms`) → shape checked against the schema (resources with shape errors set
+//! aside, `isolate`) → typed `Manifest` → semantically validated. Every stage collects diagnostics instead of
 //! stopping at the first (cargo's raw → real pipeline).
 
 pub mod api_forms;
 pub mod ecs_schema;
+mod isolate;
 pub mod model;
 pub mod node;
 pub mod overlay;
@@ -148,15 +150,29 @@ pub fn load_sources(sources: Sources, vars: &Variables) -> Result<LoadedManifest
     }
     api_forms::canonicalize(&mut tree, &mut diagnostics);
     schema_check::SchemaChecker::new(schema::manifest_schema()).check(&mut tree, &mut diagnostics);
+    // A shape error inside one resource must not hide what is wrong with the others: the
+    // resources holding one are set aside (see `isolate`), and the rest is validated.
+    let mut set_aside = Vec::new();
     if diagnostics.has_errors() {
-        return Err(LoadFailure {
-            diagnostics: diagnostics.into_sorted(),
-        });
+        match isolate::set_aside(&mut tree, &diagnostics) {
+            Some(found) => set_aside = found,
+            None => {
+                return Err(LoadFailure {
+                    diagnostics: diagnostics.into_sorted(),
+                });
+            }
+        }
     }
     let mut spans = SpanIndex::default();
     tree.index_spans("", &mut spans.spans);
     let manifest: Manifest = match serde_json::from_value(tree.to_json()) {
         Ok(m) => m,
+        // Something set aside still does not read: its shape errors are the report.
+        Err(_) if !set_aside.is_empty() => {
+            return Err(LoadFailure {
+                diagnostics: diagnostics.into_sorted(),
+            });
+        }
         Err(e) => {
             // The schema check accepts what the decoder accepts; this is a backstop.
             diagnostics.push(Diagnostic::error(
@@ -168,7 +184,18 @@ pub fn load_sources(sources: Sources, vars: &Variables) -> Result<LoadedManifest
             });
         }
     };
-    validate::validate(&manifest, &spans, &mut diagnostics);
+    if set_aside.is_empty() {
+        validate::validate(&manifest, &spans, &mut diagnostics);
+    } else {
+        let mut semantic = Diagnostics::default();
+        validate::validate(&manifest, &spans, &mut semantic);
+        diagnostics.extend(
+            semantic
+                .into_sorted()
+                .into_iter()
+                .filter(|d| !isolate::about_set_aside(d, &set_aside)),
+        );
+    }
     let all = diagnostics.into_sorted();
     if all.iter().any(Diagnostic::is_error) {
         return Err(LoadFailure { diagnostics: all });
