@@ -716,16 +716,55 @@ fn load_and_plan(
             live,
         }),
         Ok((_, Err(conflicts), _)) => {
-            for conflict in conflicts {
-                ui.error(&format!("{}: {}", conflict.address, conflict.message));
-                ui.hint(&conflict.hint);
-            }
+            report_conflicts(ui, &loaded, &conflicts);
             None
         }
         Err(error) => {
             aws_error(ui, &error);
             None
         }
+    }
+}
+
+/// Refusals that needed live data, each at the manifest node it is about (file, line
+/// and column, as `validate` reports), or by address when the manifest has no such node
+/// (an owned resource being pruned).
+fn report_conflicts(
+    ui: &Ui,
+    loaded: &manifest::LoadedManifest,
+    conflicts: &[crate::resources::Conflict],
+) {
+    let mut located = Vec::new();
+    for conflict in conflicts {
+        let exact = conflict
+            .pointer
+            .as_ref()
+            .filter(|p| loaded.spans.contains(p));
+        let resource = crate::resources::manifest_pointer(&conflict.address)
+            .filter(|p| loaded.spans.contains(p));
+        let span = match (exact, resource) {
+            (Some(pointer), _) => loaded.spans.at(pointer),
+            (None, Some(pointer)) => loaded.spans.key(&pointer),
+            (None, None) => {
+                ui.error(&format!("{}: {}", conflict.address, conflict.message));
+                ui.hint(&conflict.hint);
+                continue;
+            }
+        };
+        located.push(
+            crate::diagnostics::Diagnostic::error(
+                span,
+                format!("{}: {}", conflict.address, conflict.message),
+            )
+            .with_hint(conflict.hint.clone()),
+        );
+    }
+    if !located.is_empty() {
+        let _ = write!(
+            anstream::stderr(),
+            "{}",
+            render_diagnostics(&loaded.sources, &located, ui.color)
+        );
     }
 }
 

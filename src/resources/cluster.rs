@@ -318,6 +318,7 @@ pub fn plan_with(
                         have.services.join(", ")
                     ),
                     hint: "delete or move those services first (prune them with this stack, or remove them in their own)".into(),
+                    pointer: None,
                 });
                 continue;
             }

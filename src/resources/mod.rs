@@ -51,11 +51,36 @@ impl Context<'_> {
 }
 
 /// Something in AWS stops the plan: a declared resource exists but is not ours.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conflict {
     pub address: String,
     pub message: String,
     pub hint: String,
+    /// The manifest node it is about (a JSON pointer), when more precise than the
+    /// resource itself; `manifest_pointer(address)` otherwise.
+    pub pointer: Option<String>,
+}
+
+/// Where a resource is declared in the manifest, as a JSON pointer, by its address.
+pub fn manifest_pointer(address: &str) -> Option<String> {
+    use crate::manifest::pointer;
+    const PREFIXES: &[(&str, &[&str])] = &[
+        ("ecr.repository.", &["repositories"]),
+        ("ecr.public_repository.", &["publicRepositories"]),
+        ("ecr.pull_through_cache.", &["registry", "pullThroughCache"]),
+        ("ecr.creation_template.", &["registry", "creationTemplates"]),
+        ("ecr.registry.", &["registry"]),
+        ("iam.role.", &["iam", "roles"]),
+        ("ecs.cluster.", &["ecs", "clusters"]),
+        ("ecs.task_definition.", &["ecs", "taskDefinitions"]),
+        ("ecs.service.", &["ecs", "services"]),
+    ];
+    PREFIXES.iter().find_map(|(prefix, path)| {
+        let name = address.strip_prefix(prefix)?;
+        let mut segments: Vec<&str> = path.to_vec();
+        segments.push(name);
+        Some(pointer(&segments))
+    })
 }
 
 impl Conflict {
@@ -86,6 +111,7 @@ impl Conflict {
                     "to take it over, run plan and apply with --adopt (which tags it {OWNERSHIP_TAG}={stack}), or tag it yourself ({tag_command}), or rename it in the manifest"
                 ),
             },
+            pointer: None,
         }
     }
 }

@@ -245,8 +245,8 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
     }
     if let Some(replication) = &registry.replication {
         let want = desired_replication(replication, ctx.account_id);
-        for rule in &want {
-            for d in &rule.destinations {
+        for (i, rule) in want.iter().enumerate() {
+            for (j, d) in rule.destinations.iter().enumerate() {
                 if d.region == ctx.region && d.registry_id == ctx.account_id {
                     out.conflicts.push(Conflict {
                         address: REPLICATION_ADDRESS.into(),
@@ -255,6 +255,14 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
                             d.region, d.registry_id
                         ),
                         hint: "replicate to another region or another account".into(),
+                        pointer: Some(crate::manifest::pointer(&[
+                            "registry",
+                            "replication",
+                            "rules",
+                            &i.to_string(),
+                            "destinations",
+                            &j.to_string(),
+                        ])),
                     });
                 }
             }

@@ -440,6 +440,7 @@ pub fn plan_with(
                     "service `{name}` is still DRAINING after a deletion, and ECS cannot reuse its name until it is INACTIVE"
                 ),
                 hint: "this usually takes a few minutes; run apply again then".into(),
+                pointer: None,
             }),
             Some(have) => {
                 let adopting = match super::claim(
@@ -561,6 +562,8 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
                 "CODE_DEPLOY" => "deploy the new revision with a CodeDeploy deployment (or a task set), or leave taskDefinition as it is live".into(),
                 _ => "deploy the new revision through a task set of your external controller, or leave taskDefinition as it is live".into(),
             },
+            pointer: crate::resources::manifest_pointer(&address(&want.name))
+                .map(|p| format!("{p}/taskDefinition")),
         });
     }
     let mut fields = Vec::new();

@@ -140,11 +140,15 @@ pub fn desired(
     }
     // taskRoleArn takes a role's short name too (ECS API Reference, RegisterTaskDefinition
     // `taskRoleArn`); AWS reports the ARN, so the ARN is what is sent and compared.
-    if let Some(Value::String(reference)) = input.get("taskRoleArn")
-        && !reference.starts_with("arn:")
-    {
-        let arn = role::qualify_name(manifest, ctx, reference);
-        input.insert("taskRoleArn".into(), json!(arn));
+    // executionRoleArn is documented as an ARN, but AWS's own examples give names.
+    for member in ["taskRoleArn", "executionRoleArn"] {
+        if let Some(Value::String(reference)) = input.get(member)
+            && !reference.is_empty()
+            && !reference.starts_with("arn:")
+        {
+            let arn = role::qualify_name(manifest, ctx, reference);
+            input.insert(member.into(), json!(arn));
+        }
     }
     // The API takes task-level cpu and memory as strings.
     for key in ["cpu", "memory"] {
@@ -168,6 +172,22 @@ pub fn desired(
         tags,
         keep_revisions,
     }
+}
+
+/// The live revision in the terms `desired` uses: a role given by name (stored as given
+/// when registered by hand) as the ARN it stands for.
+fn live_document(manifest: &Manifest, ctx: &Context, have: &LiveTaskDefinition) -> Value {
+    let mut document = have.document.clone();
+    for member in ["taskRoleArn", "executionRoleArn"] {
+        if let Some(Value::String(name)) = document.get(member)
+            && !name.is_empty()
+            && !name.starts_with("arn:")
+        {
+            let arn = role::qualify_name(manifest, ctx, name);
+            document[member] = json!(arn);
+        }
+    }
+    document
 }
 
 fn register_input(want: &DesiredTaskDefinition) -> Value {
@@ -197,7 +217,8 @@ pub fn families_registering(
             match live.task_definitions.get(*family) {
                 None => true,
                 Some(have) => {
-                    normalize::normalize(&have.document) != normalize::normalize(&want.input)
+                    normalize::normalize(&live_document(manifest, ctx, have))
+                        != normalize::normalize(&want.input)
                 }
             }
         })
@@ -271,7 +292,8 @@ pub fn plan_with(
                     ));
                     continue;
                 }
-                if let Some(change) = diff(&want, have, &used) {
+                let document = live_document(manifest, ctx, have);
+                if let Some(change) = diff(&want, have, &document, &used) {
                     let adopting = owner.is_none() && adoption == super::Adoption::Adopt;
                     out.changes.push(if adopting {
                         super::adopted(change)
@@ -321,9 +343,10 @@ pub fn plan_with(
 fn diff(
     want: &DesiredTaskDefinition,
     have: &LiveTaskDefinition,
+    live_document: &Value,
     used: &BTreeSet<String>,
 ) -> Option<Change> {
-    let differences = normalize::differences(&have.document, &want.input);
+    let differences = normalize::differences(live_document, &want.input);
     let registering = !differences.is_empty();
     let mut fields: Vec<FieldChange> = differences
         .into_iter()

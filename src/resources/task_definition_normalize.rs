@@ -257,6 +257,7 @@ fn task_rules(task: &mut Object) {
     for member in READ_ONLY.iter().chain(COMPARED_ELSEWHERE) {
         task.remove(*member);
     }
+    drop_empty_role_arns(task);
     drop_defaults(task, TASK_DEFAULTS);
     convert(task, "cpu", cpu_units);
     convert(task, "memory", memory_mib);
@@ -316,6 +317,17 @@ fn volume_rules(volume: &mut Object) {
                     drop_defaults(authorization, EFS_AUTHORIZATION_DEFAULTS);
                 }
             }
+        }
+    }
+}
+
+/// An empty role ARN means no role: RegisterTaskDefinition takes `"taskRoleArn": ""`
+/// (console exports write it) and the definition then has none. moto stores the empty
+/// string; AWS reports no member.
+fn drop_empty_role_arns(task: &mut Object) {
+    for member in ["taskRoleArn", "executionRoleArn"] {
+        if task.get(member) == Some(&Value::String(String::new())) {
+            task.remove(member);
         }
     }
 }

@@ -176,7 +176,17 @@ impl Validator<'_> {
     /// Members of the API input that wharf cannot carry end to end (see
     /// `resources::ecs_members`): refused at their key, saying why.
     fn refused_members(&mut self, object: &ApiObject, base: &str, shape: ecs_members::Shape) {
-        for key in object.keys() {
+        for (key, value) in object {
+            // An empty list means none (console exports write `inferenceAccelerators: []`).
+            let empty = match value {
+                Value::Array(items) => items.is_empty(),
+                Value::Object(members) => members.is_empty(),
+                Value::Null => true,
+                _ => false,
+            };
+            if empty {
+                continue;
+            }
             if let Some(reason) = shape.refusal(key) {
                 self.error(
                     self.key(&child(base, key)),
@@ -250,6 +260,7 @@ impl Validator<'_> {
             self.fargate(task, base, cpu, memory);
         }
         self.containers(task, base, memory);
+        self.container_references(task, base);
         self.task_roles(task, base, fargate);
         self.ecs_tags(task, base, "this task definition");
 
@@ -432,6 +443,67 @@ impl Validator<'_> {
                         .into(),
                 ),
             );
+        }
+    }
+
+    /// Names a container refers to inside its task definition: `mountPoints[].sourceVolume`
+    /// must be a volume of the task definition, `volumesFrom[].sourceContainer` another
+    /// container. ECS refuses the registration otherwise ("Unknown volume", ECS Developer
+    /// Guide, task definition parameters `mountPoints` and `volumesFrom`).
+    fn container_references(&mut self, task: &ApiObject, base: &str) {
+        let volumes: Vec<&str> = objects(task, "volumes")
+            .into_iter()
+            .filter_map(|(_, v)| str_of(v, "name"))
+            .collect();
+        let list_ptr = child(base, "containerDefinitions");
+        let containers = objects(task, "containerDefinitions");
+        let names: Vec<&str> = containers
+            .iter()
+            .filter_map(|(_, c)| str_of(c, "name"))
+            .collect();
+        for (i, container) in &containers {
+            let ptr = child(&list_ptr, &i.to_string());
+            for (j, mount) in objects(container, "mountPoints") {
+                let Some(volume) = str_of(mount, "sourceVolume") else {
+                    continue;
+                };
+                if !volumes.contains(&volume) {
+                    self.error(
+                        self.at(&super::pointer_join(
+                            &ptr,
+                            &["mountPoints", &j.to_string(), "sourceVolume"],
+                        )),
+                        format!("mountPoints names volume `{volume}`, which this task definition does not declare"),
+                        Some(not_found_hint(
+                            volume,
+                            &volumes,
+                            "declare it under the task definition's `volumes`",
+                        )),
+                    );
+                }
+            }
+            let own = str_of(container, "name");
+            for (j, from) in objects(container, "volumesFrom") {
+                let Some(source) = str_of(from, "sourceContainer") else {
+                    continue;
+                };
+                if Some(source) == own || !names.contains(&source) {
+                    let others: Vec<&str> =
+                        names.iter().copied().filter(|n| Some(*n) != own).collect();
+                    self.error(
+                        self.at(&super::pointer_join(
+                            &ptr,
+                            &["volumesFrom", &j.to_string(), "sourceContainer"],
+                        )),
+                        format!("volumesFrom names `{source}`, which is not another container of this task definition"),
+                        Some(not_found_hint(
+                            source,
+                            &others,
+                            "name another container of the same task definition",
+                        )),
+                    );
+                }
+            }
         }
     }
 
@@ -697,9 +769,11 @@ impl Validator<'_> {
                 let span = self.at(&child(base, long));
                 if arn.starts_with("arn:") {
                     self.role_arn(arn, span);
-                } else if long == "executionRoleArn" || self.manifest.iam.roles.contains_key(arn) {
-                    // taskRoleArn takes a bare name of an existing role too; a manifest
-                    // role is meant for `taskRole`, which resolves it.
+                } else if self.manifest.iam.roles.contains_key(arn) {
+                    // A bare name of an existing role is accepted (the API documents it
+                    // for taskRoleArn; the Developer Guide's ECS Exec example gives one
+                    // for executionRoleArn); a manifest role is meant for the short form,
+                    // which resolves it and orders the role first.
                     self.error(
                         span,
                         format!("{long} takes a role ARN, not `{arn}`"),
@@ -903,8 +977,16 @@ impl Validator<'_> {
                     )
                 })
             };
+            // Without requiresCompatibilities, ECS validates the definition against each
+            // launch type and lists those it fits in `compatibilities` (ECS API Reference,
+            // TaskDefinition `compatibilities`): awsvpc with Fargate's task sizes fits.
+            let fits_fargate = !task.contains_key("requiresCompatibilities")
+                && str_of(task, "networkMode") == Some("awsvpc")
+                && task.contains_key("cpu")
+                && task.contains_key("memory");
             if let Some((at, what)) = fargate_at
                 && !is_fargate(task)
+                && !fits_fargate
             {
                 self.error(
                     self.at(&at),
@@ -912,7 +994,31 @@ impl Validator<'_> {
                         "{what} needs a Fargate-compatible task definition, and `{family}` does not list FARGATE in requiresCompatibilities"
                     ),
                     Some(format!(
-                        "add requiresCompatibilities: [FARGATE] to task definition `{family}`"
+                        "add requiresCompatibilities: [FARGATE] to task definition `{family}` (with networkMode awsvpc and task cpu and memory)"
+                    )),
+                );
+            }
+            let network_mode = str_of(task, "networkMode").unwrap_or(if is_fargate(task) {
+                "awsvpc"
+            } else {
+                "bridge"
+            });
+            // AWS: "networkConfiguration ... is required for task definitions that use
+            // the awsvpc network mode ... It isn't supported for other network modes"
+            // (ECS API Reference, CreateService `networkConfiguration`).
+            if network_mode != "awsvpc"
+                && service
+                    .get("networkConfiguration")
+                    .and_then(|n| n.get("awsvpcConfiguration"))
+                    .is_some()
+            {
+                self.error(
+                    self.key(&child(base, "networkConfiguration")),
+                    format!(
+                        "task definition `{family}` uses networkMode {network_mode}, and ECS takes a networkConfiguration only for awsvpc"
+                    ),
+                    Some(format!(
+                        "remove networkConfiguration, or set networkMode: awsvpc in task definition `{family}`"
                     )),
                 );
             }
@@ -1647,6 +1753,17 @@ ecs:
         ]);
     }
 
+    /// ECS lists FARGATE among a definition's compatibilities when it fits Fargate, even
+    /// without requiresCompatibilities; an empty refused member is absent.
+    #[test]
+    fn what_aws_accepts_is_accepted() {
+        assert_clean(&edit("      requiresCompatibilities: [FARGATE]\n", ""));
+        assert_clean(&edit(
+            "      executionRole: task-execution\n",
+            "      executionRole: task-execution\n      inferenceAccelerators: []\n",
+        ));
+    }
+
     #[test]
     fn the_schema_checks_the_shapes() {
         check(&[
@@ -1716,15 +1833,39 @@ ecs:
             ),
             (
                 "      desiredCount: 2\n",
-                "      desiredCount: 2\n      monitoring: {}\n",
+                "      desiredCount: 2\n      monitoring: { metricConfigurations: [] }\n",
                 E,
                 "wharf does not manage `monitoring` of CreateService",
                 "monitoring",
                 "DescribeServices does not report it",
             ),
             (
+                "          essential: false\n",
+                "          essential: false\n          mountPoints: [ { sourceVolume: data, containerPath: /data } ]\n          volumesFrom: [ { sourceContainer: side } ]\n",
+                E,
+                "mountPoints names volume `data`, which this task definition does not declare",
+                "data",
+                "declare it under the task definition's `volumes`",
+            ),
+            (
+                "          essential: false\n",
+                "          essential: false\n          volumesFrom: [ { sourceContainer: side } ]\n",
+                E,
+                "volumesFrom names `side`, which is not another container",
+                "side",
+                "",
+            ),
+            (
+                "      networkMode: awsvpc\n      requiresCompatibilities: [FARGATE]\n",
+                "      networkMode: bridge\n      requiresCompatibilities: [EC2]\n",
+                E,
+                "ECS takes a networkConfiguration only for awsvpc",
+                "networkConfiguration",
+                "remove networkConfiguration",
+            ),
+            (
                 "      executionRole: task-execution\n",
-                "      executionRole: task-execution\n      inferenceAccelerators: []\n",
+                "      executionRole: task-execution\n      inferenceAccelerators: [ { deviceName: d, deviceType: eia2.medium } ]\n",
                 E,
                 "wharf does not manage `inferenceAccelerators` of RegisterTaskDefinition",
                 "inferenceAccelerators",
