@@ -141,6 +141,14 @@ impl<'a> SchemaChecker<'a> {
                                 )
                                 .with_label("not recognised");
                                 d = match did_you_mean(&name, candidates.iter().copied()) {
+                                    // `value` would put the secret's ARN in plain text where
+                                    // anyone who can describe the task reads it; ECS reads
+                                    // `valueFrom` only in `secrets` (ECS Developer Guide,
+                                    // "Pass sensitive data to an Amazon ECS container").
+                                    _ if name == "valueFrom" && candidates.contains(&"value") => d
+                                        .with_hint(
+                                            "a variable read from Secrets Manager or SSM goes in the container's `secrets: [ { name, valueFrom } ]`, not in `environment` (`value` would hand the container the ARN itself)",
+                                        ),
                                     Some(close) => d.with_hint(format!("did you mean `{close}`?")),
                                     None => d.with_hint(format!(
                                         "known keys: {}",

@@ -1848,6 +1848,14 @@ ecs:
                 "declare it under the task definition's `volumes`",
             ),
             (
+                "          environment: [ { name: LOG_LEVEL, value: info } ]\n",
+                "          environment: [ { name: DB_URL, valueFrom: /shop/db-url } ]\n",
+                E,
+                "unknown key `valueFrom` in environment variable",
+                "valueFrom",
+                "goes in the container's `secrets",
+            ),
+            (
                 "          essential: false\n",
                 "          essential: false\n          volumesFrom: [ { sourceContainer: side } ]\n",
                 E,
