@@ -1,7 +1,9 @@
 //! Integration tests for ECS clusters, task definitions and services: the real wharf binary
 //! against a private moto server per test (see tests/common/mod.rs; moto runs with
 //! MOTO_ECS_SERVICE_RUNNING=2, so deployments of up to 2 tasks complete). Services run on
-//! Fargate in the emulator's default VPC (`Moto::default_network`).
+//! Fargate in the emulator's default VPC (`Moto::default_network`). Calls go through the
+//! AWS-behaviour layer of the test proxy (tests/common/aws_behaviour.rs), so ECS answers
+//! as AWS documents it where moto differs (`support::THROUGH_AWS_BEHAVIOUR`).
 //!
 //! One test binary with a module per kind, so that all of them run in parallel:
 //! - `clusters`: settings and tags, update, drift, prune (never one running services),

@@ -4,6 +4,7 @@
 //! emulator behind wharf's back (drift).
 #![allow(dead_code)]
 
+pub mod aws_behaviour;
 pub mod proxy;
 
 use assert_cmd::Command;
@@ -30,7 +31,13 @@ fn moto_server_path() -> PathBuf {
 
 pub struct Moto {
     child: Child,
+    /// Where wharf and the SDK clients of this struct send their calls: moto itself, or
+    /// the proxy in front of it (`start_with_aws_behaviour`).
     pub endpoint: String,
+    /// moto itself, whatever `endpoint` is.
+    pub moto_endpoint: String,
+    /// The AWS-behaviour proxy, when the test runs through it.
+    pub proxy: Option<proxy::FaultProxy>,
     pub dir: tempfile::TempDir,
 }
 
@@ -65,6 +72,8 @@ impl Moto {
             let mut moto = Moto {
                 child,
                 endpoint: format!("http://127.0.0.1:{port}"),
+                moto_endpoint: format!("http://127.0.0.1:{port}"),
+                proxy: None,
                 dir: tempfile::tempdir().expect("a temp dir"),
             };
             let deadline = Instant::now() + Duration::from_secs(30);
@@ -80,6 +89,25 @@ impl Moto {
             let _ = moto.child.kill();
         }
         panic!("moto_server did not start");
+    }
+
+    /// moto behind the AWS-behaviour proxy (tests/common/aws_behaviour.rs): wharf and the
+    /// SDK clients of this struct see ECS answer as AWS documents it, where moto differs.
+    pub fn start_with_aws_behaviour() -> Self {
+        let mut moto = Self::start();
+        let proxy =
+            proxy::FaultProxy::with_aws_behaviour(&moto.moto_endpoint, proxy::Faults::default(), 0);
+        moto.endpoint = proxy.endpoint.clone();
+        moto.proxy = Some(proxy);
+        moto
+    }
+
+    /// The AWS-behaviour layer (panics unless started `with_aws_behaviour`).
+    pub fn aws_behaviour(&self) -> &aws_behaviour::AwsBehaviour {
+        self.proxy
+            .as_ref()
+            .expect("a Moto started with_aws_behaviour")
+            .aws_behaviour()
     }
 
     /// Writes the manifest into this test's directory and returns its path.

@@ -4,10 +4,17 @@
 //! generator, so a run is reproducible. It counts every request by operation, so tests
 //! can report the attempts made.
 //!
+//! With `FaultProxy::with_aws_behaviour`, ECS calls also go through the AWS-behaviour layer
+//! (aws_behaviour.rs), which answers the way AWS documents where moto does not.
+//!
 //! One request per connection: the proxy forwards with `Connection: close` and relays
 //! moto's answer, which closes the client's connection too. HTTP/1.1 with Content-Length
 //! bodies is all the SDK sends for these APIs.
+//!
+//! The proxy runs on its own thread and runtime, so a test may start and drop it from
+//! synchronous code or from inside an async test alike.
 
+use super::aws_behaviour::{AwsBehaviour, ECS_TARGET, Reply, Upstream};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,50 +48,106 @@ struct State {
     injected: Mutex<BTreeMap<&'static str, u64>>,
     counter: AtomicU64,
     seed: u64,
+    /// The AWS-behaviour layer, when on.
+    behaviour: Option<Arc<AwsBehaviour>>,
 }
 
 pub struct FaultProxy {
     pub endpoint: String,
     state: Arc<State>,
-    _runtime: tokio::runtime::Runtime,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 impl FaultProxy {
     /// A proxy in front of `upstream` (e.g. `http://127.0.0.1:PORT`), on a free port.
     pub fn start(upstream: &str, faults: Faults, seed: u64) -> Self {
+        Self::launch(upstream, faults, seed, None)
+    }
+
+    /// A proxy that also answers ECS the way AWS documents it (see aws_behaviour.rs),
+    /// with `faults` injected before the layer.
+    pub fn with_aws_behaviour(upstream: &str, faults: Faults, seed: u64) -> Self {
+        Self::launch(upstream, faults, seed, Some(Arc::new(AwsBehaviour::new())))
+    }
+
+    fn launch(
+        upstream: &str,
+        faults: Faults,
+        seed: u64,
+        behaviour: Option<Arc<AwsBehaviour>>,
+    ) -> Self {
         let upstream = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_string();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("proxy runtime");
         let state = Arc::new(State {
             faults: Mutex::new(faults),
             seed,
+            behaviour,
             ..State::default()
         });
-        let listener = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("proxy port");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy port");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
-        runtime.spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let state = shared.clone();
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let _ = serve(client, &upstream, &state).await;
+        std::thread::Builder::new()
+            .name("fault-proxy".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("proxy runtime");
+                runtime.block_on(async move {
+                    let listener = TcpListener::from_std(listener).expect("tokio listener");
+                    let accept = async {
+                        while let Ok((client, _)) = listener.accept().await {
+                            let state = shared.clone();
+                            let upstream = upstream.clone();
+                            tokio::spawn(async move {
+                                let _ = serve(client, &upstream, &state).await;
+                            });
+                        }
+                    };
+                    tokio::select! {
+                        _ = accept => {}
+                        _ = stopped => {}
+                    }
                 });
-            }
-        });
+                // Hung calls (hang_operations) are abandoned, not awaited.
+                runtime.shutdown_background();
+            })
+            .expect("proxy thread");
         Self {
             endpoint,
             state,
-            _runtime: runtime,
+            stop: Some(stop),
         }
+    }
+
+    /// The AWS-behaviour layer (panics when the proxy was started without it).
+    pub fn aws_behaviour(&self) -> &AwsBehaviour {
+        self.state
+            .behaviour
+            .as_deref()
+            .expect("a proxy started with_aws_behaviour")
+    }
+
+    /// The next UpdateService of service `name` that starts a deployment fails, and ECS
+    /// rolls the service back to its previous deployment (see `rollback_sequence`).
+    pub fn roll_back_next_deployment(&self, name: &str) {
+        self.aws_behaviour().roll_back_next_deployment(name);
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -123,6 +186,8 @@ struct Request {
     head: String,
     body: Vec<u8>,
     operation: String,
+    /// The X-Amz-Target service prefix (`AmazonEC2ContainerServiceV20141113` for ECS).
+    target: Option<String>,
     /// The query protocol (IAM, STS) answers errors in XML.
     query_protocol: bool,
 }
@@ -161,7 +226,8 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>
         body.extend_from_slice(&chunk[..n]);
     }
     let text = String::from_utf8_lossy(&body);
-    let (operation, query_protocol) = match header("x-amz-target") {
+    let target = header("x-amz-target");
+    let (operation, query_protocol) = match &target {
         Some(target) => (
             target.rsplit('.').next().unwrap_or_default().to_string(),
             false,
@@ -178,6 +244,7 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>
         head,
         body,
         operation,
+        target: target.and_then(|t| t.rsplit_once('.').map(|(prefix, _)| prefix.to_string())),
         query_protocol,
     }))
 }
@@ -243,40 +310,170 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &State) -> std::io:
         count("drop");
         return Ok(()); // closing without a byte
     }
-    let mut upstream = TcpStream::connect(upstream).await?;
-    let head: String = request
-        .head
-        .lines()
-        .filter(|line| {
-            !line
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("connection")
-        })
-        .filter(|line| !line.is_empty())
-        .map(|line| format!("{line}\r\n"))
-        .collect();
-    upstream
-        .write_all(format!("{head}Connection: close\r\n\r\n").as_bytes())
-        .await?;
-    upstream.write_all(&request.body).await?;
-    let mut answer = Vec::new();
-    upstream.read_to_end(&mut answer).await?;
+    if let Some(behaviour) = &state.behaviour
+        && request.target.as_deref() == Some(ECS_TARGET)
+        && AwsBehaviour::handles(&request.operation)
+    {
+        let link = MotoLink {
+            upstream,
+            head: &request.head,
+        };
+        let reply = behaviour
+            .handle(&link, &request.operation, &request.body)
+            .await?;
+        client.write_all(&http_reply(&reply)).await?;
+        return client.shutdown().await;
+    }
+    let answer = exchange(upstream, &request.head, None, &request.body).await?;
     client.write_all(&answer).await?;
     client.shutdown().await
 }
 
-fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
-    let reason = match status {
+/// Sends one request to moto (the client's head, with another X-Amz-Target operation when
+/// `operation` is given, and `body`) and returns moto's raw answer.
+async fn exchange(
+    upstream: &str,
+    head: &str,
+    operation: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(upstream).await?;
+    let mut text = String::new();
+    for line in head.lines().filter(|line| !line.is_empty()) {
+        let name = line.split(':').next().unwrap_or_default().trim();
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is("connection") || is("content-length") || is("expect") {
+            continue;
+        }
+        match operation {
+            Some(op) if is("x-amz-target") => {
+                text.push_str(&format!("X-Amz-Target: {ECS_TARGET}.{op}\r\n"))
+            }
+            _ => text.push_str(&format!("{line}\r\n")),
+        }
+    }
+    stream
+        .write_all(
+            format!(
+                "{text}Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await?;
+    stream.write_all(body).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    Ok(answer)
+}
+
+/// moto, as the AWS-behaviour layer's upstream: the client's own request, re-aimed.
+struct MotoLink<'a> {
+    upstream: &'a str,
+    head: &'a str,
+}
+
+impl Upstream for MotoLink<'_> {
+    async fn call(&self, operation: &str, body: &[u8]) -> std::io::Result<Reply> {
+        let raw = exchange(self.upstream, self.head, Some(operation), body).await?;
+        parse_reply(&raw)
+    }
+}
+
+/// An HTTP/1.1 response (Content-Length, chunked, or read to the close) as a `Reply`.
+fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+    let end = find(raw, b"\r\n\r\n").ok_or_else(|| bad("no header end in moto's answer"))?;
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no status in moto's answer"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let rest = &raw[end + 4..];
+    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        let mut body = Vec::new();
+        let mut at = 0;
+        loop {
+            let line_end = find(&rest[at..], b"\r\n").ok_or_else(|| bad("bad chunk"))? + at;
+            let size = usize::from_str_radix(
+                String::from_utf8_lossy(&rest[at..line_end])
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim(),
+                16,
+            )
+            .map_err(|_| bad("bad chunk size"))?;
+            if size == 0 {
+                break;
+            }
+            let start = line_end + 2;
+            body.extend_from_slice(
+                rest.get(start..start + size)
+                    .ok_or_else(|| bad("short chunk"))?,
+            );
+            at = start + size + 2;
+        }
+        body
+    } else {
+        match header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+            Some(n) => rest[..n.min(rest.len())].to_vec(),
+            None => rest.to_vec(),
+        }
+    };
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// A `Reply` as an HTTP/1.1 response with its own framing.
+fn http_reply(reply: &Reply) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    for (name, value) in &reply.headers {
+        let framing = ["content-length", "transfer-encoding", "connection"]
+            .iter()
+            .any(|h| name.eq_ignore_ascii_case(h));
+        if !framing {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    bytes
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
         400 => "Bad Request",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         _ => "Service Unavailable",
-    };
+    }
+}
+
+fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
     format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        reason(status),
         body.len()
     )
     .into_bytes()

@@ -1,7 +1,7 @@
 //! ECS clusters (`ecs.cluster.NAME`): create with settings and tags, update in place,
 //! drift, prune (never one that still runs services) and ownership.
 
-use crate::common::{Moto, actions};
+use crate::common::actions;
 use crate::support::*;
 use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName};
 
@@ -17,7 +17,7 @@ const INSIGHTS_ON: &str =
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cluster_is_created_with_its_settings_and_tags() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&clusters(INSIGHTS_ON));
 
@@ -41,7 +41,7 @@ async fn a_cluster_is_created_with_its_settings_and_tags() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_and_tags_update_in_place() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&clusters(INSIGHTS_ON));
     moto.apply(&[]);
@@ -85,7 +85,7 @@ async fn settings_and_tags_update_in_place() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_setting_changed_behind_wharfs_back_is_drift_and_apply_repairs_it() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&clusters(INSIGHTS_ON));
     moto.apply(&[]);
@@ -122,7 +122,7 @@ async fn a_setting_changed_behind_wharfs_back_is_drift_and_apply_repairs_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owned_cluster_left_out_is_deleted_only_with_prune() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&clusters("shop: {}\nold: {}"));
     moto.apply(&[]);
@@ -149,7 +149,7 @@ async fn an_owned_cluster_left_out_is_deleted_only_with_prune() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owned_cluster_that_still_runs_a_service_is_not_pruned() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&clusters("shop: {}\nold: {}"));
     moto.apply(&[]);
@@ -183,7 +183,7 @@ async fn an_owned_cluster_that_still_runs_a_service_is_not_pruned() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prune_never_touches_untagged_or_other_stacks_clusters() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     create_cluster(&ecs, "loose", &[]).await;
     create_cluster(&ecs, "team-tagged", &[("team", "shop")]).await;
@@ -206,7 +206,7 @@ async fn prune_never_touches_untagged_or_other_stacks_clusters() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_declared_cluster_that_exists_untagged_stops_the_plan() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     create_cluster(&ecs, "shop", &[("team", "shop")]).await;
     moto.manifest(&clusters(INSIGHTS_ON));

@@ -1,7 +1,6 @@
 //! examples/ecs.yaml, the README's Fargate walkthrough, applied whole against the
 //! emulator (its placeholder subnets and security group swapped for the default VPC's).
 
-use crate::common::Moto;
 use crate::support::*;
 
 fn example(network: &(String, String)) -> String {
@@ -26,7 +25,7 @@ fn example(network: &(String, String)) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_ecs_example_applies_and_converges() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&example(&network));

@@ -2,12 +2,12 @@
 //! wait, update in place, deploying a new image in one apply, `--target`, desiredCount
 //! left to autoscaling, replace, prune and drift.
 //!
-//! moto deviations that shape these tests: CreateService ignores deploymentConfiguration,
-//! healthCheckGracePeriodSeconds and enableECSManagedTags (UpdateService stores them), so
-//! only their defaults are used here; a deployment completes only when its desiredCount is
-//! at most MOTO_ECS_SERVICE_RUNNING (2).
+//! moto alone ignores deploymentConfiguration, healthCheckGracePeriodSeconds and
+//! enableECSManagedTags at CreateService; through the AWS-behaviour layer they read back as
+//! created. A deployment completes only when its desiredCount is at most
+//! MOTO_ECS_SERVICE_RUNNING (2).
 
-use crate::common::{Moto, actions};
+use crate::common::actions;
 use crate::support::*;
 
 fn stack(network: &(String, String), service_extra: &str) -> String {
@@ -16,7 +16,7 @@ fn stack(network: &(String, String), service_extra: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_service_is_created_waited_for_and_converges() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -83,7 +83,7 @@ async fn a_service_is_created_waited_for_and_converges() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn desired_count_updates_in_place() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -117,7 +117,7 @@ async fn desired_count_updates_in_place() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_image_registers_a_revision_and_rolls_the_service_in_one_apply() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -152,7 +152,7 @@ async fn a_new_image_registers_a_revision_and_rolls_the_service_in_one_apply() {
 /// RegisterTaskDefinition returned: moto, unlike AWS, would store a bare family as sent.)
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_deploy_the_service_names_the_new_revision_and_the_plan_is_empty() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -173,7 +173,7 @@ async fn after_a_deploy_the_service_names_the_new_revision_and_the_plan_is_empty
 
 #[tokio::test(flavor = "multi_thread")]
 async fn target_service_alone_registers_the_task_definition_it_needs() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -209,7 +209,7 @@ async fn target_service_alone_registers_the_task_definition_it_needs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn desired_count_left_out_is_left_to_whoever_scales_the_service() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -233,7 +233,7 @@ async fn desired_count_left_out_is_left_to_whoever_scales_the_service() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_launch_type_change_is_a_replace_refused_without_allow_replace() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 1"));
@@ -296,7 +296,7 @@ fn with_worker(network: &(String, String)) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owned_service_left_out_is_deleted_only_with_prune() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     let both = with_worker(&network);
@@ -322,7 +322,7 @@ async fn an_owned_service_left_out_is_deleted_only_with_prune() {
 /// --allow-delete".
 #[tokio::test(flavor = "multi_thread")]
 async fn pruning_a_service_also_needs_allow_delete() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     let both = with_worker(&network);
@@ -349,7 +349,7 @@ async fn pruning_a_service_also_needs_allow_delete() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_count_changed_behind_wharfs_back_is_drift_and_apply_repairs_it() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
@@ -382,7 +382,7 @@ async fn a_count_changed_behind_wharfs_back_is_drift_and_apply_repairs_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_declared_count_next_to_an_autoscaling_target_is_warned_about() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let network = moto.default_network();
     moto.manifest(&stack(&network, "desiredCount: 2"));
     moto.apply(&[]);

@@ -15,6 +15,22 @@ pub const OWNERSHIP_TAG: &str = "wharf:stack";
 
 pub use crate::common::yaml;
 
+/// The ECS end-to-end tests run through the AWS-behaviour layer of the test proxy
+/// (tests/common/aws_behaviour.rs), which answers ECS as AWS documents it where moto
+/// differs, when this is true or when `WHARF_AWS_BEHAVIOUR=1` is set.
+pub const THROUGH_AWS_BEHAVIOUR: bool = true;
+
+/// This test's emulator: moto, behind the AWS-behaviour layer when the tests run through
+/// it (see `THROUGH_AWS_BEHAVIOUR`).
+pub fn start_moto() -> Moto {
+    let asked = std::env::var_os("WHARF_AWS_BEHAVIOUR").is_some_and(|v| v != "0" && !v.is_empty());
+    if THROUGH_AWS_BEHAVIOUR || asked {
+        Moto::start_with_aws_behaviour()
+    } else {
+        Moto::start()
+    }
+}
+
 /// The URI moto gives a repository of the test account.
 pub fn repository_uri(name: &str) -> String {
     format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}")

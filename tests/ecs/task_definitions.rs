@@ -3,7 +3,7 @@
 //! apply registers nothing; conveniences resolve (image objects, role names, "0.25 vCPU");
 //! keepRevisions, tags without a new revision, prune and drift.
 
-use crate::common::{Moto, actions};
+use crate::common::actions;
 use crate::support::*;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, NetworkMode, PortMapping, TransportProtocol,
@@ -15,7 +15,7 @@ fn manifest(task_extra: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_apply_registers_revision_1_with_the_ownership_tag() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest(""));
 
@@ -46,7 +46,7 @@ async fn the_first_apply_registers_revision_1_with_the_ownership_tag() {
 /// apply makes no write call, and the family still has exactly one revision.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_converged_apply_registers_nothing() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest(""));
     moto.apply(&[]);
@@ -62,7 +62,7 @@ async fn a_converged_apply_registers_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_image_tag_registers_exactly_one_revision_naming_the_field() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest(""));
     moto.apply(&[]);
@@ -103,7 +103,7 @@ async fn a_new_image_tag_registers_exactly_one_revision_naming_the_field() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reordered_environment_and_vcpu_units_plan_no_change() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest(""));
     moto.apply(&[]);
@@ -151,7 +151,7 @@ async fn reordered_environment_and_vcpu_units_plan_no_change() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keep_revisions_deregisters_older_owned_revisions() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest("keepRevisions: 2"));
     for tag in ["v1", "v2", "v3", "v4"] {
@@ -163,7 +163,7 @@ async fn keep_revisions_deregisters_older_owned_revisions() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keep_revisions_never_deregisters_the_revision_a_service_uses() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     let network = moto.default_network();
     // The service is pinned to revision 1 while the family moves on.
@@ -186,7 +186,7 @@ async fn keep_revisions_never_deregisters_the_revision_a_service_uses() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn changed_tags_are_fixed_without_a_new_revision() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest("tags: { app: web }"));
     moto.apply(&[]);
@@ -240,7 +240,7 @@ fn with_worker(image: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prune_deregisters_the_owned_revisions_of_a_removed_family() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&with_worker("busybox:1.36"));
     moto.apply(&[]);
@@ -284,7 +284,7 @@ async fn prune_deregisters_the_owned_revisions_of_a_removed_family() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revision_registered_out_of_band_is_drift() {
-    let moto = Moto::start();
+    let moto = start_moto();
     let ecs = moto.ecs().await;
     moto.manifest(&manifest(""));
     moto.apply(&[]);
