@@ -511,6 +511,12 @@ async fn adopt_refuses_another_stacks_resources() {
     ] {
         let (code, stdout, stderr) = moto.run(args);
         assert_eq!(code, 1, "{args:?}\n{stdout}\n{stderr}");
+        // Refusals are rendered at their manifest line, wrapped like every diagnostic.
+        let stderr = stderr
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
             stderr.contains("repository `shop/web` exists and belongs to wharf stack `billing`"),
             "{stderr}"

@@ -112,6 +112,16 @@ fn account_root_arn(principal: &str) -> String {
 /// Idempotent. Anything that is not a JSON object (say, live text that did not parse) is
 /// returned unchanged, so it still compares by its exact text.
 pub fn normalize(doc: &Value) -> Value {
+    normalize_with(doc, true)
+}
+
+/// The normalized form shown to a reviewer: as `normalize`, but action names keep the
+/// case they were written in (only their case-insensitive equality is AWS's).
+pub fn display(doc: &Value) -> Value {
+    normalize_with(doc, false)
+}
+
+fn normalize_with(doc: &Value, fold_action_case: bool) -> Value {
     let Value::Object(map) = doc else {
         return doc.clone();
     };
@@ -136,7 +146,10 @@ pub fn normalize(doc: &Value) -> Value {
             Value::Array(list) => list.clone(),
             other => vec![other.clone()],
         };
-        let mut list: Vec<Value> = list.iter().map(normalize_statement).collect();
+        let mut list: Vec<Value> = list
+            .iter()
+            .map(|s| normalize_statement(s, fold_action_case))
+            .collect();
         // IAM evaluates all statements together; their order carries no meaning.
         list.sort_by_cached_key(canonical_text);
         out.insert("Statement".into(), Value::Array(list));
@@ -144,7 +157,7 @@ pub fn normalize(doc: &Value) -> Value {
     sort_keys(&Value::Object(out))
 }
 
-fn normalize_statement(statement: &Value) -> Value {
+fn normalize_statement(statement: &Value, fold_action_case: bool) -> Value {
     let Value::Object(map) = statement else {
         return statement.clone();
     };
@@ -153,7 +166,10 @@ fn normalize_statement(statement: &Value) -> Value {
         let value = match key.as_str() {
             // Action names are case-insensitive in IAM ("ecr:batchgetimage" = "ecr:BatchGetImage"),
             // and a single string means the same as a one-element list.
-            "Action" | "NotAction" => string_set(value, |s| s.to_ascii_lowercase()),
+            "Action" | "NotAction" if fold_action_case => {
+                string_set(value, |s| s.to_ascii_lowercase())
+            }
+            "Action" | "NotAction" => string_set(value, str::to_string),
             // A single resource string means the same as a one-element list; ARNs keep their case.
             "Resource" | "NotResource" => string_set(value, str::to_string),
             "Principal" | "NotPrincipal" => normalize_principal(value),

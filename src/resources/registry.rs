@@ -419,8 +419,8 @@ pub fn diff_policy(want: Option<&Value>, have: Option<&Value>) -> (Option<Change
     let warning = have.and_then(|live| role::unique_id_warning(POLICY_ADDRESS, "policy", live));
     let fields = vec![FieldChange::new(
         "policy",
-        have.map(policy::normalize).unwrap_or(Value::Null),
-        want.map(policy::normalize).unwrap_or(Value::Null),
+        have.map(policy::display).unwrap_or(Value::Null),
+        want.map(policy::display).unwrap_or(Value::Null),
     )];
     let (action, reason, reason_code, operation) = match (want, have) {
         (Some(doc), None) => (

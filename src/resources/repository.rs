@@ -503,8 +503,8 @@ pub(crate) fn policy_difference(
     // The reviewer sees both documents normalized, so only what means something differs.
     let field = FieldChange::new(
         "policy",
-        have.as_ref().map(policy::normalize).unwrap_or(Value::Null),
-        want.map(policy::normalize).unwrap_or(Value::Null),
+        have.as_ref().map(policy::display).unwrap_or(Value::Null),
+        want.map(policy::display).unwrap_or(Value::Null),
     );
     Some((field, want.map(super::document_text)))
 }

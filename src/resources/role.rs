@@ -541,9 +541,9 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             "assumeRolePolicy",
             have_trust
                 .as_ref()
-                .map(policy::normalize)
+                .map(policy::display)
                 .unwrap_or(Value::Null),
-            policy::normalize(&want.trust_policy),
+            policy::display(&want.trust_policy),
         ));
         ops.push(RoleOperation::UpdateAssumeRolePolicy {
             name: name.clone(),
@@ -641,8 +641,8 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             }
             fields.push(FieldChange::new(
                 format!("inlinePolicies.{policy_name}"),
-                live.as_ref().map(policy::normalize).unwrap_or(Value::Null),
-                policy::normalize(doc),
+                live.as_ref().map(policy::display).unwrap_or(Value::Null),
+                policy::display(doc),
             ));
             ops.push(RoleOperation::PutRolePolicy {
                 name: name.clone(),

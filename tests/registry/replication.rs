@@ -166,4 +166,6 @@ async fn a_destination_equal_to_the_source_registry_stops_the_plan() {
             && output.contains("the source registry itself"),
         "{output}"
     );
+    // At the destination's line and column, as validate reports.
+    assert!(output.contains("wharf.yaml:6:25]"), "{output}");
 }
