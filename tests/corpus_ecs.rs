@@ -241,13 +241,16 @@ fn manifest(docs: &Documents) -> String {
 
 /// The emulator the corpus runs against: plain moto, so that every gap it has shows as a
 /// `blocked` case. `reset` talks to moto itself.
+/// moto behind the layer of documented AWS behaviours it lacks (`common::aws_behaviour`),
+/// so a case converges only if it would against what AWS reports.
 fn emulator() -> Moto {
-    Moto::start()
+    Moto::start_with_aws_behaviour()
 }
 
-/// `POST /moto-api/reset`: a clean account for the next case.
+/// `POST /moto-api/reset`: a clean account for the next case (the layer forgets too).
 fn reset(moto: &Moto) {
-    let address = moto.endpoint.trim_start_matches("http://");
+    moto.aws_behaviour().forget_all();
+    let address = moto.moto_endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect to moto");
     write!(
         stream,

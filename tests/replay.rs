@@ -343,11 +343,11 @@ async fn assert_no_change(
 /// What wharf read for `address`, for the failure message.
 fn live_document(live: &wharf::live::LiveSnapshot, address: &str) -> String {
     let value = if let Some(name) = address.strip_prefix("ecs.service.") {
-        serde_json::to_value(&live.services.get(name))
+        serde_json::to_value(live.services.get(name))
     } else if let Some(family) = address.strip_prefix("ecs.task_definition.") {
-        serde_json::to_value(&live.task_definitions.get(family))
+        serde_json::to_value(live.task_definitions.get(family))
     } else if let Some(name) = address.strip_prefix("ecr.repository.") {
-        serde_json::to_value(&live.repositories.get(name))
+        serde_json::to_value(live.repositories.get(name))
     } else {
         Ok(Value::Null)
     };

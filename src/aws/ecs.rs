@@ -857,6 +857,23 @@ pub async fn wait_for_deployment_reporting(
                 }
             }
         }
+        // The revision a rollback went back to, as a task definition (the record names a
+        // service revision): DescribeServiceRevisions says which.
+        if let Some(revision) = record["rollback"]["serviceRevisionArn"].as_str()
+            && record["rollback"]["taskDefinition"].is_null()
+            && let Ok(out) = aws
+                .ecs
+                .describe_service_revisions()
+                .service_revision_arns(revision)
+                .send()
+                .await
+            && let Some(td) = out
+                .service_revisions()
+                .first()
+                .and_then(|r| r.task_definition())
+        {
+            record["rollback"]["taskDefinition"] = json!(td);
+        }
         let state = deployment_outcome(&document, started, &record);
         let status = format!("{}{}", deployment_status(&document), stage_text(&record));
         if status != last_status {
@@ -866,9 +883,25 @@ pub async fn wait_for_deployment_reporting(
         match state {
             DeploymentState::Completed => return Ok(()),
             DeploymentState::Failed(reason) => {
+                // Read the service once more: the events that tell the story (the
+                // failure, the rollback) are often newer than the answer that showed it.
+                let events = match aws
+                    .ecs
+                    .describe_services()
+                    .cluster(cluster)
+                    .services(name)
+                    .send()
+                    .await
+                {
+                    Ok(out) => out
+                        .services()
+                        .first()
+                        .map(|s| recent_events(&to_json(s), 5))
+                        .unwrap_or_else(|| recent_events(&document, 5)),
+                    Err(_) => recent_events(&document, 5),
+                };
                 return Err(AwsError::new(format!(
-                    "deployment of {name} failed: {reason}{}",
-                    recent_events(&document, 5)
+                    "deployment of {name} failed: {reason}{events}"
                 )));
             }
             DeploymentState::InProgress(detail) => {
@@ -1010,9 +1043,14 @@ fn record_outcome(service: &Value, record: &Value) -> Option<DeploymentState> {
         .as_str()
         .or(record["rollback"]["reason"].as_str())
         .unwrap_or("no reason given");
-    let rolled_back_to = record["rollback"]["serviceRevisionArn"]
+    let rolled_back_to = record["rollback"]["taskDefinition"]
         .as_str()
-        .map(|r| format!("; rolled back to service revision {r}"))
+        .map(|td| format!("; rolled back to {}", short_task_definition(&json!(td))))
+        .or_else(|| {
+            record["rollback"]["serviceRevisionArn"]
+                .as_str()
+                .map(|r| format!("; rolled back to service revision {r}"))
+        })
         .or_else(|| {
             primary_deployment(service).map(|p| {
                 format!(

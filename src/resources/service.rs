@@ -166,7 +166,32 @@ pub(crate) fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool
     for (key, value) in defaults {
         members.entry(key.into()).or_insert(value);
     }
-    if fargate {
+    // A capacity provider strategy item's `base` and `weight` default to 0 (ECS API
+    // Reference, CapacityProviderStrategyItem).
+    if let Some(Value::Array(items)) = members.get_mut("capacityProviderStrategy") {
+        for item in items.iter_mut() {
+            if let Value::Object(item) = item {
+                for key in ["base", "weight"] {
+                    item.entry(key).or_insert(json!(0));
+                }
+            }
+        }
+    }
+    // Fargate (the launch type, or its capacity providers) runs the LATEST platform
+    // version unless told otherwise (ECS API Reference, CreateService `platformVersion`).
+    let fargate_providers = members
+        .get("capacityProviderStrategy")
+        .and_then(Value::as_array)
+        .is_some_and(|items| {
+            !items.is_empty()
+                && items.iter().all(|i| {
+                    matches!(
+                        i["capacityProvider"].as_str(),
+                        Some("FARGATE" | "FARGATE_SPOT")
+                    )
+                })
+        });
+    if fargate || fargate_providers {
         members
             .entry("platformVersion".into())
             .or_insert(json!("LATEST"));

@@ -211,6 +211,8 @@ async fn a_capacity_provider_strategy_is_reported_instead_of_a_launch_type() {
     let alone = service(&moto_alone(&moto), "shop", "web").await;
     assert_eq!(alone.launch_type().map(|l| l.as_str()), Some("EC2"));
     assert!(alone.capacity_provider_strategy().is_empty());
+    // base 0 and platformVersion LATEST are AWS's defaults, not differences.
+    moto.assert_converged();
 
     // A cluster with a default strategy gives it to a service created with neither.
     ecs.create_cluster()
@@ -570,8 +572,9 @@ async fn a_rolled_back_deployment_reads_as_aws_reports_it() {
     assert_eq!(tds, vec![td_arn("web:1"), td_arn("web:2")]);
 }
 
-/// Issue 11, part 4: "A circuit-breaker or alarm rollback exits non-zero": the PRIMARY
-/// deployment a rollback leaves COMPLETED is not taken for success.
+/// A circuit-breaker rollback exits non-zero: the PRIMARY deployment a rollback leaves
+/// COMPLETED is not taken for success, and the report names the revision rolled back to
+/// and the events that tell the story.
 #[tokio::test(flavor = "multi_thread")]
 async fn wharf_apply_fails_when_ecs_rolls_the_deployment_back() {
     let moto = Moto::start_with_aws_behaviour();
@@ -581,7 +584,11 @@ async fn wharf_apply_fails_when_ecs_rolls_the_deployment_back() {
     let out = stdout + &stderr;
     assert_eq!(code, 1, "a rolled-back deployment is a failure:\n{out}");
     assert!(
-        out.contains("rolled"),
-        "says the deployment was rolled back:\n{out}"
+        out.contains("rolled back to web:1"),
+        "names the revision the deployment was rolled back to:\n{out}"
+    );
+    assert!(
+        out.contains("rolling back to deployment"),
+        "reports the service's events from after the rollback:\n{out}"
     );
 }

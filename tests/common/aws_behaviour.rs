@@ -849,6 +849,11 @@ impl AwsBehaviour {
         self.memory.lock().unwrap().armed.insert(name.to_string());
     }
 
+    /// Forgets every service, as `POST /moto-api/reset` makes moto forget them.
+    pub fn forget_all(&self) {
+        *self.memory.lock().unwrap() = Default::default();
+    }
+
     /// What the layer remembers about a service (by name; the first match in any cluster).
     pub fn service(&self, name: &str) -> Option<ServiceMemory> {
         let memory = self.memory.lock().unwrap();
