@@ -123,9 +123,11 @@ async fn a_rollout_in_progress_twice_then_completed_succeeds() {
 
 #[tokio::test]
 async fn a_failed_rollout_is_an_error_with_its_reason() {
+    // The third answer is the read for the events that follow the failure.
     let describe = mock!(aws_sdk_ecs::Client::describe_services)
         .sequence()
         .output(in_progress)
+        .output(failed)
         .output(failed)
         .build();
     let aws = aws_with(&[&describe]);
@@ -134,7 +136,11 @@ async fn a_failed_rollout_is_an_error_with_its_reason() {
         .expect_err("a FAILED rollout is an error");
     assert!(error.message.contains(BREAKER), "{}", error.message);
     assert!(error.message.contains("web"), "{}", error.message);
-    assert_eq!(describe.num_calls(), 2, "no polling after FAILED");
+    assert_eq!(
+        describe.num_calls(),
+        3,
+        "no polling after FAILED, one read for the events"
+    );
 }
 
 #[tokio::test]
@@ -194,6 +200,7 @@ async fn an_apply_step_fails_when_the_circuit_breaker_fails_the_rollout() {
     let describe = mock!(aws_sdk_ecs::Client::describe_services)
         .sequence()
         .output(in_progress)
+        .output(failed)
         .output(failed)
         .build();
     let aws = aws_with(&[&update, &describe]);

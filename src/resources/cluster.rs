@@ -428,3 +428,31 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
         ops.into_iter().map(Operation::Cluster).collect(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::ecs_members::CREATE_CLUSTER;
+
+    /// Every CreateCluster member the service model has and wharf manages reaches the
+    /// CreateCluster input (see `ecs_members`): a member the model gains and this module
+    /// does not carry fails here instead of being dropped.
+    #[test]
+    fn every_managed_member_reaches_create_cluster() {
+        let text = include_str!("../../tests/fixtures/ecs_inputs/create_cluster.json");
+        let Value::Object(mut input) = serde_json::from_str(text).expect("JSON") else {
+            panic!("an object")
+        };
+        input.remove("clusterName");
+        input.insert("tags".into(), json!({"team": "shop"}));
+        let manifest: Manifest =
+            serde_json::from_value(json!({"version": 1, "stack": "shop"})).expect("manifest");
+        let sent = create_input(&desired(&manifest, "shop", &input));
+        for member in CREATE_CLUSTER.managed() {
+            assert!(
+                sent.get(&member).is_some_and(|v| !v.is_null()),
+                "`{member}` does not reach CreateCluster: {sent}"
+            );
+        }
+    }
+}
