@@ -86,27 +86,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Validate { manifest } => match load(&ui, &manifest.file, &cli.global) {
             Some(loaded) => {
                 let m = &loaded.manifest;
-                let counts = [
-                    counted(m.repositories.len(), "repository", "repositories"),
-                    counted(
-                        m.public_repositories.as_ref().map_or(0, |p| p.len()),
-                        "public repository",
-                        "public repositories",
-                    ),
-                    counted(m.iam.roles.len(), "role", "roles"),
-                    counted(m.ecs.clusters.len(), "cluster", "clusters"),
-                    counted(
-                        m.ecs.task_definitions.len(),
-                        "task definition",
-                        "task definitions",
-                    ),
-                    counted(m.ecs.services.len(), "service", "services"),
-                ];
                 ui.out(&format!(
                     "{} is valid: stack `{}`, {}.\n",
                     loaded.file_name,
                     m.stack,
-                    counts.join(", ")
+                    crate::kinds::inventory(m)
                 ));
                 EXIT_OK
             }
@@ -241,10 +225,6 @@ pub fn run(cli: Cli) -> i32 {
             run_apply(&ui, &aws, &plan, &settings, *stats)
         }
     }
-}
-
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn adoption(adopt: bool) -> Adoption {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod export;
+pub mod kinds;
 pub mod lint;
 pub mod live;
 pub mod logo;

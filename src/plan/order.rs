@@ -4,23 +4,10 @@
 
 use super::{Change, ChangeAction};
 
-/// The rank of a kind by address prefix: lower ranks are created first and deleted last.
+/// The rank of a kind by address: lower ranks are created first and deleted last (the
+/// registry of kinds holds the order).
 fn kind_rank(address: &str) -> usize {
-    const KINDS: &[&str] = &[
-        "iam.role.",
-        "ecr.registry.",
-        "ecr.pull_through_cache.",
-        "ecr.creation_template.",
-        "ecr.repository.",
-        "ecr.public_repository.",
-        "ecs.cluster.",
-        "ecs.task_definition.",
-        "ecs.service.",
-    ];
-    KINDS
-        .iter()
-        .position(|k| address.starts_with(k))
-        .unwrap_or(KINDS.len())
+    crate::kinds::rank(address)
 }
 
 pub fn order(mut changes: Vec<Change>) -> Vec<Change> {

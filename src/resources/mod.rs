@@ -63,24 +63,7 @@ pub struct Conflict {
 
 /// Where a resource is declared in the manifest, as a JSON pointer, by its address.
 pub fn manifest_pointer(address: &str) -> Option<String> {
-    use crate::manifest::pointer;
-    const PREFIXES: &[(&str, &[&str])] = &[
-        ("ecr.repository.", &["repositories"]),
-        ("ecr.public_repository.", &["publicRepositories"]),
-        ("ecr.pull_through_cache.", &["registry", "pullThroughCache"]),
-        ("ecr.creation_template.", &["registry", "creationTemplates"]),
-        ("ecr.registry.", &["registry"]),
-        ("iam.role.", &["iam", "roles"]),
-        ("ecs.cluster.", &["ecs", "clusters"]),
-        ("ecs.task_definition.", &["ecs", "taskDefinitions"]),
-        ("ecs.service.", &["ecs", "services"]),
-    ];
-    PREFIXES.iter().find_map(|(prefix, path)| {
-        let name = address.strip_prefix(prefix)?;
-        let mut segments: Vec<&str> = path.to_vec();
-        segments.push(name);
-        Some(pointer(&segments))
-    })
+    crate::kinds::manifest_pointer(address)
 }
 
 impl Conflict {
