@@ -8,10 +8,11 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::diagnostics::render_diagnostics;
 use crate::live::LiveSnapshot;
 use crate::manifest::{self, LoadedManifest, Variables};
+use crate::ops;
 use crate::plan::Plan;
-use crate::plan::build::{self, PlanOptions};
+use crate::plan::build::PlanOptions;
 use crate::render::{self, Format, Style};
-use crate::resources::{Adoption, repository};
+use crate::resources::Adoption;
 use anstyle::{AnsiColor, Style as Paint};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -668,24 +669,8 @@ fn load_and_plan(
     let spinner = reading_spinner();
     let result = runtime().block_on(async {
         let aws = Aws::connect(&connect).await?;
-        let account_id = guarded_account(&aws, manifest).await?;
-        let find_owned = options.prune;
-        let mut live = aws::read_snapshot(&aws, manifest, &account_id, find_owned).await?;
-        // The logos' digests (checked by `load`; one that fails now is left alone, with a warning).
-        live.logo_files = crate::logo::read_all(&loaded).unwrap_or_default();
-        let first = build::build_with(manifest, &live, options, adoption);
-        if let Ok(plan) = &first {
-            let destroyed = repository::destroyed_names(&plan.changes);
-            if !destroyed.is_empty() {
-                let counts = aws::ecr::image_counts(&aws, destroyed).await?;
-                annotate_counts(&mut live, counts);
-                let second = build::build_with(manifest, &live, options, adoption);
-                let previewed = with_previews(&aws, manifest, &live, second).await?;
-                return Ok((aws, previewed, live));
-            }
-        }
-        let previewed = with_previews(&aws, manifest, &live, first).await?;
-        Ok((aws, previewed, live))
+        let (plan, live) = ops::plan::plan(&aws, &loaded, options, adoption).await?;
+        Ok::<_, aws::AwsError>((aws, plan, live))
     });
     spinner.finish_and_clear();
     match result {
@@ -841,11 +826,7 @@ fn apply_saved(
         let mut live =
             aws::read_snapshot(&aws, &context.manifest, &account_id, context.prune).await?;
         // The plan read image counts of what it destroys; read them again to compare.
-        let destroyed = repository::destroyed_names(&document.plan.changes);
-        if !destroyed.is_empty() {
-            let counts = aws::ecr::image_counts(&aws, destroyed).await?;
-            annotate_counts(&mut live, counts);
-        }
+        ops::plan::read_image_counts(&aws, &mut live, &document.plan.changes).await?;
         let now = fingerprint::fingerprints(&live);
         Ok::<_, aws::AwsError>((aws, saved::stale(&document, &now)))
     });
@@ -919,22 +900,6 @@ fn connect_options(
     })
 }
 
-/// The account the credentials are for, refusing one the manifest's accountId excludes.
-async fn guarded_account(
-    aws: &Aws,
-    manifest: &manifest::Manifest,
-) -> Result<String, aws::AwsError> {
-    let account_id = aws.account_id().await?;
-    if let Some(expected) = &manifest.account_id
-        && *expected != account_id
-    {
-        return Err(aws::AwsError::new(format!(
-            "the credentials are for account {account_id}, but the manifest is for account {expected}; refusing to touch it"
-        )));
-    }
-    Ok(account_id)
-}
-
 fn aws_error(ui: &Ui, error: &aws::AwsError) {
     ui.error(&error.message);
     let limits = aws::CallLimits::from_env();
@@ -981,7 +946,7 @@ fn run_lint(
         let spinner = reading_spinner();
         let result = runtime().block_on(async {
             let aws = Aws::connect(&connect).await?;
-            let account_id = guarded_account(&aws, manifest).await?;
+            let account_id = ops::plan::guarded_account(&aws, manifest).await?;
             // Owned resources the manifest dropped are linted too.
             aws::read_snapshot(&aws, manifest, &account_id, true).await
         });
@@ -1027,99 +992,4 @@ fn reading_spinner() -> indicatif::ProgressBar {
     spinner.set_message("reading AWS ...");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     spinner
-}
-
-/// Adds lifecycle impact previews to changes of existing repositories' rules.
-async fn with_previews(
-    aws: &Aws,
-    manifest: &manifest::Manifest,
-    live: &LiveSnapshot,
-    plan: Result<Plan, Vec<crate::resources::Conflict>>,
-) -> Result<Result<Plan, Vec<crate::resources::Conflict>>, aws::AwsError> {
-    let Ok(mut plan) = plan else {
-        return Ok(plan);
-    };
-    image_tag_warnings(aws, manifest, live, &mut plan).await?;
-    autoscaling_warnings(aws, manifest, live, &mut plan).await?;
-    let names = repository::lifecycle_preview_names(&plan.changes);
-    if names.is_empty() {
-        return Ok(Ok(plan));
-    }
-    let images = aws::ecr::images_for_preview(aws, names).await?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, now);
-    Ok(Ok(plan))
-}
-
-/// Warns when a task definition names an image tag its repository does not hold: the
-/// deployment would fail to pull it. Repositories this plan creates are skipped.
-async fn image_tag_warnings(
-    aws: &Aws,
-    manifest: &manifest::Manifest,
-    live: &LiveSnapshot,
-    plan: &mut Plan,
-) -> Result<(), aws::AwsError> {
-    let touched = plan.changes.iter().any(|c| {
-        c.address
-            .starts_with(crate::resources::task_definition::ADDRESS_PREFIX)
-    });
-    if !touched {
-        return Ok(());
-    }
-    let manifest_refs = crate::resources::task_definition::tagged_image_references(manifest);
-    let references: Vec<(String, String)> = manifest_refs
-        .iter()
-        .filter(|(_, repo, _)| live.repositories.contains_key(repo))
-        .map(|(_, repo, tag)| (repo.clone(), tag.clone()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let missing = aws::ecr::missing_image_tags(aws, references).await?;
-    for (family, repo, tag) in &manifest_refs {
-        if missing.contains(&(repo.clone(), tag.clone())) {
-            plan.warnings.push(format!(
-                "ecs.task_definition.{family}: image {repo}:{tag} is not in the repository (push it before the service deploys, or the tasks cannot start)"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Warns when a service declares desiredCount while Application Auto Scaling also
-/// scales it: each would undo the other.
-async fn autoscaling_warnings(
-    aws: &Aws,
-    manifest: &manifest::Manifest,
-    live: &LiveSnapshot,
-    plan: &mut Plan,
-) -> Result<(), aws::AwsError> {
-    let resource_ids: Vec<String> = manifest
-        .ecs
-        .services
-        .iter()
-        .filter(|(_, service)| service.contains_key("desiredCount"))
-        .filter_map(|(name, _)| live.services.get(name))
-        .map(|s| format!("service/{}/{}", s.cluster, s.name))
-        .collect();
-    if resource_ids.is_empty() {
-        return Ok(());
-    }
-    for (resource, (min, max)) in aws::ecs::scalable_targets(aws, resource_ids).await? {
-        let name = resource.rsplit('/').next().unwrap_or(&resource);
-        plan.warnings.push(format!(
-            "ecs.service.{name}: desiredCount is declared, and Application Auto Scaling also scales this service ({min} to {max} tasks); the two will fight, so leave desiredCount out to let autoscaling decide"
-        ));
-    }
-    Ok(())
-}
-
-fn annotate_counts(live: &mut LiveSnapshot, counts: std::collections::BTreeMap<String, u64>) {
-    for (name, count) in counts {
-        if let Some(repo) = live.repositories.get_mut(&name) {
-            repo.image_count = Some(count);
-        }
-    }
 }

@@ -15,6 +15,7 @@ pub mod lint;
 pub mod live;
 pub mod logo;
 pub mod manifest;
+pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod resources;

@@ -4,8 +4,8 @@
 //! are served to wharf's own read path, and the pure planner must find nothing to do
 //! against the manifest that describes each object. No emulator: a fake HTTP client
 //! answers each call with the published body (tests/fixtures/replay, sources and every
-//! change in SOURCES.md), so the real SDK deserializers and `wharf::aws::read_snapshot`
-//! build the live snapshot exactly as they would from AWS.
+//! change in SOURCES.md), so the real SDK deserializers and the pipeline the binary runs
+//! (`wharf::ops::plan::plan`: identity, read, plan, enrich) see exactly what AWS sends.
 //!
 //! What the fake adds to a published body, and why:
 //! - the ownership tag `wharf:stack=replay` on the object (ListTagsForResource for ECR,
@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use wharf::plan::build::{PlanOptions, build_with};
+use wharf::plan::build::PlanOptions;
 use wharf::resources::Adoption;
 
 const STACK: &str = "replay";
@@ -83,6 +83,8 @@ impl Answer {
 struct Fake {
     answers: Arc<BTreeMap<String, Answer>>,
     calls: Arc<Mutex<Vec<String>>>,
+    /// The account GetCallerIdentity answers with.
+    account: Arc<Mutex<String>>,
 }
 
 impl Fake {
@@ -90,6 +92,7 @@ impl Fake {
         Self {
             answers: Arc::new(answers.into_iter().collect()),
             calls: Arc::default(),
+            account: Arc::default(),
         }
     }
 
@@ -100,6 +103,17 @@ impl Fake {
             .unwrap_or_default()
             .to_string();
         self.calls.lock().unwrap().push(target.clone());
+        // STS speaks the query protocol (no target header): who the credentials are.
+        let body = request.body().bytes().unwrap_or_default();
+        if target.is_empty() && String::from_utf8_lossy(body).contains("GetCallerIdentity") {
+            let account = self.account.lock().unwrap().clone();
+            let xml = format!(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/replay</Arn><UserId>AIDAREPLAY</UserId><Account>{account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>replay</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+            );
+            let mut response = HttpResponse::new(200.try_into().expect("200"), SdkBody::from(xml));
+            response.headers_mut().insert("content-type", "text/xml");
+            return response;
+        }
         let answer = self
             .answers
             .get(&target)
@@ -302,23 +316,26 @@ async fn assert_no_change(
         Answer::ok(json!({"repositories": []})),
     )];
     all.extend(answers);
+    // A declared desiredCount is checked against Application Auto Scaling: none here.
+    all.push((
+        "AnyScaleFrontendService.DescribeScalableTargets".into(),
+        Answer::ok(json!({"ScalableTargets": []})),
+    ));
     let fake = Fake::new(all);
+    *fake.account.lock().unwrap() = account.to_string();
     let aws = fake.aws(region);
-    let live = wharf::aws::read_snapshot(&aws, &loaded.manifest, account, false)
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "{manifest_file}: reading the replayed responses failed: {e}\ncalls: {:?}",
-                fake.calls.lock().unwrap()
-            )
-        });
-    let plan = build_with(
-        &loaded.manifest,
-        &live,
-        &PlanOptions::default(),
-        Adoption::Refuse,
-    )
-    .unwrap_or_else(|conflicts| panic!("{manifest_file}: plan refused: {conflicts:#?}"));
+    // The pipeline the binary runs: identity, read, plan, enrich.
+    let (plan, live) =
+        wharf::ops::plan::plan(&aws, &loaded, &PlanOptions::default(), Adoption::Refuse)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{manifest_file}: reading the replayed responses failed: {e}\ncalls: {:?}",
+                    fake.calls.lock().unwrap()
+                )
+            });
+    let plan =
+        plan.unwrap_or_else(|conflicts| panic!("{manifest_file}: plan refused: {conflicts:#?}"));
     if let Some(change) = plan.changes.iter().find(|c| c.address == address) {
         // What differs, without the operations that would follow from it.
         let change = serde_json::to_string_pretty(&json!({

@@ -1,0 +1,163 @@
+//! The planning pipeline every command and the tests share: read live AWS for the
+//! manifest, build the plan (pure), then read what only the plan shows is needed — the
+//! image counts of repositories it would destroy (and build again with them), lifecycle
+//! impact previews, image tags that are not pushed, autoscaling that would fight a
+//! declared `desiredCount` — and add them to it. I/O lives here and in `aws`; every
+//! decision stays in the pure planner.
+
+use crate::aws::{self, Aws, AwsError};
+use crate::live::LiveSnapshot;
+use crate::manifest::{self, LoadedManifest};
+use crate::plan::build::{self, PlanOptions};
+use crate::plan::{Change, Plan};
+use crate::resources::{Adoption, Conflict, repository};
+
+/// A plan, or the refusals that stopped it.
+pub type Planned = Result<Plan, Vec<Conflict>>;
+
+/// Reads AWS for the loaded manifest and plans: the pipeline `plan`, `apply` and `drift`
+/// run. Returns the plan (or the refusals) and the snapshot it was made from.
+pub async fn plan(
+    aws: &Aws,
+    loaded: &LoadedManifest,
+    options: &PlanOptions,
+    adoption: Adoption,
+) -> Result<(Planned, LiveSnapshot), AwsError> {
+    let manifest = &loaded.manifest;
+    let account_id = guarded_account(aws, manifest).await?;
+    let mut live = aws::read_snapshot(aws, manifest, &account_id, options.prune).await?;
+    // The logos' digests (checked by `load`; one that fails now is left alone, with a warning).
+    live.logo_files = crate::logo::read_all(loaded).unwrap_or_default();
+    let mut planned = build::build_with(manifest, &live, options, adoption);
+    if let Ok(first) = &planned
+        && read_image_counts(aws, &mut live, &first.changes).await?
+    {
+        planned = build::build_with(manifest, &live, options, adoption);
+    }
+    let planned = with_previews(aws, manifest, &live, planned).await?;
+    Ok((planned, live))
+}
+
+/// Reads the image counts of the repositories `changes` would destroy into `live`;
+/// false when there are none (nothing read).
+pub async fn read_image_counts(
+    aws: &Aws,
+    live: &mut LiveSnapshot,
+    changes: &[Change],
+) -> Result<bool, AwsError> {
+    let destroyed = repository::destroyed_names(changes);
+    if destroyed.is_empty() {
+        return Ok(false);
+    }
+    let counts = aws::ecr::image_counts(aws, destroyed).await?;
+    annotate_counts(live, counts);
+    Ok(true)
+}
+
+/// The account the credentials are for, refusing one the manifest's accountId excludes.
+pub async fn guarded_account(aws: &Aws, manifest: &manifest::Manifest) -> Result<String, AwsError> {
+    let account_id = aws.account_id().await?;
+    if let Some(expected) = &manifest.account_id
+        && *expected != account_id
+    {
+        return Err(AwsError::new(format!(
+            "the credentials are for account {account_id}, but the manifest is for account {expected}; refusing to touch it"
+        )));
+    }
+    Ok(account_id)
+}
+
+/// Adds lifecycle impact previews to changes of existing repositories' rules.
+async fn with_previews(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+    plan: Planned,
+) -> Result<Planned, AwsError> {
+    let Ok(mut plan) = plan else {
+        return Ok(plan);
+    };
+    image_tag_warnings(aws, manifest, live, &mut plan).await?;
+    autoscaling_warnings(aws, manifest, live, &mut plan).await?;
+    let names = repository::lifecycle_preview_names(&plan.changes);
+    if names.is_empty() {
+        return Ok(Ok(plan));
+    }
+    let images = aws::ecr::images_for_preview(aws, names).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, now);
+    Ok(Ok(plan))
+}
+
+/// Warns when a task definition names an image tag its repository does not hold: the
+/// deployment would fail to pull it. Repositories this plan creates are skipped.
+async fn image_tag_warnings(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+    plan: &mut Plan,
+) -> Result<(), AwsError> {
+    let touched = plan.changes.iter().any(|c| {
+        c.address
+            .starts_with(crate::resources::task_definition::ADDRESS_PREFIX)
+    });
+    if !touched {
+        return Ok(());
+    }
+    let manifest_refs = crate::resources::task_definition::tagged_image_references(manifest);
+    let references: Vec<(String, String)> = manifest_refs
+        .iter()
+        .filter(|(_, repo, _)| live.repositories.contains_key(repo))
+        .map(|(_, repo, tag)| (repo.clone(), tag.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let missing = aws::ecr::missing_image_tags(aws, references).await?;
+    for (family, repo, tag) in &manifest_refs {
+        if missing.contains(&(repo.clone(), tag.clone())) {
+            plan.warnings.push(format!(
+                "ecs.task_definition.{family}: image {repo}:{tag} is not in the repository (push it before the service deploys, or the tasks cannot start)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Warns when a service declares desiredCount while Application Auto Scaling also
+/// scales it: each would undo the other.
+async fn autoscaling_warnings(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+    plan: &mut Plan,
+) -> Result<(), AwsError> {
+    let resource_ids: Vec<String> = manifest
+        .ecs
+        .services
+        .iter()
+        .filter(|(_, service)| service.contains_key("desiredCount"))
+        .filter_map(|(name, _)| live.services.get(name))
+        .map(|s| format!("service/{}/{}", s.cluster, s.name))
+        .collect();
+    if resource_ids.is_empty() {
+        return Ok(());
+    }
+    for (resource, (min, max)) in aws::ecs::scalable_targets(aws, resource_ids).await? {
+        let name = resource.rsplit('/').next().unwrap_or(&resource);
+        plan.warnings.push(format!(
+            "ecs.service.{name}: desiredCount is declared, and Application Auto Scaling also scales this service ({min} to {max} tasks); the two will fight, so leave desiredCount out to let autoscaling decide"
+        ));
+    }
+    Ok(())
+}
+
+fn annotate_counts(live: &mut LiveSnapshot, counts: std::collections::BTreeMap<String, u64>) {
+    for (name, count) in counts {
+        if let Some(repo) = live.repositories.get_mut(&name) {
+            repo.image_count = Some(count);
+        }
+    }
+}
