@@ -4,6 +4,7 @@
 
 use super::{Aws, AwsError, absent_on};
 use crate::live::LiveRepository;
+use crate::manifest::model::ecr_defaults;
 use crate::resources::OWNERSHIP_TAG;
 use crate::resources::repository::RepositoryOperation;
 use aws_sdk_ecr::types::{
@@ -94,7 +95,7 @@ fn basic(r: &aws_sdk_ecr::types::Repository) -> LiveRepository {
         image_tag_mutability: r
             .image_tag_mutability()
             .map(|m| m.as_str().to_string())
-            .unwrap_or_else(|| "MUTABLE".into()),
+            .unwrap_or_else(|| ecr_defaults::IMAGE_TAG_MUTABILITY.as_str().into()),
         exclusion_filters: r
             .image_tag_mutability_exclusion_filters()
             .iter()
@@ -103,12 +104,12 @@ fn basic(r: &aws_sdk_ecr::types::Repository) -> LiveRepository {
         // AWS reports AES256 for repositories created without encryption settings.
         encryption_type: encryption
             .map(|e| e.encryption_type().as_str().to_string())
-            .unwrap_or_else(|| "AES256".into()),
+            .unwrap_or_else(|| ecr_defaults::ENCRYPTION.as_str().into()),
         kms_key: encryption.and_then(|e| e.kms_key()).map(str::to_string),
         scan_on_push: r
             .image_scanning_configuration()
             .map(|s| s.scan_on_push())
-            .unwrap_or(false),
+            .unwrap_or(ecr_defaults::SCAN_ON_PUSH),
         ..LiveRepository::default()
     }
 }

@@ -6,9 +6,10 @@
 use super::Scope;
 use super::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
 use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
+use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{
-    CreationTemplate, ImageTagMutability, PullThroughCacheRule, RegistryScanning, Replication,
-    ReplicationDestination, ReplicationRule, ScanningRule,
+    CreationTemplate, PullThroughCacheRule, RegistryScanning, Replication, ReplicationDestination,
+    ReplicationRule, ScanningRule,
 };
 use crate::resources::pull_through_cache::ROOT;
 use crate::resources::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
@@ -94,7 +95,7 @@ pub fn creation_template(live: &LiveCreationTemplate, scope: &Scope) -> Creation
             .iter()
             .filter_map(|a| serde_json::from_value(json!(a)).ok())
             .collect(),
-        image_tag_mutability: mutability.filter(|m| *m != ImageTagMutability::Mutable),
+        image_tag_mutability: mutability.filter(|m| *m != ecr_defaults::IMAGE_TAG_MUTABILITY),
         image_tag_mutability_exclusion_filters: (mutability.is_some_and(|m| m.takes_exclusions())
             && !live.exclusion_filters.is_empty())
         .then(|| live.exclusion_filters.clone()),
@@ -115,7 +116,7 @@ pub fn creation_template(live: &LiveCreationTemplate, scope: &Scope) -> Creation
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::model::{AppliedFor, ScanFrequency, ScanType};
+    use crate::manifest::model::{AppliedFor, ImageTagMutability, ScanFrequency, ScanType};
     use std::collections::BTreeMap;
 
     fn scope() -> Scope {

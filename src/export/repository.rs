@@ -5,6 +5,7 @@
 
 use super::{Scope, lifecycle, user_tags};
 use crate::live::LiveRepository;
+use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{
     Encryption, EncryptionType, ImageTagMutability, LifecycleRule, Pull, Repository,
 };
@@ -16,7 +17,7 @@ pub fn repository(live: &LiveRepository, scope: &Scope) -> Repository {
     let (lifecycle, lifecycle_policy) = lifecycle_of(live.lifecycle_policy.as_deref());
     let (pull, policy) = policy_of(live.policy.as_deref(), scope);
     Repository {
-        image_tag_mutability: mutability.filter(|m| *m != ImageTagMutability::Mutable),
+        image_tag_mutability: mutability.filter(|m| *m != ecr_defaults::IMAGE_TAG_MUTABILITY),
         image_tag_mutability_exclusion_filters: (mutability.is_some_and(|m| m.takes_exclusions())
             && !live.exclusion_filters.is_empty())
         .then(|| live.exclusion_filters.clone()),
@@ -40,7 +41,7 @@ pub(super) fn parse_mutability(text: &str) -> Option<ImageTagMutability> {
 /// the plan compares as the same key without a DescribeKey call.
 pub(super) fn encryption(kind: &str, kms_key: Option<&str>) -> Option<Encryption> {
     let encryption_type: EncryptionType = serde_json::from_value(json!(kind)).ok()?;
-    (encryption_type != EncryptionType::Aes256).then(|| Encryption {
+    (encryption_type != ecr_defaults::ENCRYPTION).then(|| Encryption {
         encryption_type,
         kms_key: kms_key.map(str::to_string),
     })

@@ -10,7 +10,8 @@ use super::rules::{
 use super::{Finding, Options, Source, child, exact};
 use crate::diagnostics::Span;
 use crate::live::{LiveRepository, LiveSnapshot};
-use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Repository};
+use crate::manifest::model::ecr_defaults;
+use crate::manifest::model::{EncryptionType, Manifest, Repository};
 use crate::manifest::{SpanIndex, pointer};
 use crate::resources::registry::{self, ScanningSpec};
 use crate::resources::{OWNERSHIP_TAG, policy as documents, repository};
@@ -154,7 +155,7 @@ pub(super) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Ve
 
         let mutability = eff
             .image_tag_mutability
-            .unwrap_or(ImageTagMutability::Mutable);
+            .unwrap_or(ecr_defaults::IMAGE_TAG_MUTABILITY);
         if let Some(mut f) = mutable(
             source,
             name,
@@ -173,7 +174,7 @@ pub(super) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Ve
         if let Some(mut f) = unscanned(
             source,
             name,
-            eff.scan_on_push.unwrap_or(false),
+            eff.scan_on_push.unwrap_or(ecr_defaults::SCAN_ON_PUSH),
             origin.suffix(),
             scanning.as_ref(),
         ) {
@@ -201,7 +202,7 @@ pub(super) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Ve
             let encryption = eff.encryption.as_ref();
             let kind = encryption
                 .map(|e| e.encryption_type)
-                .unwrap_or(EncryptionType::Aes256);
+                .unwrap_or(ecr_defaults::ENCRYPTION);
             let key = encryption.and_then(|e| e.kms_key.as_deref());
             if let Some(mut f) =
                 aws_managed_key(source, name, kind.as_str(), key, false, origin.suffix())

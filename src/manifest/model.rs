@@ -447,6 +447,18 @@ pub enum ImageTagMutability {
     ImmutableWithExclusion,
 }
 
+/// What ECR gives a repository or creation template that does not say (ECR API Reference,
+/// CreateRepository / CreateRepositoryCreationTemplate: `imageTagMutability` MUTABLE, no
+/// `encryptionConfiguration` is AES256, `scanOnPush` false). Written here once: the read,
+/// the plan, export and lint all take AWS's defaults from these.
+pub mod ecr_defaults {
+    use super::{EncryptionType, ImageTagMutability};
+
+    pub const IMAGE_TAG_MUTABILITY: ImageTagMutability = ImageTagMutability::Mutable;
+    pub const ENCRYPTION: EncryptionType = EncryptionType::Aes256;
+    pub const SCAN_ON_PUSH: bool = false;
+}
+
 impl ImageTagMutability {
     pub fn as_str(self) -> &'static str {
         match self {

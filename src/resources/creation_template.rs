@@ -15,6 +15,7 @@
 
 use super::{Context, KindPlan, lifecycle, non_empty, policy, repository};
 use crate::live::{KmsKey, LiveCreationTemplate, LiveSnapshot, OwnershipLedger};
+use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{CreationTemplate, EncryptionType, Manifest, Repository};
 use crate::plan::{Change, FieldChange, Operation};
 use serde::{Deserialize, Serialize};
@@ -171,13 +172,13 @@ pub fn desired(manifest: &Manifest, ctx: &Context, template: &CreationTemplate) 
 /// The template AWS holds, normalized.
 pub fn observed(live: &LiveCreationTemplate) -> TemplateSpec {
     // CreateRepositoryCreationTemplate: an omitted imageTagMutability means MUTABLE.
-    let image_tag_mutability =
-        non_empty(live.image_tag_mutability.as_deref()).unwrap_or_else(|| "MUTABLE".into());
+    let image_tag_mutability = non_empty(live.image_tag_mutability.as_deref())
+        .unwrap_or_else(|| ecr_defaults::IMAGE_TAG_MUTABILITY.as_str().into());
     // Exclusion filters take effect only with the *_WITH_EXCLUSION mutabilities.
     let takes_exclusions = image_tag_mutability.ends_with("_WITH_EXCLUSION");
     // No encryption configuration means AES256, ECR's default; AES256 takes no key.
     let encryption_type = non_empty(live.encryption_type.as_deref())
-        .unwrap_or_else(|| EncryptionType::Aes256.as_str().into());
+        .unwrap_or_else(|| ecr_defaults::ENCRYPTION.as_str().into());
     let kms_key = non_empty(live.kms_key.as_deref())
         .filter(|_| encryption_type != EncryptionType::Aes256.as_str());
     TemplateSpec {

@@ -9,6 +9,7 @@
 
 use super::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy, role};
 use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
+use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Pull, Repository};
 use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
 use serde::{Deserialize, Serialize};
@@ -233,7 +234,7 @@ pub(crate) fn desired_settings(
         .encryption
         .as_ref()
         .map(|e| e.encryption_type)
-        .unwrap_or(EncryptionType::Aes256);
+        .unwrap_or(ecr_defaults::ENCRYPTION);
     let lifecycle_policy = match (&m.lifecycle, &m.lifecycle_policy) {
         (Some(rules), _) if !rules.is_empty() => Some(lifecycle::compile(rules)),
         (_, Some(raw)) => policy::parse_document(raw).ok(),
@@ -241,7 +242,7 @@ pub(crate) fn desired_settings(
     };
     let mutability = m
         .image_tag_mutability
-        .unwrap_or(ImageTagMutability::Mutable);
+        .unwrap_or(ecr_defaults::IMAGE_TAG_MUTABILITY);
     DesiredRepository {
         name: String::new(),
         image_tag_mutability: mutability,
@@ -258,7 +259,7 @@ pub(crate) fn desired_settings(
             .as_ref()
             .and_then(|e| e.kms_key.clone())
             .filter(|_| encryption_type != EncryptionType::Aes256),
-        scan_on_push: m.scan_on_push.unwrap_or(false),
+        scan_on_push: m.scan_on_push.unwrap_or(ecr_defaults::SCAN_ON_PUSH),
         force_delete: m.force_delete.unwrap_or(false),
         lifecycle_policy,
         policy: policy::repository_policy(

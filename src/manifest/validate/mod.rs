@@ -377,7 +377,9 @@ impl Validator<'_> {
                 None => !is_defaults,
             };
             if mismatch {
-                let current = effective.map(|m| m.as_str()).unwrap_or("MUTABLE");
+                let current = effective
+                    .unwrap_or(crate::manifest::model::ecr_defaults::IMAGE_TAG_MUTABILITY)
+                    .as_str();
                 let from = if inherited {
                     " (from defaults.repository)"
                 } else if effective.is_none() {
