@@ -1,8 +1,9 @@
-//! wharf keeps the AWS side of container delivery — ECR repositories and, in later
-//! parts, the registry, IAM roles and ECS — exactly as a YAML manifest says.
+//! wharf keeps the AWS side of container delivery — ECR repositories, the registry, ECR
+//! Public, IAM roles and ECS — exactly as a YAML manifest says.
 //!
 //! Pure core, I/O at the edge: `manifest` → `resources` → `plan` → `render` never touch
-//! the network; only `aws` does, and `apply` walks a plan through it.
+//! the network; only `aws` does, `ops` runs the pipelines, and `apply` walks a plan
+//! through it. docs/architecture.md says how it fits together and how to add a kind.
 
 pub mod apply;
 pub mod aws;
