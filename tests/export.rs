@@ -362,7 +362,9 @@ async fn an_exported_stack_adopts_with_nothing_but_ownership_tags_then_converges
     }
     let validated = moto.expect(&["validate"], 0);
     assert!(
-        validated.contains("3 repositories, 0 public repositories, 2 roles, 1 cluster, 1 task definition, 1 service"),
+        validated.contains(
+            "2 roles, 0 registry settings, 0 pull through cache rules, 0 creation templates, 3 repositories, 0 public repositories, 1 cluster, 1 task definition, 1 service"
+        ),
         "{validated}"
     );
 
