@@ -201,39 +201,11 @@ pub fn past_tense(action: ChangeAction) -> &'static str {
     }
 }
 
-/// Why a failed call is IAM's eventual consistency rather than a real error, if it is.
-/// Only plans that create or replace roles can meet it: the principal is brand new.
+/// Why a failed call is IAM's eventual consistency rather than a real error, if it is
+/// (each kind's operations know: `Operation::propagation_wait`). Only plans that create or
+/// replace roles can meet it: the principal is brand new.
 fn propagation_reason(operation: &Operation, error: &AwsError) -> Option<&'static str> {
-    use crate::resources::repository::RepositoryOperation;
-    let message = error.message.to_lowercase();
-    match operation {
-        // ECR rejects a repository policy naming a role IAM has not yet propagated.
-        Operation::Repository(RepositoryOperation::SetRepositoryPolicy { .. })
-            if message.contains("invalid repository policy provided") =>
-        {
-            Some("waiting for IAM to propagate a new role to ECR")
-        }
-        // So does ECR Public, for a public repository's policy.
-        Operation::PublicRepository(
-            crate::resources::public_repository::PublicRepositoryOperation::SetRepositoryPolicy {
-                ..
-            },
-        ) if message.contains("invalid repository policy") => {
-            Some("waiting for IAM to propagate a new role to ECR Public")
-        }
-        // A creation template's repository policy may name the same new role.
-        Operation::CreationTemplate(_) if message.contains("invalid repository policy") => {
-            Some("waiting for IAM to propagate a new role to ECR")
-        }
-        // ECS cannot assume a task or service role it cannot see yet.
-        Operation::TaskDefinition(_) | Operation::Service(_)
-            if message.contains("unable to assume role")
-                || message.contains("unable to assume the role") =>
-        {
-            Some("waiting for IAM to propagate a new role to ECS")
-        }
-        _ => None,
-    }
+    operation.propagation_wait(&error.message)
 }
 
 async fn execute_with_propagation(

@@ -204,6 +204,30 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Why this operation failing with `message` is IAM's eventual consistency (a role
+    /// created moments ago that the service cannot see yet) rather than a real error, if
+    /// it is: apply then retries it for a while. Each kind knows its own services' words.
+    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
+        let message = message.to_lowercase();
+        match self {
+            Operation::Repository(op) => op.propagation_wait(&message),
+            Operation::PublicRepository(op) => op.propagation_wait(&message),
+            Operation::CreationTemplate(_) => {
+                // A creation template's repository policy may name a new role.
+                message
+                    .contains("invalid repository policy")
+                    .then_some("waiting for IAM to propagate a new role to ECR")
+            }
+            Operation::TaskDefinition(_) | Operation::Service(_) => {
+                crate::resources::task_definition::ecs_propagation_wait(&message)
+            }
+            Operation::Registry(_)
+            | Operation::PullThroughCache(_)
+            | Operation::Role(_)
+            | Operation::Cluster(_) => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Operation::Repository(op) => op.describe(),

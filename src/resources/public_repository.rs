@@ -182,6 +182,14 @@ pub enum PublicRepositoryOperation {
 }
 
 impl PublicRepositoryOperation {
+    /// ECR Public rejects a repository policy naming a role IAM has not yet propagated;
+    /// `message` is lowercase.
+    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
+        (matches!(self, Self::SetRepositoryPolicy { .. })
+            && message.contains("invalid repository policy"))
+        .then_some("waiting for IAM to propagate a new role to ECR Public")
+    }
+
     pub fn describe(&self) -> String {
         let logo = |catalog: &CatalogInput| match &catalog.logo {
             Some(LogoChange::Upload { path, .. }) => format!(" (logo {path})"),

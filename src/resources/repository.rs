@@ -93,6 +93,14 @@ pub enum RepositoryOperation {
 }
 
 impl RepositoryOperation {
+    /// ECR rejects a repository policy naming a role IAM has not yet propagated with
+    /// "Invalid repository policy provided"; `message` is lowercase.
+    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
+        (matches!(self, Self::SetRepositoryPolicy { .. })
+            && message.contains("invalid repository policy provided"))
+        .then_some("waiting for IAM to propagate a new role to ECR")
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Self::CreateRepository { name, .. } => format!("CreateRepository {name}"),

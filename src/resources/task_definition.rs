@@ -55,6 +55,13 @@ impl TaskDefinitionOperation {
     }
 }
 
+/// ECS cannot assume a task, execution or service role it cannot see yet: "unable to
+/// assume role" while IAM propagates a new one (`message` is lowercase).
+pub fn ecs_propagation_wait(message: &str) -> Option<&'static str> {
+    (message.contains("unable to assume role") || message.contains("unable to assume the role"))
+        .then_some("waiting for IAM to propagate a new role to ECS")
+}
+
 /// `family:revision` of a task-definition ARN (or the text itself).
 pub fn short_arn(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
