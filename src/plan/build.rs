@@ -69,7 +69,7 @@ pub fn build_with(
         let mut targets = options.targets.clone();
         let mut i = 0;
         while i < targets.len() {
-            for dependency in dependencies(manifest, &targets[i]) {
+            for dependency in crate::resources::dependencies(manifest, &targets[i]) {
                 if !targets.contains(&dependency) {
                     targets.push(dependency);
                 }
@@ -83,75 +83,6 @@ pub fn build_with(
         return Err(conflicts);
     }
     Ok(Plan::new(&manifest.stack, changes, warnings))
-}
-
-/// Addresses the resource at `address` needs to exist first (manifest references).
-fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(name) = address.strip_prefix(service::ADDRESS_PREFIX)
-        && let Some(svc) = manifest.ecs.services.get(name)
-    {
-        if let Some(family) = svc.get("taskDefinition").and_then(|v| v.as_str())
-            && manifest.ecs.task_definitions.contains_key(family)
-        {
-            out.push(task_definition::address(family));
-        }
-        if let Some(cluster_ref) = svc.get("cluster").and_then(|v| v.as_str())
-            && manifest.ecs.clusters.contains_key(cluster_ref)
-        {
-            out.push(cluster::address(cluster_ref));
-        }
-    }
-    if let Some(name) = address.strip_prefix(repository::ADDRESS_PREFIX)
-        && let Some(repo) = manifest.repositories.get(name)
-    {
-        let pull = repo.pull.as_ref().or_else(|| {
-            manifest
-                .defaults
-                .repository
-                .as_ref()
-                .and_then(|d| d.pull.as_ref())
-        });
-        for role_name in pull.iter().flat_map(|p| p.roles.iter()) {
-            if manifest.iam.roles.contains_key(role_name) {
-                out.push(role::address(role_name));
-            }
-        }
-    }
-    // A public repository's `pull.roles` may name roles of the manifest, as a private one's.
-    if let Some(name) = address.strip_prefix(crate::resources::public_repository::ADDRESS_PREFIX)
-        && let Some(repo) = manifest
-            .public_repositories
-            .as_ref()
-            .and_then(|p| p.get(name))
-    {
-        for role_name in repo.pull.iter().flat_map(|p| p.roles.iter()) {
-            if manifest.iam.roles.contains_key(role_name) {
-                out.push(role::address(role_name));
-            }
-        }
-    }
-    if let Some(prefix) = address.strip_prefix(creation_template::ADDRESS_PREFIX)
-        && let Some(template) = manifest.registry.creation_templates.get(prefix)
-    {
-        for role_name in template.pull.iter().flat_map(|p| p.roles.iter()) {
-            if manifest.iam.roles.contains_key(role_name) {
-                out.push(role::address(role_name));
-            }
-        }
-    }
-    if let Some(family) = address.strip_prefix(task_definition::ADDRESS_PREFIX)
-        && let Some(definition) = manifest.ecs.task_definitions.get(family)
-    {
-        for key in ["executionRole", "taskRole"] {
-            if let Some(name) = definition.get(key).and_then(|v| v.as_str())
-                && manifest.iam.roles.contains_key(name)
-            {
-                out.push(role::address(name));
-            }
-        }
-    }
-    out
 }
 
 /// `ecr.repository.shop/*` matches `ecr.repository.shop/web`; a bare kind prefix such as

@@ -27,6 +27,16 @@ pub const ADDRESS_PREFIX: &str = "ecr.creation_template.";
 /// The prefix of the registry's default template (repositories no other template matches).
 pub const ROOT: &str = "ROOT";
 
+/// What a creation template needs first: the roles of this manifest its `pull` names.
+pub fn dependencies(manifest: &Manifest, prefix: &str) -> Vec<String> {
+    let pull = manifest
+        .registry
+        .creation_templates
+        .get(prefix)
+        .and_then(|t| t.pull.as_ref());
+    super::pull_role_dependencies(manifest, pull)
+}
+
 pub fn address(prefix: &str) -> String {
     format!("{ADDRESS_PREFIX}{prefix}")
 }

@@ -39,6 +39,16 @@ pub const PULL_ACTIONS: [&str; 3] = [
     "ecr-public:DescribeImages",
 ];
 
+/// What a public repository needs first: the roles of this manifest its `pull` names.
+pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+    let pull = manifest
+        .public_repositories
+        .as_ref()
+        .and_then(|p| p.get(name))
+        .and_then(|r| r.pull.as_ref());
+    super::pull_role_dependencies(manifest, pull)
+}
+
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
 }

@@ -18,6 +18,22 @@ use std::collections::BTreeMap;
 
 pub const ADDRESS_PREFIX: &str = "ecr.repository.";
 
+/// What a repository needs first: the roles of this manifest its `pull` names (its own,
+/// else `defaults.repository`'s).
+pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+    let Some(repo) = manifest.repositories.get(name) else {
+        return Vec::new();
+    };
+    let pull = repo.pull.as_ref().or_else(|| {
+        manifest
+            .defaults
+            .repository
+            .as_ref()
+            .and_then(|d| d.pull.as_ref())
+    });
+    super::pull_role_dependencies(manifest, pull)
+}
+
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
 }

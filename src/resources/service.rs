@@ -128,6 +128,26 @@ const DEPLOYMENT_MEMBERS: &[&str] = &[
 /// - `desiredCount`: left out, it belongs to autoscaling (or to whoever scales the service).
 const COMPARED_WHEN_STATED: &[&str] = &["availabilityZoneRebalancing", "desiredCount"];
 
+/// What a service needs first: its task definition and cluster, when this manifest
+/// declares them.
+pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+    let Some(service) = manifest.ecs.services.get(name) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(family) = service.get("taskDefinition").and_then(Value::as_str)
+        && manifest.ecs.task_definitions.contains_key(family)
+    {
+        out.push(task_definition::address(family));
+    }
+    if let Some(cluster) = service.get("cluster").and_then(Value::as_str)
+        && manifest.ecs.clusters.contains_key(cluster)
+    {
+        out.push(super::cluster::address(cluster));
+    }
+    out
+}
+
 /// The cluster name of a reference (a manifest name or a cluster ARN).
 pub fn cluster_name(reference: &str) -> String {
     reference

@@ -55,6 +55,19 @@ impl TaskDefinitionOperation {
     }
 }
 
+/// What a task definition needs first: the roles of this manifest it runs with.
+pub fn dependencies(manifest: &Manifest, family: &str) -> Vec<String> {
+    let Some(definition) = manifest.ecs.task_definitions.get(family) else {
+        return Vec::new();
+    };
+    ["executionRole", "taskRole"]
+        .iter()
+        .filter_map(|key| definition.get(*key).and_then(Value::as_str))
+        .filter(|name| manifest.iam.roles.contains_key(*name))
+        .map(role::address)
+        .collect()
+}
+
 /// ECS cannot assume a task, execution or service role it cannot see yet: "unable to
 /// assume role" while IAM propagates a new one (`message` is lowercase).
 pub fn ecs_propagation_wait(message: &str) -> Option<&'static str> {
