@@ -580,7 +580,7 @@ pub async fn execute_service(
 
 // The requests, member by member. The SDK's fluent builders take no whole input, so each
 // member is set here by name; the tests check that every member the service model has
-// and wharf manages (`resources::ecs_members`) survives the trip.
+// and wharf manages (`manifest::ecs_members`) survives the trip.
 
 type Ecs = aws_sdk_ecs::Client;
 
@@ -1091,7 +1091,7 @@ pub fn deployment_state(service: &Value) -> DeploymentState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::ecs_members::{self, Shape, Treatment};
+    use crate::manifest::ecs_members::{self, Shape, Treatment};
     use serde_json::json;
 
     fn client() -> Ecs {

@@ -25,6 +25,7 @@ mod export;
 mod lint;
 mod man;
 mod plan;
+mod progress;
 mod saved;
 mod session;
 

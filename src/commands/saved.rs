@@ -113,5 +113,5 @@ pub(super) fn apply_saved(
         ui.error("apply cancelled; nothing was changed");
         return EXIT_ERROR;
     }
-    super::apply_command::run_apply(ui, &aws, plan, settings, stats)
+    super::progress::run_apply(ui, &aws, plan, settings, stats)
 }

@@ -185,7 +185,7 @@ fn adapted_definitions() -> Map<String, Value> {
     );
 
     // Services: CreateService without serviceName (the key). Members wharf refuses
-    // (`resources::ecs_members`) stay, so `validate` can say why at their line.
+    // (`manifest::ecs_members`) stay, so `validate` can say why at their line.
     let mut service = take(&mut defs, "EcsCreateServiceRequest");
     service.insert(
         "description".into(),

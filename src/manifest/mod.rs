@@ -5,6 +5,7 @@
 //! stopping at the first (cargo's raw → real pipeline).
 
 pub mod api_forms;
+pub mod ecs_members;
 pub mod ecs_schema;
 mod isolate;
 pub mod model;

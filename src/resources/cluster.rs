@@ -432,7 +432,7 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::ecs_members::CREATE_CLUSTER;
+    use crate::manifest::ecs_members::CREATE_CLUSTER;
 
     /// Every CreateCluster member the service model has and wharf manages reaches the
     /// CreateCluster input (see `ecs_members`): a member the model gains and this module

@@ -5,7 +5,6 @@
 
 pub mod cluster;
 pub mod creation_template;
-pub mod ecs_members;
 pub mod ecs_units;
 pub mod ledger;
 pub mod lifecycle;

@@ -6,9 +6,9 @@
 
 use super::{ROLE_ARN, ROLE_ARN_HINT, ROLE_NAME, TAGS_PER_RESOURCE, Validator, child};
 use crate::diagnostics::{Span, did_you_mean};
+use crate::manifest::ecs_members;
 use crate::manifest::model::ApiObject;
 use crate::manifest::pointer;
-use crate::resources::ecs_members;
 use crate::resources::ecs_units;
 use regex::Regex;
 use serde_json::Value;
@@ -174,7 +174,7 @@ impl Validator<'_> {
     }
 
     /// Members of the API input that wharf cannot carry end to end (see
-    /// `resources::ecs_members`): refused at their key, saying why.
+    /// `manifest::ecs_members`): refused at their key, saying why.
     fn refused_members(&mut self, object: &ApiObject, base: &str, shape: ecs_members::Shape) {
         for (key, value) in object {
             // An empty list means none (console exports write `inferenceAccelerators: []`).
