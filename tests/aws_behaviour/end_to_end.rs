@@ -592,3 +592,43 @@ async fn wharf_apply_fails_when_ecs_rolls_the_deployment_back() {
         "reports the service's events from after the rollback:\n{out}"
     );
 }
+
+/// An EXTERNAL task definition registered as bridge (or with no network mode) reads back
+/// as registered; moto alone reports awsvpc, which would be a perpetual diff.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_definition_reports_the_network_mode_it_was_registered_with() {
+    let moto = Moto::start_with_aws_behaviour();
+    moto.manifest(
+        "version: 1\nstack: shop\necs:\n  taskDefinitions:\n    anywhere:\n      networkMode: bridge\n      requiresCompatibilities: [EXTERNAL]\n      containerDefinitions:\n        - { name: web, image: nginx, memory: 256 }\n    plain:\n      requiresCompatibilities: [EXTERNAL]\n      containerDefinitions:\n        - { name: web, image: nginx, memory: 256 }\n",
+    );
+    moto.apply(&[]);
+    let ecs = moto.ecs().await;
+    for (family, expected) in [("anywhere", Some("bridge")), ("plain", None)] {
+        let described = ecs
+            .describe_task_definition()
+            .task_definition(family)
+            .send()
+            .await
+            .expect("DescribeTaskDefinition");
+        let mode = described
+            .task_definition()
+            .and_then(|t| t.network_mode())
+            .map(|m| m.as_str().to_string());
+        assert_eq!(mode.as_deref(), expected, "{family}");
+    }
+    let alone = moto_alone(&moto)
+        .describe_task_definition()
+        .task_definition("anywhere")
+        .send()
+        .await
+        .expect("DescribeTaskDefinition");
+    assert_eq!(
+        alone
+            .task_definition()
+            .and_then(|t| t.network_mode())
+            .map(|m| m.as_str()),
+        Some("awsvpc"),
+        "moto alone reports awsvpc (the gap the rule fills)"
+    );
+    moto.assert_converged();
+}

@@ -96,7 +96,12 @@ fn every_rule_is_named_documented_and_applied() {
     for name in &asked {
         let _ = rule(name); // panics on a name RULES does not list
     }
-    let request_side = ["task_definition_arn", "service_deployments_api"];
+    // Rules that rewrite other operations than DescribeServices, tested end to end.
+    let request_side = [
+        "task_definition_arn",
+        "service_deployments_api",
+        "task_definition_network_mode",
+    ];
     for r in RULES {
         assert!(
             asked.iter().any(|a| a == r.name) || request_side.contains(&r.name),

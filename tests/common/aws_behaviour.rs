@@ -91,6 +91,9 @@ rules! {
     task_definition_arn:
         "a task definition given to UpdateService as family or family:revision is stored, and reported, as the ARN of the revision ECS resolved (the latest ACTIVE one for a bare family)",
         "API reference, API_UpdateService.html#ECS-UpdateService-request-taskDefinition";
+    task_definition_network_mode:
+        "DescribeTaskDefinition (and RegisterTaskDefinition's answer) report networkMode as it was registered, and none when it was not given (moto reports awsvpc for EXTERNAL-compatible definitions registered as bridge)",
+        "API reference, API_TaskDefinition.html#ECS-Type-TaskDefinition-networkMode and API_RegisterTaskDefinition.html#ECS-RegisterTaskDefinition-request-networkMode";
     service_deployments_api:
         "ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions answer from the deployments the layer saw: SUCCESSFUL, STOPPED, IN_PROGRESS, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the rollback member",
         "API reference, API_ListServiceDeployments.html, API_ServiceDeployment.html (status, rollback, deploymentCircuitBreaker), API_Rollback.html";
@@ -791,6 +794,8 @@ struct Memory {
     names: BTreeMap<(String, String), String>,
     /// Service names whose next deploying UpdateService fails and rolls back.
     armed: BTreeSet<String>,
+    /// Task-definition ARN → the networkMode RegisterTaskDefinition was given (None: none).
+    network_modes: BTreeMap<String, Option<Value>>,
 }
 
 fn now() -> f64 {
@@ -829,6 +834,8 @@ impl AwsBehaviour {
                 | "ListServiceDeployments"
                 | "DescribeServiceDeployments"
                 | "DescribeServiceRevisions"
+                | "RegisterTaskDefinition"
+                | "DescribeTaskDefinition"
         )
     }
 
@@ -909,8 +916,47 @@ impl AwsBehaviour {
                 self.describe_service_deployments(upstream, &request).await
             }
             "DescribeServiceRevisions" => Ok(self.describe_service_revisions(&request)),
+            "RegisterTaskDefinition" | "DescribeTaskDefinition" => {
+                let reply = upstream.call(operation, body).await?;
+                Ok(self.rewrite_task_definition(operation, &request, reply))
+            }
             _ => upstream.call(operation, body).await,
         }
+    }
+
+    /// `task_definition_network_mode`: the registered networkMode, as registered.
+    fn rewrite_task_definition(&self, operation: &str, request: &Value, reply: Reply) -> Reply {
+        if reply.status != 200 || !self.enabled("task_definition_network_mode") {
+            return reply;
+        }
+        let Some(mut body) = reply.json_body() else {
+            return reply;
+        };
+        let arn = body["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut memory = self.memory.lock().unwrap();
+        if operation == "RegisterTaskDefinition" {
+            memory
+                .network_modes
+                .insert(arn.clone(), request.get("networkMode").cloned());
+        }
+        if let (Some(given), Some(Value::Object(definition))) = (
+            memory.network_modes.get(&arn),
+            body.get_mut("taskDefinition"),
+        ) {
+            match given {
+                Some(mode) => {
+                    definition.insert("networkMode".into(), mode.clone());
+                }
+                None => {
+                    definition.remove("networkMode");
+                }
+            }
+        }
+        drop(memory);
+        reply.with_json(&body)
     }
 
     fn rules_on(&self, service: &mut Value, memory: &ServiceMemory) {
