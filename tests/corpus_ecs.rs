@@ -266,22 +266,17 @@ fn reset(moto: &Moto) {
 }
 
 /// Made by hand through the SDK, from the published JSON through the SDK's own codec, as
-/// `aws ecs ... --cli-input-json` would send it (inferenceAccelerators included, deprecated
-/// as it is: console exports still carry `[]`).
-#[allow(deprecated)]
+/// `aws ecs ... --cli-input-json` would send it, with every member wharf's own request
+/// builders carry (`wharf::aws::ecs::*_request`, held to the service model by their tests).
 async fn create_by_hand(moto: &Moto, docs: &Documents) -> Result<(), String> {
+    use wharf::aws::ecs::{
+        create_cluster_request, create_service_request, register_task_definition_request,
+    };
     let ecs = moto.ecs().await;
     if let Some((name, cluster)) = &docs.cluster {
         let i = from_json(cluster, CreateClusterInput::deserialize, "cluster")
             .map_err(|e| format!("{name}: {e}"))?;
-        ecs.create_cluster()
-            .set_cluster_name(i.cluster_name)
-            .set_tags(i.tags)
-            .set_settings(i.settings)
-            .set_configuration(i.configuration)
-            .set_capacity_providers(i.capacity_providers)
-            .set_default_capacity_provider_strategy(i.default_capacity_provider_strategy)
-            .set_service_connect_defaults(i.service_connect_defaults)
+        create_cluster_request(&ecs, i)
             .send()
             .await
             .map_err(|e| format!("CreateCluster {name}: {e:?}"))?;
@@ -294,25 +289,8 @@ async fn create_by_hand(moto: &Moto, docs: &Documents) -> Result<(), String> {
             "task definition",
         )
         .map_err(|e| format!("{family}: {e}"))?;
-        ecs.register_task_definition()
+        register_task_definition_request(&ecs, i)
             .family(family) // the key, as in the manifest (the codec fills a missing required member with "")
-            .set_task_role_arn(i.task_role_arn)
-            .set_execution_role_arn(i.execution_role_arn)
-            .set_network_mode(i.network_mode)
-            .set_container_definitions(i.container_definitions)
-            .set_volumes(i.volumes)
-            .set_placement_constraints(i.placement_constraints)
-            .set_requires_compatibilities(i.requires_compatibilities)
-            .set_cpu(i.cpu)
-            .set_memory(i.memory)
-            .set_tags(i.tags)
-            .set_pid_mode(i.pid_mode)
-            .set_ipc_mode(i.ipc_mode)
-            .set_proxy_configuration(i.proxy_configuration)
-            .set_inference_accelerators(i.inference_accelerators)
-            .set_ephemeral_storage(i.ephemeral_storage)
-            .set_runtime_platform(i.runtime_platform)
-            .set_enable_fault_injection(i.enable_fault_injection)
             .send()
             .await
             .map_err(|e| format!("RegisterTaskDefinition {family}: {e:?}"))?;
@@ -320,32 +298,8 @@ async fn create_by_hand(moto: &Moto, docs: &Documents) -> Result<(), String> {
     if let Some((name, service)) = &docs.service {
         let i = from_json(service, CreateServiceInput::deserialize, "service")
             .map_err(|e| format!("{name}: {e}"))?;
-        ecs.create_service()
-            .set_cluster(i.cluster)
+        create_service_request(&ecs, i)
             .service_name(name)
-            .set_task_definition(i.task_definition)
-            .set_availability_zone_rebalancing(i.availability_zone_rebalancing)
-            .set_load_balancers(i.load_balancers)
-            .set_service_registries(i.service_registries)
-            .set_desired_count(i.desired_count)
-            .set_launch_type(i.launch_type)
-            .set_capacity_provider_strategy(i.capacity_provider_strategy)
-            .set_platform_version(i.platform_version)
-            .set_role(i.role)
-            .set_deployment_configuration(i.deployment_configuration)
-            .set_placement_constraints(i.placement_constraints)
-            .set_placement_strategy(i.placement_strategy)
-            .set_network_configuration(i.network_configuration)
-            .set_health_check_grace_period_seconds(i.health_check_grace_period_seconds)
-            .set_scheduling_strategy(i.scheduling_strategy)
-            .set_deployment_controller(i.deployment_controller)
-            .set_tags(i.tags)
-            .set_enable_ecs_managed_tags(i.enable_ecs_managed_tags)
-            .set_propagate_tags(i.propagate_tags)
-            .set_enable_execute_command(i.enable_execute_command)
-            .set_service_connect_configuration(i.service_connect_configuration)
-            .set_volume_configurations(i.volume_configurations)
-            .set_vpc_lattice_configurations(i.vpc_lattice_configurations)
             .send()
             .await
             .map_err(|e| format!("CreateService {name}: {e:?}"))?;

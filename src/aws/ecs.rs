@@ -582,9 +582,9 @@ pub async fn execute_service(
 // member is set here by name; the tests check that every member the service model has
 // and wharf manages (`manifest::ecs_members`) survives the trip.
 
-type Ecs = aws_sdk_ecs::Client;
+pub type Ecs = aws_sdk_ecs::Client;
 
-pub(crate) fn create_cluster_request(
+pub fn create_cluster_request(
     ecs: &Ecs,
     i: CreateClusterInput,
 ) -> aws_sdk_ecs::operation::create_cluster::builders::CreateClusterFluentBuilder {
@@ -598,7 +598,7 @@ pub(crate) fn create_cluster_request(
         .set_service_connect_defaults(i.service_connect_defaults)
 }
 
-pub(crate) fn register_task_definition_request(
+pub fn register_task_definition_request(
     ecs: &Ecs,
     i: RegisterTaskDefinitionInput,
 ) -> aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder
@@ -623,7 +623,7 @@ pub(crate) fn register_task_definition_request(
         .set_enable_fault_injection(i.enable_fault_injection)
 }
 
-pub(crate) fn create_service_request(
+pub fn create_service_request(
     ecs: &Ecs,
     i: CreateServiceInput,
 ) -> aws_sdk_ecs::operation::create_service::builders::CreateServiceFluentBuilder {
@@ -655,7 +655,7 @@ pub(crate) fn create_service_request(
         .set_vpc_lattice_configurations(i.vpc_lattice_configurations)
 }
 
-pub(crate) fn update_service_request(
+pub fn update_service_request(
     ecs: &Ecs,
     i: UpdateServiceInput,
 ) -> aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder {

@@ -28,19 +28,6 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("services", "serviceName", "service"),
 ];
 
-/// Members of DescribeTaskDefinition's `taskDefinition` that RegisterTaskDefinition does
-/// not take (ECS API Reference, TaskDefinition vs RegisterTaskDefinition request).
-const DESCRIBED_TASK_DEFINITION_MEMBERS: &[&str] = &[
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-];
-
 /// Rewrites the `ecs` section of the whole manifest tree in place.
 pub fn canonicalize(root: &mut Node, diagnostics: &mut Diagnostics) {
     let Some(ecs) = member_mut(root, "ecs") else {
@@ -152,7 +139,7 @@ fn drop_described_members(resource: &mut Node, diagnostics: &mut Diagnostics) {
     let mut dropped = Vec::new();
     entries.retain(|(key, _)| {
         let name = key.key_text();
-        if DESCRIBED_TASK_DEFINITION_MEMBERS.contains(&name.as_str()) {
+        if crate::resources::task_definition_normalize::READ_ONLY.contains(&name.as_str()) {
             dropped.push((name, key.span));
             false
         } else {

@@ -57,7 +57,7 @@ type Defaults = &'static [(&'static str, Lit)];
 
 /// Members DescribeTaskDefinition returns that RegisterTaskDefinition does not take
 /// (a test checks this list against the SDK's schemas).
-const READ_ONLY: &[&str] = &[
+pub const READ_ONLY: &[&str] = &[
     "taskDefinitionArn",  // AWS names the revision it registered
     "revision",           // AWS numbers revisions within the family
     "status",             // ACTIVE / INACTIVE / DELETE_IN_PROGRESS, AWS's lifecycle state

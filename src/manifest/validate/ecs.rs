@@ -980,10 +980,17 @@ impl Validator<'_> {
             // Without requiresCompatibilities, ECS validates the definition against each
             // launch type and lists those it fits in `compatibilities` (ECS API Reference,
             // TaskDefinition `compatibilities`): awsvpc with Fargate's task sizes fits.
+            // awsvpc with a task size Fargate offers fits.
+            let size = |key: &str, parse: fn(&str) -> Option<u32>| match task.get(key) {
+                Some(Value::String(text)) => parse(text),
+                Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                _ => None,
+            };
             let fits_fargate = !task.contains_key("requiresCompatibilities")
                 && str_of(task, "networkMode") == Some("awsvpc")
-                && task.contains_key("cpu")
-                && task.contains_key("memory");
+                && size("cpu", ecs_units::cpu_units)
+                    .zip(size("memory", ecs_units::memory_mib))
+                    .is_some_and(|(cpu, memory)| ecs_units::fargate_combination_ok(cpu, memory));
             if let Some((at, what)) = fargate_at
                 && !is_fargate(task)
                 && !fits_fargate
@@ -1758,6 +1765,15 @@ ecs:
     #[test]
     fn what_aws_accepts_is_accepted() {
         assert_clean(&edit("      requiresCompatibilities: [FARGATE]\n", ""));
+        // ... but not a size Fargate does not offer: ECS would not list FARGATE then.
+        let odd = edit("      requiresCompatibilities: [FARGATE]\n", "")
+            .replace("      memory: \"512\"\n", "      memory: \"700\"\n");
+        assert!(
+            diagnose(&odd)
+                .iter()
+                .any(|(s, m, ..)| *s == E && m.contains("does not list FARGATE")),
+            "{odd}"
+        );
         assert_clean(&edit(
             "      executionRole: task-execution\n",
             "      executionRole: task-execution\n      inferenceAccelerators: []\n",
