@@ -47,6 +47,11 @@ pub fn build_with(
         live,
         options.prune,
     ));
+    if prune && let Some(reason) = &live.ledger_unreadable {
+        all.warnings.push(format!(
+            "the ownership ledger could not be read ({reason}); pull through cache rules and creation templates wharf created are not pruned"
+        ));
+    }
     all.extend(creation_template::plan(manifest, &ctx, live, options.prune));
     all.extend(repository::plan_with(manifest, &ctx, live, prune, adoption));
     all.extend(crate::resources::public_repository::plan_with(

@@ -3,6 +3,7 @@
 //! brought in line with UpdateCluster, PutClusterCapacityProviders and tag calls.
 //! A cluster is deleted only with `--prune`, and never while services run in it.
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, KindPlan, OWNERSHIP_TAG};
 use crate::live::{LiveCluster, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
@@ -259,80 +260,98 @@ pub fn plan_with(
     prune: bool,
     adoption: super::Adoption,
 ) -> KindPlan {
-    let mut out = KindPlan::default();
-    for (name, cluster) in &manifest.ecs.clusters {
-        let want = desired(manifest, name, cluster);
-        let Some(have) = live.clusters.get(name) else {
-            out.changes.push(super::create_because_missing(
-                address(name),
-                super::NOT_PRESENT,
-                create_input(&want)
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, _)| *k != "clusterName")
-                    .map(|(k, v)| FieldChange::new(k.clone(), Value::Null, v.clone()))
-                    .collect(),
-                vec![Operation::Cluster(ClusterOperation::CreateCluster {
-                    name: name.clone(),
-                    input: create_input(&want),
-                })],
-            ));
-            continue;
-        };
-        let adopting = match super::claim(
-            &address(name),
-            "cluster",
-            name,
-            &have.tags,
-            &manifest.stack,
-            adoption,
-            "aws ecs tag-resource",
-        ) {
-            Ok(adopting) => adopting,
-            Err(conflict) => {
-                out.conflicts.push(conflict);
-                continue;
-            }
-        };
-        if let Some(change) = diff(&want, have) {
-            out.changes.push(if adopting {
-                super::adopted(change)
-            } else {
-                change
-            });
-        }
+    reconcile(&Clusters { manifest, live }, prune, adoption)
+}
+
+/// The clusters of a manifest against those AWS holds.
+struct Clusters<'a> {
+    manifest: &'a Manifest,
+    live: &'a LiveSnapshot,
+}
+
+impl Reconcile for Clusters<'_> {
+    type Want = DesiredCluster;
+    type Have = LiveCluster;
+    const NOUN: &'static str = "cluster";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAG_COMMAND: &'static str = "aws ecs tag-resource";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    if prune {
-        for (name, have) in &live.clusters {
-            if manifest.ecs.clusters.contains_key(name)
-                || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
-            {
-                continue;
-            }
-            if !have.services.is_empty() {
-                out.conflicts.push(super::Conflict {
-                    address: address(name),
-                    message: format!(
-                        "cluster `{name}` left the manifest but still runs services: {}",
-                        have.services.join(", ")
-                    ),
-                    hint: "delete or move those services first (prune them with this stack, or remove them in their own)".into(),
-                    pointer: None,
-                });
-                continue;
-            }
-            out.changes.push(super::delete_because_not_in_manifest(
-                address(name),
-                super::owned_not_declared(&manifest.stack),
-                None,
-                vec![Operation::Cluster(ClusterOperation::DeleteCluster {
-                    name: name.clone(),
-                })],
-            ));
-        }
+
+    fn names(&self) -> Vec<String> {
+        self.manifest.ecs.clusters.keys().cloned().collect()
     }
-    out
+
+    fn desired(&self, name: &str, _: &mut Vec<String>) -> DesiredCluster {
+        desired(self.manifest, name, &self.manifest.ecs.clusters[name])
+    }
+
+    fn find(&self, name: &str) -> Option<&LiveCluster> {
+        self.live.clusters.get(name)
+    }
+
+    fn tags<'h>(&self, have: &'h LiveCluster) -> Option<&'h BTreeMap<String, String>> {
+        Some(&have.tags)
+    }
+
+    fn create(&self, name: &str, want: &DesiredCluster) -> Change {
+        super::create_because_missing(
+            address(name),
+            super::NOT_PRESENT,
+            create_input(want)
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| *k != "clusterName")
+                .map(|(k, v)| FieldChange::new(k.clone(), Value::Null, v.clone()))
+                .collect(),
+            vec![Operation::Cluster(ClusterOperation::CreateCluster {
+                name: name.to_string(),
+                input: create_input(want),
+            })],
+        )
+    }
+
+    fn diff(
+        &self,
+        _: &str,
+        want: &DesiredCluster,
+        have: &LiveCluster,
+        _: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        Ok(diff(want, have))
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LiveCluster)> {
+        not_declared(&self.live.clusters, |name| {
+            self.manifest.ecs.clusters.contains_key(name)
+        })
+    }
+
+    fn delete(&self, name: &str, have: &LiveCluster) -> Option<Result<Change, super::Conflict>> {
+        if !have.services.is_empty() {
+            return Some(Err(super::Conflict {
+                address: address(name),
+                message: format!(
+                    "cluster `{name}` left the manifest but still runs services: {}",
+                    have.services.join(", ")
+                ),
+                hint: "delete or move those services first (prune them with this stack, or remove them in their own)".into(),
+                pointer: None,
+            }));
+        }
+        Some(Ok(super::delete_because_not_in_manifest(
+            address(name),
+            super::owned_not_declared(&self.manifest.stack),
+            None,
+            vec![Operation::Cluster(ClusterOperation::DeleteCluster {
+                name: name.to_string(),
+            })],
+        )))
+    }
 }
 
 fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {

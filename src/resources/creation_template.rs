@@ -13,6 +13,7 @@
 //! not declare is deleted only when the stack's ownership ledger records that wharf
 //! created it; any other template is never touched. PURE.
 
+use super::reconcile::{Ownership, Reconcile, reconcile};
 use super::{Context, KindPlan, lifecycle, non_empty, policy, repository};
 use crate::live::{KmsKey, LiveCreationTemplate, LiveSnapshot, OwnershipLedger};
 use crate::manifest::model::ecr_defaults;
@@ -493,38 +494,110 @@ fn delete_change(have: &LiveCreationTemplate) -> Change {
 /// templates the manifest does not declare and the ownership ledger records. Without a
 /// ledger (not read, or unreadable) nothing is deleted.
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    let declared = &manifest.registry.creation_templates;
-    let by_prefix: BTreeMap<&str, &LiveCreationTemplate> = live
-        .creation_templates
-        .values()
-        .map(|t| (canonical_prefix(&t.prefix), t))
-        .collect();
-    let mut out = KindPlan::default();
-    for (prefix, template) in declared {
-        let want = desired(manifest, ctx, template);
-        match by_prefix.get(canonical_prefix(prefix)) {
-            None => out.changes.push(create_change(prefix, &want)),
-            Some(have) => {
-                out.changes
-                    .extend(diff(prefix, &want, have, &live.kms_keys, &mut out.warnings))
-            }
-        }
-    }
-    let (true, Some(ledger)) = (prune, &live.ledger) else {
-        return out;
+    let templates = Templates {
+        manifest,
+        ctx,
+        live,
+        by_prefix: live
+            .creation_templates
+            .values()
+            .map(|t| (canonical_prefix(&t.prefix).to_string(), t))
+            .collect(),
     };
-    let owned: BTreeSet<&str> = ledger
-        .creation_templates
-        .iter()
-        .map(|p| canonical_prefix(p))
-        .collect();
-    let declared: BTreeSet<&str> = declared.keys().map(|p| canonical_prefix(p)).collect();
-    for (prefix, have) in by_prefix {
-        if owned.contains(prefix) && !declared.contains(prefix) {
-            out.changes.push(delete_change(have));
-        }
+    reconcile(&templates, prune, super::Adoption::Refuse)
+}
+
+/// The creation templates of a manifest against those ECR holds, matched by prefix as
+/// ECR compares them (a trailing `/` does not count).
+struct Templates<'a> {
+    manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
+    live: &'a LiveSnapshot,
+    by_prefix: BTreeMap<String, &'a LiveCreationTemplate>,
+}
+
+impl Reconcile for Templates<'_> {
+    type Want = TemplateSpec;
+    type Have = LiveCreationTemplate;
+    const NOUN: &'static str = "creation template";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Ledger;
+    const TAG_COMMAND: &'static str = "";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    out
+
+    fn names(&self) -> Vec<String> {
+        self.manifest
+            .registry
+            .creation_templates
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn desired(&self, prefix: &str, _: &mut Vec<String>) -> TemplateSpec {
+        desired(
+            self.manifest,
+            self.ctx,
+            &self.manifest.registry.creation_templates[prefix],
+        )
+    }
+
+    fn find(&self, prefix: &str) -> Option<&LiveCreationTemplate> {
+        self.by_prefix.get(canonical_prefix(prefix)).copied()
+    }
+
+    fn tags<'h>(&self, _: &'h LiveCreationTemplate) -> Option<&'h BTreeMap<String, String>> {
+        None
+    }
+
+    fn create(&self, prefix: &str, want: &TemplateSpec) -> Change {
+        create_change(prefix, want)
+    }
+
+    fn diff(
+        &self,
+        prefix: &str,
+        want: &TemplateSpec,
+        have: &LiveCreationTemplate,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        Ok(diff(prefix, want, have, &self.live.kms_keys, warnings))
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LiveCreationTemplate)> {
+        let declared: BTreeSet<&str> = self
+            .manifest
+            .registry
+            .creation_templates
+            .keys()
+            .map(|p| canonical_prefix(p))
+            .collect();
+        self.by_prefix
+            .iter()
+            .filter(|(prefix, _)| !declared.contains(prefix.as_str()))
+            .map(|(prefix, have)| (prefix.clone(), *have))
+            .collect()
+    }
+
+    fn in_ledger(&self, prefix: &str) -> bool {
+        self.live.ledger.as_ref().is_some_and(|ledger| {
+            ledger
+                .creation_templates
+                .iter()
+                .any(|p| canonical_prefix(p) == prefix)
+        })
+    }
+
+    fn delete(
+        &self,
+        _: &str,
+        have: &LiveCreationTemplate,
+    ) -> Option<Result<Change, super::Conflict>> {
+        Some(Ok(delete_change(have)))
+    }
 }
 
 /// The templates planning needs: the declared ones and those the ownership ledger records

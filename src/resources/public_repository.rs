@@ -16,6 +16,7 @@
 //!   by the sha256 wharf records in the tag `wharf:logo-sha256` when it uploads one;
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy, repository};
 use crate::live::{LivePublicRepository, LiveSnapshot, LogoFile};
 use crate::manifest::model::{Manifest, PublicRepository, Pull};
@@ -352,53 +353,101 @@ pub fn plan_with(
     prune: bool,
     adoption: super::Adoption,
 ) -> KindPlan {
-    let mut out = KindPlan::default();
-    for (name, repo) in manifest.public_repositories.iter().flatten() {
-        let want = desired(manifest, ctx, &live.logo_files, name, repo);
+    reconcile(
+        &PublicRepositories {
+            manifest,
+            ctx,
+            live,
+        },
+        prune,
+        adoption,
+    )
+}
+
+/// The public repositories of a manifest against those ECR Public holds.
+struct PublicRepositories<'a> {
+    manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
+    live: &'a LiveSnapshot,
+}
+
+impl Reconcile for PublicRepositories<'_> {
+    type Want = DesiredPublicRepository;
+    type Have = LivePublicRepository;
+    const NOUN: &'static str = "public repository";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAG_COMMAND: &'static str = "aws ecr-public tag-resource --region us-east-1";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.manifest
+            .public_repositories
+            .iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    fn desired(&self, name: &str, warnings: &mut Vec<String>) -> DesiredPublicRepository {
+        let repo = &self
+            .manifest
+            .public_repositories
+            .as_ref()
+            .expect("declared")[name];
+        let want = desired(self.manifest, self.ctx, &self.live.logo_files, name, repo);
         if let DesiredLogo::Unread(path) = &want.logo {
-            out.warnings.push(format!(
+            warnings.push(format!(
                 "{}: logo `{path}` was not read, so the logo is left as it is",
                 address(name)
             ));
         }
-        match live.public_repositories.get(name) {
-            None => out.changes.push(create_change(&want)),
-            Some(have) => {
-                let adopting = match super::claim(
-                    &address(name),
-                    "public repository",
-                    name,
-                    &have.tags,
-                    &manifest.stack,
-                    adoption,
-                    "aws ecr-public tag-resource --region us-east-1",
-                ) {
-                    Ok(adopting) => adopting,
-                    Err(conflict) => {
-                        out.conflicts.push(conflict);
-                        continue;
-                    }
-                };
-                if let Some(change) = diff(&want, have, &mut out.warnings) {
-                    out.changes.push(if adopting {
-                        super::adopted(change)
-                    } else {
-                        change
-                    });
-                }
-            }
-        }
+        want
     }
-    // Without a `publicRepositories` section ECR Public is not managed, so nothing is pruned.
-    if prune && let Some(section) = &manifest.public_repositories {
-        for (name, have) in &live.public_repositories {
-            let declared = section.contains_key(name);
-            if !declared && have.tags.get(OWNERSHIP_TAG) == Some(&manifest.stack) {
-                out.changes.push(delete_change(manifest, have));
-            }
-        }
+
+    fn find(&self, name: &str) -> Option<&LivePublicRepository> {
+        self.live.public_repositories.get(name)
     }
-    out
+
+    fn tags<'h>(&self, have: &'h LivePublicRepository) -> Option<&'h BTreeMap<String, String>> {
+        Some(&have.tags)
+    }
+
+    fn create(&self, _: &str, want: &DesiredPublicRepository) -> Change {
+        create_change(want)
+    }
+
+    fn diff(
+        &self,
+        _: &str,
+        want: &DesiredPublicRepository,
+        have: &LivePublicRepository,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        Ok(diff(want, have, warnings))
+    }
+
+    /// Without a `publicRepositories` section ECR Public is not managed, so nothing is
+    /// pruned.
+    fn undeclared(&self) -> Vec<(String, &LivePublicRepository)> {
+        let Some(section) = &self.manifest.public_repositories else {
+            return Vec::new();
+        };
+        not_declared(&self.live.public_repositories, |name| {
+            section.contains_key(name)
+        })
+    }
+
+    fn delete(
+        &self,
+        _: &str,
+        have: &LivePublicRepository,
+    ) -> Option<Result<Change, super::Conflict>> {
+        Some(Ok(delete_change(self.manifest, have)))
+    }
 }
 
 fn digest_text(sha256: &str) -> Value {

@@ -10,6 +10,7 @@
 //! manifest leaves out is deleted only when the ledger lists it; a rule someone else made
 //! is never touched. PURE.
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, KindPlan, non_empty};
 use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
 use crate::manifest::model::{Manifest, PullThroughCacheRule};
@@ -206,40 +207,94 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
 /// Creates, updates and replaces for the declared rules; with `prune`, deletes for the
 /// rules the ledger records and the manifest no longer declares.
 pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    let declared = &manifest.registry.pull_through_cache;
-    let mut out = KindPlan::default();
-    for (prefix, rule) in declared {
-        let have = live.pull_through_cache_rules.get(prefix).map(observed);
-        out.changes
-            .extend(diff(prefix, &desired(rule), have.as_ref()));
+    reconcile(&Rules { manifest, live }, prune, super::Adoption::Refuse)
+}
+
+/// The pull through cache rules of a manifest against those ECR holds.
+struct Rules<'a> {
+    manifest: &'a Manifest,
+    live: &'a LiveSnapshot,
+}
+
+impl Reconcile for Rules<'_> {
+    type Want = RuleSpec;
+    type Have = LivePullThroughCacheRule;
+    const NOUN: &'static str = "pull through cache rule";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Ledger;
+    const TAG_COMMAND: &'static str = "";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    if !prune {
-        return out;
+
+    fn names(&self) -> Vec<String> {
+        self.manifest
+            .registry
+            .pull_through_cache
+            .keys()
+            .cloned()
+            .collect()
     }
-    if let Some(reason) = &live.ledger_unreadable {
-        out.warnings.push(format!(
-            "the ownership ledger could not be read ({reason}); pull through cache rules and creation templates wharf created are not pruned"
-        ));
+
+    fn desired(&self, prefix: &str, _: &mut Vec<String>) -> RuleSpec {
+        desired(&self.manifest.registry.pull_through_cache[prefix])
     }
-    let Some(ledger) = &live.ledger else {
-        return out;
-    };
-    for prefix in &ledger.pull_through_cache {
-        if declared.contains_key(prefix) || !live.pull_through_cache_rules.contains_key(prefix) {
-            continue;
-        }
-        out.changes.push(super::delete_because_not_in_manifest(
+
+    fn find(&self, prefix: &str) -> Option<&LivePullThroughCacheRule> {
+        self.live.pull_through_cache_rules.get(prefix)
+    }
+
+    fn tags<'h>(&self, _: &'h LivePullThroughCacheRule) -> Option<&'h BTreeMap<String, String>> {
+        None
+    }
+
+    fn create(&self, prefix: &str, want: &RuleSpec) -> Change {
+        diff(prefix, want, None).expect("a missing rule is created")
+    }
+
+    fn diff(
+        &self,
+        prefix: &str,
+        want: &RuleSpec,
+        have: &LivePullThroughCacheRule,
+        _: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        Ok(diff(prefix, want, Some(&observed(have))))
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LivePullThroughCacheRule)> {
+        not_declared(&self.live.pull_through_cache_rules, |prefix| {
+            self.manifest
+                .registry
+                .pull_through_cache
+                .contains_key(prefix)
+        })
+    }
+
+    fn in_ledger(&self, prefix: &str) -> bool {
+        self.live
+            .ledger
+            .as_ref()
+            .is_some_and(|ledger| ledger.pull_through_cache.contains(prefix))
+    }
+
+    fn delete(
+        &self,
+        prefix: &str,
+        _: &LivePullThroughCacheRule,
+    ) -> Option<Result<Change, super::Conflict>> {
+        Some(Ok(super::delete_because_not_in_manifest(
             address(prefix),
             super::LEDGER_OWNED_NOT_DECLARED,
             None,
             vec![Operation::PullThroughCache(
                 PullThroughCacheOperation::DeletePullThroughCacheRule {
-                    prefix: prefix.clone(),
+                    prefix: prefix.to_string(),
                 },
             )],
-        ));
+        )))
     }
-    out
 }
 
 /// What AWS would hold after the operation ran (for tests and previews).

@@ -7,6 +7,7 @@
 //! - KMS without a key means the AWS-managed key `aws/ecr`;
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy, role};
 use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
@@ -319,46 +320,80 @@ pub fn plan_with(
     prune: bool,
     adoption: super::Adoption,
 ) -> KindPlan {
-    let mut out = KindPlan::default();
-    let desired = desired_all(manifest, ctx);
-    for want in &desired {
-        match live.repositories.get(&want.name) {
-            None => out.changes.push(create_change(want)),
-            Some(have) => {
-                let adopting = match super::claim(
-                    &address(&want.name),
-                    "repository",
-                    &want.name,
-                    &have.tags,
-                    &manifest.stack,
-                    adoption,
-                    "aws ecr tag-resource",
-                ) {
-                    Ok(adopting) => adopting,
-                    Err(conflict) => {
-                        out.conflicts.push(conflict);
-                        continue;
-                    }
-                };
-                if let Some(change) = diff(want, have, live, &mut out.warnings) {
-                    out.changes.push(if adopting {
-                        super::adopted(change)
-                    } else {
-                        change
-                    });
-                }
-            }
-        }
+    reconcile(
+        &Repositories {
+            manifest,
+            ctx,
+            live,
+        },
+        prune,
+        adoption,
+    )
+}
+
+/// The repositories of a manifest against those ECR holds.
+struct Repositories<'a> {
+    manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
+    live: &'a LiveSnapshot,
+}
+
+impl Reconcile for Repositories<'_> {
+    type Want = DesiredRepository;
+    type Have = LiveRepository;
+    const NOUN: &'static str = "repository";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAG_COMMAND: &'static str = "aws ecr tag-resource";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    if prune {
-        for (name, have) in &live.repositories {
-            let declared = manifest.repositories.contains_key(name);
-            if !declared && have.tags.get(OWNERSHIP_TAG) == Some(&manifest.stack) {
-                out.changes.push(delete_change(manifest, have));
-            }
-        }
+
+    fn names(&self) -> Vec<String> {
+        self.manifest.repositories.keys().cloned().collect()
     }
-    out
+
+    fn desired(&self, name: &str, _: &mut Vec<String>) -> DesiredRepository {
+        desired(
+            self.manifest,
+            self.ctx,
+            name,
+            &self.manifest.repositories[name],
+        )
+    }
+
+    fn find(&self, name: &str) -> Option<&LiveRepository> {
+        self.live.repositories.get(name)
+    }
+
+    fn tags<'h>(&self, have: &'h LiveRepository) -> Option<&'h BTreeMap<String, String>> {
+        Some(&have.tags)
+    }
+
+    fn create(&self, _: &str, want: &DesiredRepository) -> Change {
+        create_change(want)
+    }
+
+    fn diff(
+        &self,
+        _: &str,
+        want: &DesiredRepository,
+        have: &LiveRepository,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        Ok(diff(want, have, self.live, warnings))
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LiveRepository)> {
+        not_declared(&self.live.repositories, |name| {
+            self.manifest.repositories.contains_key(name)
+        })
+    }
+
+    fn delete(&self, _: &str, have: &LiveRepository) -> Option<Result<Change, super::Conflict>> {
+        Some(Ok(delete_change(self.manifest, have)))
+    }
 }
 
 /// Names of live repositories a plan destroys (their image counts are worth reading).

@@ -8,6 +8,7 @@
 //! - unset description means none, unset maxSessionDuration means 3600 seconds;
 //! - IAM hands policy documents back URL-encoded (decoded in `aws/`, compared here by meaning).
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, OWNERSHIP_TAG, document_text, parse_live_document, policy, repository};
 use crate::live::{LiveRole, LiveSnapshot};
 use crate::manifest::model::{EncryptionType, Manifest, Role};
@@ -356,52 +357,85 @@ pub fn plan_with(
     prune: bool,
     adoption: super::Adoption,
 ) -> super::KindPlan {
-    let mut out = super::KindPlan::default();
-    for (name, role) in &manifest.iam.roles {
-        let want = desired(manifest, ctx, name, role);
-        match live.roles.get(name) {
-            None => out.changes.push(create_change(&want)),
-            Some(have) => {
-                let adopting = match super::claim(
-                    &address(name),
-                    "role",
-                    name,
-                    &have.tags,
-                    &manifest.stack,
-                    adoption,
-                    "aws iam tag-role",
-                ) {
-                    Ok(adopting) => adopting,
-                    Err(conflict) => {
-                        out.conflicts.push(conflict);
-                        continue;
-                    }
-                };
-                if let Some(change) = diff(&want, have, &mut out.warnings) {
-                    out.changes.push(if adopting {
-                        super::adopted(change)
-                    } else {
-                        change
-                    });
-                }
-            }
-        }
+    reconcile(
+        &Roles {
+            manifest,
+            ctx,
+            live,
+        },
+        prune,
+        adoption,
+    )
+}
+
+/// The roles of a manifest against those IAM holds.
+struct Roles<'a> {
+    manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
+    live: &'a LiveSnapshot,
+}
+
+impl Reconcile for Roles<'_> {
+    type Want = DesiredRole;
+    type Have = LiveRole;
+    const NOUN: &'static str = "role";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAG_COMMAND: &'static str = "aws iam tag-role";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    if prune {
-        for (name, have) in &live.roles {
-            if !manifest.iam.roles.contains_key(name)
-                && have.tags.get(OWNERSHIP_TAG) == Some(&manifest.stack)
-            {
-                out.changes.push(super::delete_because_not_in_manifest(
-                    address(name),
-                    super::owned_not_declared(&manifest.stack),
-                    None,
-                    delete_operations(have),
-                ));
-            }
-        }
+
+    fn names(&self) -> Vec<String> {
+        self.manifest.iam.roles.keys().cloned().collect()
     }
-    out
+
+    fn desired(&self, name: &str, _: &mut Vec<String>) -> DesiredRole {
+        desired(
+            self.manifest,
+            self.ctx,
+            name,
+            &self.manifest.iam.roles[name],
+        )
+    }
+
+    fn find(&self, name: &str) -> Option<&LiveRole> {
+        self.live.roles.get(name)
+    }
+
+    fn tags<'h>(&self, have: &'h LiveRole) -> Option<&'h BTreeMap<String, String>> {
+        Some(&have.tags)
+    }
+
+    fn create(&self, _: &str, want: &DesiredRole) -> Change {
+        create_change(want)
+    }
+
+    fn diff(
+        &self,
+        _: &str,
+        want: &DesiredRole,
+        have: &LiveRole,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        Ok(diff(want, have, warnings))
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LiveRole)> {
+        not_declared(&self.live.roles, |name| {
+            self.manifest.iam.roles.contains_key(name)
+        })
+    }
+
+    fn delete(&self, name: &str, have: &LiveRole) -> Option<Result<Change, super::Conflict>> {
+        Some(Ok(super::delete_because_not_in_manifest(
+            address(name),
+            super::owned_not_declared(&self.manifest.stack),
+            None,
+            delete_operations(have),
+        )))
+    }
 }
 
 fn create_operations(want: &DesiredRole) -> Vec<Operation> {

@@ -5,6 +5,7 @@
 //! deployment controller, role) replaces the service. Every create or update waits for
 //! the deployment to finish, and a failed rollout is an error.
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, KindPlan, OWNERSHIP_TAG, task_definition};
 use crate::live::{LiveService, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
@@ -473,72 +474,113 @@ pub fn plan_with(
     prune: bool,
     adoption: super::Adoption,
 ) -> KindPlan {
-    let registering = task_definition::families_registering(manifest, ctx, live);
-    let mut out = KindPlan::default();
-    for (name, service) in &manifest.ecs.services {
-        let want = desired(manifest, ctx, live, &registering, name, service);
-        match live.services.get(name) {
-            None => out.changes.push(create_change(&want)),
-            Some(have) if have.status == "DRAINING" => out.conflicts.push(super::Conflict {
-                address: address(name),
-                message: format!(
-                    "service `{name}` is still DRAINING after a deletion, and ECS cannot reuse its name until it is INACTIVE"
-                ),
-                hint: "this usually takes a few minutes; run apply again then".into(),
-                pointer: None,
-            }),
-            Some(have) => {
-                let adopting = match super::claim(
-                    &address(name),
-                    "service",
-                    name,
-                    &have.tags,
-                    &manifest.stack,
-                    adoption,
-                    "aws ecs tag-resource",
-                ) {
-                    Ok(adopting) => adopting,
-                    Err(conflict) => {
-                        out.conflicts.push(conflict);
-                        continue;
-                    }
-                };
-                match diff(&want, have) {
-                    Ok(Some(change)) if adopting => out.changes.push(super::adopted(change)),
-                    Ok(Some(change)) => out.changes.push(change),
-                    Ok(None) => {}
-                    Err(conflict) => out.conflicts.push(conflict),
-                }
-            }
-        }
+    let services = Services {
+        manifest,
+        ctx,
+        live,
+        registering: task_definition::families_registering(manifest, ctx, live),
+    };
+    reconcile(&services, prune, adoption)
+}
+
+/// The services of a manifest against those ECS holds.
+struct Services<'a> {
+    manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
+    live: &'a LiveSnapshot,
+    /// Families this plan registers a new revision of (their services deploy it).
+    registering: BTreeSet<String>,
+}
+
+impl Reconcile for Services<'_> {
+    type Want = DesiredService;
+    type Have = LiveService;
+    const NOUN: &'static str = "service";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::Tagged;
+    const TAG_COMMAND: &'static str = "aws ecs tag-resource";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    if prune {
-        for (name, have) in &live.services {
-            if manifest.ecs.services.contains_key(name)
-                || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
-                || have.status != "ACTIVE"
-            {
-                continue;
-            }
-            out.changes.push(super::delete_because_not_in_manifest(
-                address(name),
-                super::owned_not_declared(&manifest.stack),
-                None,
-                // Scale to zero first so tasks stop in order, then delete.
-                vec![
-                    Operation::Service(ServiceOperation::UpdateService {
-                        name: name.clone(),
-                        input: json!({"cluster": have.cluster, "service": name, "desiredCount": 0}),
-                    }),
-                    Operation::Service(ServiceOperation::DeleteService {
-                        cluster: have.cluster.clone(),
-                        name: name.clone(),
-                    }),
-                ],
-            ));
-        }
+
+    fn names(&self) -> Vec<String> {
+        self.manifest.ecs.services.keys().cloned().collect()
     }
-    out
+
+    fn desired(&self, name: &str, _: &mut Vec<String>) -> DesiredService {
+        let service = &self.manifest.ecs.services[name];
+        desired(
+            self.manifest,
+            self.ctx,
+            self.live,
+            &self.registering,
+            name,
+            service,
+        )
+    }
+
+    fn find(&self, name: &str) -> Option<&LiveService> {
+        self.live.services.get(name)
+    }
+
+    fn tags<'h>(&self, have: &'h LiveService) -> Option<&'h BTreeMap<String, String>> {
+        Some(&have.tags)
+    }
+
+    fn create(&self, _: &str, want: &DesiredService) -> Change {
+        create_change(want)
+    }
+
+    fn blocked(&self, name: &str, have: &LiveService) -> Option<super::Conflict> {
+        (have.status == "DRAINING").then(|| super::Conflict {
+            address: address(name),
+            message: format!(
+                "service `{name}` is still DRAINING after a deletion, and ECS cannot reuse its name until it is INACTIVE"
+            ),
+            hint: "this usually takes a few minutes; run apply again then".into(),
+            pointer: None,
+        })
+    }
+
+    fn diff(
+        &self,
+        _: &str,
+        want: &DesiredService,
+        have: &LiveService,
+        _: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        diff(want, have)
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LiveService)> {
+        not_declared(&self.live.services, |name| {
+            self.manifest.ecs.services.contains_key(name)
+        })
+    }
+
+    /// Scales to zero first so tasks stop in order, then deletes; a service already on
+    /// its way out is left alone.
+    fn delete(&self, name: &str, have: &LiveService) -> Option<Result<Change, super::Conflict>> {
+        if have.status != "ACTIVE" {
+            return None;
+        }
+        Some(Ok(super::delete_because_not_in_manifest(
+            address(name),
+            super::owned_not_declared(&self.manifest.stack),
+            None,
+            vec![
+                Operation::Service(ServiceOperation::UpdateService {
+                    name: name.to_string(),
+                    input: json!({"cluster": have.cluster, "service": name, "desiredCount": 0}),
+                }),
+                Operation::Service(ServiceOperation::DeleteService {
+                    cluster: have.cluster.clone(),
+                    name: name.to_string(),
+                }),
+            ],
+        )))
+    }
 }
 
 fn create_input(want: &DesiredService) -> Value {

@@ -5,6 +5,7 @@
 //! only when the normalized content differs; `keepRevisions` deregisters older owned
 //! revisions, never one a service uses.
 
+use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use super::{Context, KindPlan, OWNERSHIP_TAG, role, task_definition_normalize as normalize};
 use crate::live::{LiveSnapshot, LiveTaskDefinition};
 use crate::manifest::model::{ApiObject, Manifest};
@@ -279,85 +280,120 @@ pub fn plan_with(
     prune: bool,
     adoption: super::Adoption,
 ) -> KindPlan {
-    let mut out = KindPlan::default();
-    let used = in_use(live);
-    for (family, definition) in &manifest.ecs.task_definitions {
-        let want = desired(manifest, ctx, live, family, definition);
-        match live.task_definitions.get(family) {
-            None => out.changes.push(super::create_because_missing(
-                address(family),
-                "no ACTIVE revision of this family; registers revision 1 of it",
-                vec![FieldChange::new(
-                    "taskDefinition",
-                    Value::Null,
-                    normalize::normalize(&want.input),
-                )],
-                vec![Operation::TaskDefinition(
-                    TaskDefinitionOperation::RegisterTaskDefinition {
-                        family: family.clone(),
-                        input: register_input(&want),
-                    },
-                )],
-            )),
-            Some(have) => {
-                let owner = have.tags.get(OWNERSHIP_TAG);
-                if owner.is_some_and(|o| *o != manifest.stack) {
-                    out.conflicts.push(super::Conflict::not_owned(
-                        &address(family),
-                        "task definition family",
-                        family,
-                        owner.map(String::as_str),
-                        &manifest.stack,
-                        "aws ecs tag-resource on its latest revision",
-                    ));
-                    continue;
-                }
-                let document = live_document(manifest, ctx, have);
-                if let Some(change) = diff(&want, have, &document, &used) {
-                    let adopting = owner.is_none() && adoption == super::Adoption::Adopt;
-                    out.changes.push(if adopting {
-                        super::adopted(change)
-                    } else {
-                        change
-                    });
-                }
-            }
-        }
+    let families = Families {
+        manifest,
+        ctx,
+        live,
+        used: in_use(live),
+    };
+    reconcile(&families, prune, adoption)
+}
+
+/// The task definition families of a manifest against their ACTIVE revisions in ECS.
+struct Families<'a> {
+    manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
+    live: &'a LiveSnapshot,
+    /// Revisions services use now (never deregistered by a new registration).
+    used: BTreeSet<String>,
+}
+
+impl Reconcile for Families<'_> {
+    type Want = DesiredTaskDefinition;
+    type Have = LiveTaskDefinition;
+    const NOUN: &'static str = "task definition family";
+    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const OWNERSHIP: Ownership = Ownership::TaggedWhenPresent;
+    const TAG_COMMAND: &'static str = "aws ecs tag-resource on its latest revision";
+
+    fn stack(&self) -> &str {
+        &self.manifest.stack
     }
-    if prune {
-        for (family, have) in &live.task_definitions {
-            if manifest.ecs.task_definitions.contains_key(family)
-                || have.tags.get(OWNERSHIP_TAG) != Some(&manifest.stack)
-            {
-                continue;
-            }
-            let mut arns: Vec<String> = have
-                .active_revisions
-                .iter()
-                .filter(|r| r.owned)
-                .map(|r| r.arn.clone())
-                .collect();
-            if arns.is_empty() {
-                arns.push(have.arn.clone());
-            }
-            out.changes.push(super::delete_because_not_in_manifest(
-                address(family),
-                format!(
-                    "{}; its revisions are deregistered",
-                    super::owned_not_declared(&manifest.stack)
-                ),
-                None,
-                arns.into_iter()
-                    .map(|arn| {
-                        Operation::TaskDefinition(
-                            TaskDefinitionOperation::DeregisterTaskDefinition { arn },
-                        )
+
+    fn names(&self) -> Vec<String> {
+        self.manifest.ecs.task_definitions.keys().cloned().collect()
+    }
+
+    fn desired(&self, family: &str, _: &mut Vec<String>) -> DesiredTaskDefinition {
+        let definition = &self.manifest.ecs.task_definitions[family];
+        desired(self.manifest, self.ctx, self.live, family, definition)
+    }
+
+    fn find(&self, family: &str) -> Option<&LiveTaskDefinition> {
+        self.live.task_definitions.get(family)
+    }
+
+    fn tags<'h>(&self, have: &'h LiveTaskDefinition) -> Option<&'h BTreeMap<String, String>> {
+        Some(&have.tags)
+    }
+
+    fn create(&self, family: &str, want: &DesiredTaskDefinition) -> Change {
+        super::create_because_missing(
+            address(family),
+            "no ACTIVE revision of this family; registers revision 1 of it",
+            vec![FieldChange::new(
+                "taskDefinition",
+                Value::Null,
+                normalize::normalize(&want.input),
+            )],
+            vec![Operation::TaskDefinition(
+                TaskDefinitionOperation::RegisterTaskDefinition {
+                    family: family.to_string(),
+                    input: register_input(want),
+                },
+            )],
+        )
+    }
+
+    fn diff(
+        &self,
+        _: &str,
+        want: &DesiredTaskDefinition,
+        have: &LiveTaskDefinition,
+        _: &mut Vec<String>,
+    ) -> Result<Option<Change>, super::Conflict> {
+        let document = live_document(self.manifest, self.ctx, have);
+        Ok(diff(want, have, &document, &self.used))
+    }
+
+    fn undeclared(&self) -> Vec<(String, &LiveTaskDefinition)> {
+        not_declared(&self.live.task_definitions, |family| {
+            self.manifest.ecs.task_definitions.contains_key(family)
+        })
+    }
+
+    /// Deregisters every ACTIVE revision this stack registered (the latest when none is
+    /// known to be).
+    fn delete(
+        &self,
+        family: &str,
+        have: &LiveTaskDefinition,
+    ) -> Option<Result<Change, super::Conflict>> {
+        let mut arns: Vec<String> = have
+            .active_revisions
+            .iter()
+            .filter(|r| r.owned)
+            .map(|r| r.arn.clone())
+            .collect();
+        if arns.is_empty() {
+            arns.push(have.arn.clone());
+        }
+        Some(Ok(super::delete_because_not_in_manifest(
+            address(family),
+            format!(
+                "{}; its revisions are deregistered",
+                super::owned_not_declared(&self.manifest.stack)
+            ),
+            None,
+            arns.into_iter()
+                .map(|arn| {
+                    Operation::TaskDefinition(TaskDefinitionOperation::DeregisterTaskDefinition {
+                        arn,
                     })
-                    .collect(),
-            ));
-        }
+                })
+                .collect(),
+        )))
     }
-    out
 }
 
 fn diff(
