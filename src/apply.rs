@@ -318,7 +318,7 @@ async fn execute(
         Operation::PublicRepository(op) => crate::aws::ecr_public::execute(aws, op).await,
         Operation::Registry(op) => crate::aws::ecr_registry::execute(aws, op).await,
         Operation::PullThroughCache(op) => {
-            crate::aws::ecr_pull_through_cache::execute(aws, op).await
+            crate::kinds::pull_through_cache::io::execute(aws, op).await
         }
         Operation::CreationTemplate(op) => {
             crate::aws::ecr_creation_template::execute(aws, op).await

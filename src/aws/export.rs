@@ -2,9 +2,8 @@
 //! match names against the patterns, then the matches are read in full by the same
 //! readers planning uses (so export sees exactly what a plan will compare), concurrently.
 
-use super::{
-    Aws, AwsError, ecr, ecr_creation_template, ecr_pull_through_cache, ecr_registry, ecs, iam,
-};
+use super::{Aws, AwsError, ecr, ecr_creation_template, ecr_registry, ecs, iam};
+
 use crate::export::Selection;
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Registry, RegistryScanning, Replication};
@@ -77,8 +76,10 @@ pub async fn read(
             if selection.pull_through_cache.is_empty() {
                 return Ok(BTreeMap::new());
             }
-            ecr_pull_through_cache::read_matching(aws, |p| selection.pull_through_cache.matches(p))
-                .await
+            crate::kinds::pull_through_cache::io::read_matching(aws, |p| {
+                selection.pull_through_cache.matches(p)
+            })
+            .await
         },
         async {
             if selection.creation_templates.is_empty() {

@@ -5,7 +5,6 @@
 pub mod ecr;
 pub mod ecr_creation_template;
 pub mod ecr_public;
-pub mod ecr_pull_through_cache;
 pub mod ecr_registry;
 pub mod ecs;
 pub mod ecs_codec;
@@ -377,7 +376,8 @@ pub async fn read_untaggable(
     if let Some(ledger) = &ledger {
         prefixes.extend(ledger.pull_through_cache.iter().cloned());
     }
-    let pull_through_cache_rules = ecr_pull_through_cache::read_rules(aws, &prefixes).await?;
+    let pull_through_cache_rules =
+        crate::kinds::pull_through_cache::io::read_rules(aws, &prefixes).await?;
     Ok(Untaggable {
         ledger,
         ledger_unreadable,

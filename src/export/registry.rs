@@ -5,13 +5,13 @@
 
 use super::Scope;
 use super::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
+use crate::kinds::pull_through_cache::ROOT;
 use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{
     CreationTemplate, PullThroughCacheRule, RegistryScanning, Replication, ReplicationDestination,
     ReplicationRule, ScanningRule,
 };
-use crate::resources::pull_through_cache::ROOT;
 use crate::resources::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
 use serde_json::{Value, json};
 

@@ -7,6 +7,8 @@
 //! A leaf: it depends on the manifest model only, so the plan and every kind module may
 //! use it without a cycle.
 
+pub mod pull_through_cache;
+
 use crate::manifest::{Manifest, pointer};
 
 /// One kind of resource.
@@ -134,9 +136,10 @@ pub fn inventory(manifest: &Manifest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::pull_through_cache;
     use crate::resources::{
-        cluster, creation_template, public_repository, pull_through_cache, registry, repository,
-        role, service, task_definition,
+        cluster, creation_template, public_repository, registry, repository, role, service,
+        task_definition,
     };
 
     /// Each kind module's own address form is the registry's.

@@ -3,11 +3,12 @@
 //! resource that exists but is not ours) stop the plan.
 
 use super::Plan;
+use crate::kinds::pull_through_cache;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{
-    Adoption, Conflict, Context, KindPlan, cluster, creation_template, pull_check,
-    pull_through_cache, registry, repository, role, service, task_definition,
+    Adoption, Conflict, Context, KindPlan, cluster, creation_template, pull_check, registry,
+    repository, role, service, task_definition,
 };
 
 #[derive(Clone, Debug, Default)]

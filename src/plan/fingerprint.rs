@@ -4,10 +4,11 @@
 //! fields. Fields AWS changes on its own (each kind lists them as `VOLATILE_MEMBERS`) are left out,
 //! so a service that is merely running never makes a plan stale. PURE.
 
+use crate::kinds::pull_through_cache;
 use crate::live::LiveSnapshot;
 use crate::resources::{
-    cluster, creation_template, public_repository, pull_through_cache, registry, repository, role,
-    service, task_definition,
+    cluster, creation_template, public_repository, registry, repository, role, service,
+    task_definition,
 };
 use serde::Serialize;
 use serde_json::Value;

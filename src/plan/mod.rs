@@ -7,10 +7,10 @@ pub mod fingerprint;
 pub mod order;
 pub mod saved;
 
+use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::resources::cluster::ClusterOperation;
 use crate::resources::creation_template::CreationTemplateOperation;
 use crate::resources::public_repository::PublicRepositoryOperation;
-use crate::resources::pull_through_cache::PullThroughCacheOperation;
 use crate::resources::registry::RegistryOperation;
 use crate::resources::repository::RepositoryOperation;
 use crate::resources::role::RoleOperation;

@@ -12,7 +12,6 @@ pub mod lifecycle_preview;
 pub mod policy;
 pub mod public_repository;
 pub mod pull_check;
-pub mod pull_through_cache;
 pub mod reconcile;
 pub mod registry;
 pub mod repository;

@@ -20,66 +20,66 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// ECR's repository-name pattern (CreateRepository `repositoryName`).
-static REPOSITORY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static REPOSITORY_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$").unwrap()
 });
 /// AWS tag keys and values: Unicode letters, digits, white space and `_ . : / = + - @`.
-static TAG_TEXT: LazyLock<Regex> =
+pub(crate) static TAG_TEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").unwrap());
-static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{12}$").unwrap());
+pub(crate) static ACCOUNT_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9]{12}$").unwrap());
 /// eu-west-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1...
-static REGION: LazyLock<Regex> =
+pub(crate) static REGION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2}$").unwrap());
 /// An availability zone (eu-west-1a), a common slip for a region.
-static AVAILABILITY_ZONE: LazyLock<Regex> =
+pub(crate) static AVAILABILITY_ZONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2})[a-z]$").unwrap());
 /// ECR's image-tag-mutability exclusion filter syntax.
-static EXCLUSION_FILTER: LazyLock<Regex> =
+pub(crate) static EXCLUSION_FILTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9._*-]{1,128}$").unwrap());
 /// A KMS key id: a UUID, or a multi-Region key id `mrk-` + 32 hex digits.
-static KMS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static KMS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})$",
     )
     .unwrap()
 });
 /// A KMS key or alias ARN: region, account, `key` or `alias`, and the rest.
-static KMS_ARN: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static KMS_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws[a-z-]*:kms:([a-z0-9-]*):([^:]*):(key|alias)/(.*)$").unwrap()
 });
 /// A KMS alias name after `alias/`.
-static KMS_ALIAS_NAME: LazyLock<Regex> =
+pub(crate) static KMS_ALIAS_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9/_-]+$").unwrap());
 /// An IAM role ARN: partition, account, optional path, name.
-static ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/((?:[\x21-\x2E\x30-\x7E]+/)*)([^/]*)$")
         .unwrap()
 });
 /// An IAM role name.
-static ROLE_NAME: LazyLock<Regex> =
+pub(crate) static ROLE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_+=,.@-]{1,64}$").unwrap());
 
-const REPOSITORY_NAME_MIN: usize = 2;
-const REPOSITORY_NAME_MAX: usize = 256;
-const STACK_MAX: usize = 256;
-const TAG_KEY_MAX: usize = 128;
-const TAG_VALUE_MAX: usize = 256;
+pub(crate) const REPOSITORY_NAME_MIN: usize = 2;
+pub(crate) const REPOSITORY_NAME_MAX: usize = 256;
+pub(crate) const STACK_MAX: usize = 256;
+pub(crate) const TAG_KEY_MAX: usize = 128;
+pub(crate) const TAG_VALUE_MAX: usize = 256;
 /// AWS allows 50 user tags per resource; wharf's ownership tag counts towards them.
-const TAGS_PER_RESOURCE: usize = 50;
-const EXCLUSION_FILTERS_MAX: usize = 5;
-const KMS_ALIAS_MAX: usize = 256;
+pub(crate) const TAGS_PER_RESOURCE: usize = 50;
+pub(crate) const EXCLUSION_FILTERS_MAX: usize = 5;
+pub(crate) const KMS_ALIAS_MAX: usize = 256;
 /// SetRepositoryPolicy's `policyText` limit (characters).
-const REPOSITORY_POLICY_MAX: usize = 10_240;
+pub(crate) const REPOSITORY_POLICY_MAX: usize = 10_240;
 
-const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias (alias/NAME) or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)";
-const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
+pub(crate) const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias (alias/NAME) or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)";
+pub(crate) const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
 
 mod creation_template;
 mod ecs;
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
 mod iam;
 mod public_repository;
-mod pull_through_cache;
 mod registry;
 
 pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
@@ -109,18 +109,18 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
     crate::lint::validate_manifest(manifest, spans, v.out);
 }
 
-struct Validator<'a> {
-    manifest: &'a Manifest,
-    spans: &'a SpanIndex,
-    out: &'a mut Diagnostics,
+pub(crate) struct Validator<'a> {
+    pub(crate) manifest: &'a Manifest,
+    pub(crate) spans: &'a SpanIndex,
+    pub(crate) out: &'a mut Diagnostics,
 }
 
-fn child(base: &str, segment: &str) -> String {
+pub(crate) fn child(base: &str, segment: &str) -> String {
     format!("{base}/{}", escape_pointer(segment))
 }
 
 /// Characters of `text` that `allowed` rejects, each once, for messages.
-fn bad_chars(text: &str, allowed: impl Fn(char) -> bool) -> String {
+pub(crate) fn bad_chars(text: &str, allowed: impl Fn(char) -> bool) -> String {
     let mut seen = Vec::new();
     for c in text.chars().filter(|c| !allowed(*c)) {
         if !seen.contains(&c) {
@@ -134,7 +134,7 @@ fn bad_chars(text: &str, allowed: impl Fn(char) -> bool) -> String {
 }
 
 /// Grows `range` (start, end) to cover `span`.
-fn widen(range: &mut Option<(usize, usize)>, span: Span) {
+pub(crate) fn widen(range: &mut Option<(usize, usize)>, span: Span) {
     if span.is_known() {
         let end = span.offset + span.len;
         *range = Some(match *range {
@@ -144,22 +144,22 @@ fn widen(range: &mut Option<(usize, usize)>, span: Span) {
     }
 }
 
-fn tag_char(c: char) -> bool {
+pub(crate) fn tag_char(c: char) -> bool {
     TAG_TEXT.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
 impl Validator<'_> {
-    fn at(&self, ptr: &str) -> Span {
+    pub(crate) fn at(&self, ptr: &str) -> Span {
         self.spans.at(ptr)
     }
 
-    fn key(&self, ptr: &str) -> Span {
+    pub(crate) fn key(&self, ptr: &str) -> Span {
         self.spans.key(ptr)
     }
 
     /// The whole of a mapping or list as written: from its first key or item to the end of
     /// its last value (the parser gives containers only a zero- or one-character span).
-    fn extent(&self, ptr: &str, value: &Value) -> Span {
+    pub(crate) fn extent(&self, ptr: &str, value: &Value) -> Span {
         let mut range: Option<(usize, usize)> = None;
         self.collect_extent(ptr, value, &mut range);
         match range {
@@ -168,7 +168,12 @@ impl Validator<'_> {
         }
     }
 
-    fn collect_extent(&self, ptr: &str, value: &Value, range: &mut Option<(usize, usize)>) {
+    pub(crate) fn collect_extent(
+        &self,
+        ptr: &str,
+        value: &Value,
+        range: &mut Option<(usize, usize)>,
+    ) {
         match value {
             Value::Object(map) if !map.is_empty() => {
                 for (k, v) in map {
@@ -193,11 +198,11 @@ impl Validator<'_> {
     }
 
     /// The span of a short lifecycle rule as a whole.
-    fn rule_span(&self, ptr: &str, rule: &LifecycleRule) -> Span {
+    pub(crate) fn rule_span(&self, ptr: &str, rule: &LifecycleRule) -> Span {
         self.extent(ptr, &serde_json::to_value(rule).unwrap_or_default())
     }
 
-    fn error(&mut self, span: Span, message: impl Into<String>, hint: Option<String>) {
+    pub(crate) fn error(&mut self, span: Span, message: impl Into<String>, hint: Option<String>) {
         let d = self.out.error(span, message);
         if let Some(hint) = hint {
             d.hint_mut(hint);
@@ -206,7 +211,7 @@ impl Validator<'_> {
 
     // ---- version, stack, accountId, region -------------------------------------------
 
-    fn top_level(&mut self) {
+    pub(crate) fn top_level(&mut self) {
         let m = self.manifest;
         if m.version != 1 {
             self.error(
@@ -276,7 +281,7 @@ impl Validator<'_> {
 
     // ---- repository names --------------------------------------------------------------
 
-    fn repository_name(&mut self, name: &str, base: &str) {
+    pub(crate) fn repository_name(&mut self, name: &str, base: &str) {
         let span = self.key(base);
         let length = name.chars().count();
         if !(REPOSITORY_NAME_MIN..=REPOSITORY_NAME_MAX).contains(&length) {
@@ -329,7 +334,7 @@ impl Validator<'_> {
     // ---- one repository (or defaults.repository) --------------------------------------
 
     /// `name` is None for `defaults.repository`.
-    fn repository(&mut self, repo: &Repository, base: &str, name: Option<&str>) {
+    pub(crate) fn repository(&mut self, repo: &Repository, base: &str, name: Option<&str>) {
         self.exclusion_filters(repo, base, name.is_none());
         self.encryption(repo, base);
         if let Some(tags) = &repo.tags {
@@ -343,7 +348,7 @@ impl Validator<'_> {
         self.policy(repo, base, name.is_none());
     }
 
-    fn exclusion_filters(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
+    pub(crate) fn exclusion_filters(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
         let defaults = self
             .manifest
             .defaults
@@ -355,7 +360,7 @@ impl Validator<'_> {
 
     /// imageTagMutability and its exclusion filters, with what `defaults` supplies (None
     /// for defaults.repository itself and for creation templates, which inherit nothing).
-    fn tag_mutability(
+    pub(crate) fn tag_mutability(
         &mut self,
         repo: &Repository,
         defaults: Option<&Repository>,
@@ -449,7 +454,7 @@ impl Validator<'_> {
         }
     }
 
-    fn encryption(&mut self, repo: &Repository, base: &str) {
+    pub(crate) fn encryption(&mut self, repo: &Repository, base: &str) {
         let Some(encryption) = &repo.encryption else {
             return;
         };
@@ -472,7 +477,7 @@ impl Validator<'_> {
 
     // ---- tags --------------------------------------------------------------------------
 
-    fn tags(&mut self, tags: &BTreeMap<String, String>, base: &str) {
+    pub(crate) fn tags(&mut self, tags: &BTreeMap<String, String>, base: &str) {
         for (k, value) in tags {
             let ptr = child(base, k);
             let key_span = self.key(&ptr);
@@ -542,7 +547,7 @@ impl Validator<'_> {
 
     /// All the tags a repository ends up with (defaults, its own and `wharf:stack`) must
     /// fit AWS's per-resource limit. Too many from defaults alone is reported once, here.
-    fn defaults_tag_count(&mut self) {
+    pub(crate) fn defaults_tag_count(&mut self) {
         let count = repository::desired_tags(self.manifest, &Repository::default()).len();
         if count <= TAGS_PER_RESOURCE {
             return;
@@ -556,7 +561,7 @@ impl Validator<'_> {
         self.too_many_tags(span, "every repository", count);
     }
 
-    fn tag_count(&mut self, repo: &Repository, base: &str) {
+    pub(crate) fn tag_count(&mut self, repo: &Repository, base: &str) {
         let m = self.manifest;
         let inherited = repository::desired_tags(m, &Repository::default()).len();
         if repo.tags.is_none() && inherited > TAGS_PER_RESOURCE {
@@ -575,7 +580,7 @@ impl Validator<'_> {
         self.too_many_tags(span, "this repository", count);
     }
 
-    fn too_many_tags(&mut self, span: Span, whose: &str, count: usize) {
+    pub(crate) fn too_many_tags(&mut self, span: Span, whose: &str, count: usize) {
         let extra = count - TAGS_PER_RESOURCE;
         self.error(
             span,
@@ -591,7 +596,7 @@ impl Validator<'_> {
 
     // ---- lifecycle ---------------------------------------------------------------------
 
-    fn lifecycle(&mut self, repo: &Repository, base: &str) {
+    pub(crate) fn lifecycle(&mut self, repo: &Repository, base: &str) {
         let rules_ptr = child(base, "lifecycle");
         let raw_ptr = child(base, "lifecyclePolicy");
         if repo.lifecycle.is_some() && repo.lifecycle_policy.is_some() {
@@ -612,7 +617,7 @@ impl Validator<'_> {
         }
     }
 
-    fn short_rules(&mut self, rules: &[LifecycleRule], base: &str) {
+    pub(crate) fn short_rules(&mut self, rules: &[LifecycleRule], base: &str) {
         if rules.is_empty() {
             return; // no lifecycle policy
         }
@@ -830,7 +835,12 @@ impl Validator<'_> {
     }
 
     /// Decodes a raw document (YAML mapping or JSON text); `Some((doc, inline))`.
-    fn parse_raw(&mut self, raw: &Value, ptr: &str, what: &str) -> Option<(Value, bool)> {
+    pub(crate) fn parse_raw(
+        &mut self,
+        raw: &Value,
+        ptr: &str,
+        what: &str,
+    ) -> Option<(Value, bool)> {
         match raw {
             Value::String(text) => match serde_json::from_str::<Value>(text) {
                 Ok(doc) => Some((doc, false)),
@@ -851,7 +861,7 @@ impl Validator<'_> {
 
     /// Reports document problems: at the exact node when the document was written inline as
     /// YAML, at the string (naming the place inside it) when it was JSON text.
-    fn report_document(
+    pub(crate) fn report_document(
         &mut self,
         problems: Vec<DocumentProblem>,
         doc: &Value,
@@ -878,7 +888,7 @@ impl Validator<'_> {
 
     // ---- pull and policy ---------------------------------------------------------------
 
-    fn pull(&mut self, pull: Option<&Pull>, base: &str) {
+    pub(crate) fn pull(&mut self, pull: Option<&Pull>, base: &str) {
         let Some(pull) = pull else {
             return;
         };
@@ -925,7 +935,7 @@ impl Validator<'_> {
         }
     }
 
-    fn policy(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
+    pub(crate) fn policy(&mut self, repo: &Repository, base: &str, is_defaults: bool) {
         let defaults = self
             .manifest
             .defaults
@@ -937,7 +947,12 @@ impl Validator<'_> {
 
     /// The raw `policy` document, then the merged policy (`pull`'s statements and the raw
     /// ones, with what `defaults` supplies) against SetRepositoryPolicy's size limit.
-    fn repository_policy(&mut self, repo: &Repository, defaults: Option<&Repository>, base: &str) {
+    pub(crate) fn repository_policy(
+        &mut self,
+        repo: &Repository,
+        defaults: Option<&Repository>,
+        base: &str,
+    ) {
         let policy_ptr = child(base, "policy");
         let mut own_ok = true;
         if let Some(raw) = &repo.policy {
@@ -993,13 +1008,13 @@ impl Validator<'_> {
     }
 }
 
-fn pointer_join(base: &str, segments: &[&str]) -> String {
+pub(crate) fn pointer_join(base: &str, segments: &[&str]) -> String {
     segments.iter().fold(base.to_string(), |p, s| child(&p, s))
 }
 
 /// Where a place in a compiled rule (`/selection/countNumber`) came from in the short rule
 /// (`/keepLast`); "" for the rule itself.
-fn short_rule_field(rule: &LifecycleRule, tail: &str) -> String {
+pub(crate) fn short_rule_field(rule: &LifecycleRule, tail: &str) -> String {
     let tail = if tail.is_empty() {
         String::new()
     } else {
@@ -1023,7 +1038,7 @@ fn short_rule_field(rule: &LifecycleRule, tail: &str) -> String {
 }
 
 /// Checks a KMS key reference against the forms ECR accepts; `Err((message, hint))`.
-fn check_kms_key(key: &str, region: Option<&str>) -> Result<(), (String, String)> {
+pub(crate) fn check_kms_key(key: &str, region: Option<&str>) -> Result<(), (String, String)> {
     if KMS_KEY_ID.is_match(key) {
         return Ok(());
     }
@@ -1078,7 +1093,7 @@ fn check_kms_key(key: &str, region: Option<&str>) -> Result<(), (String, String)
     ))
 }
 
-fn check_kms_alias(key: &str, name: &str) -> Result<(), (String, String)> {
+pub(crate) fn check_kms_alias(key: &str, name: &str) -> Result<(), (String, String)> {
     if name.is_empty() || !KMS_ALIAS_NAME.is_match(name) {
         return Err((
             format!("`{key}` is not a valid KMS alias"),
@@ -1101,8 +1116,8 @@ fn check_kms_alias(key: &str, name: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-const POLICY_KEYS: [&str; 3] = ["Version", "Id", "Statement"];
-const STATEMENT_KEYS: [&str; 9] = [
+pub(crate) const POLICY_KEYS: [&str; 3] = ["Version", "Id", "Statement"];
+pub(crate) const STATEMENT_KEYS: [&str; 9] = [
     "Sid",
     "Effect",
     "Principal",
@@ -1196,7 +1211,7 @@ pub fn check_policy_document_of(doc: &Value, kind: PolicyKind) -> Vec<DocumentPr
     out
 }
 
-fn check_statement(
+pub(crate) fn check_statement(
     statement: &serde_json::Map<String, Value>,
     base: &str,
     kind: PolicyKind,
@@ -1320,7 +1335,7 @@ fn check_statement(
 /// principal name or ARN", IAM User Guide, "AWS JSON policy elements: Principal"): only
 /// `"*"` whole means everyone. ECR answers such a policy with "Invalid repository policy
 /// provided".
-fn check_principal_wildcards(
+pub(crate) fn check_principal_wildcards(
     principal: &serde_json::Map<String, Value>,
     base: &str,
     out: &mut Vec<DocumentProblem>,

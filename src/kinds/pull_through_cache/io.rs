@@ -3,9 +3,9 @@
 //! records: wharf never looks at the others) and executing the create, update and delete
 //! operations.
 
-use super::{Aws, AwsError, absent_on};
+use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::live::LivePullThroughCacheRule;
-use crate::resources::pull_through_cache::PullThroughCacheOperation;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The live rules with these prefixes; no call when there are none.

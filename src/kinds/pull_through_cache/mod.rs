@@ -10,11 +10,14 @@
 //! manifest leaves out is deleted only when the ledger lists it; a rule someone else made
 //! is never touched. PURE.
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, non_empty};
+pub mod io;
+pub mod validate;
+
 use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
 use crate::manifest::model::{Manifest, PullThroughCacheRule};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{Context, KindPlan, non_empty};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -117,7 +120,7 @@ fn create_operation(prefix: &str, want: &RuleSpec) -> Operation {
 /// The change that brings the rule at `prefix` to `want`, if any.
 pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Change> {
     let Some(have) = have else {
-        return Some(super::create_because_missing(
+        return Some(crate::resources::create_because_missing(
             address(prefix),
             "the rule does not exist",
             vec![],
@@ -168,7 +171,7 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
         fixed.push("customRoleArn (removed)");
     }
     let change = if fixed.is_empty() {
-        super::update_because_drifted(
+        crate::resources::update_because_drifted(
             address(prefix),
             fields,
             vec![Operation::PullThroughCache(
@@ -207,7 +210,11 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
 /// Creates, updates and replaces for the declared rules; with `prune`, deletes for the
 /// rules the ledger records and the manifest no longer declares.
 pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    reconcile(&Rules { manifest, live }, prune, super::Adoption::Refuse)
+    reconcile(
+        &Rules { manifest, live },
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// The pull through cache rules of a manifest against those ECR holds.
@@ -259,7 +266,7 @@ impl Reconcile for Rules<'_> {
         want: &RuleSpec,
         have: &LivePullThroughCacheRule,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         Ok(diff(prefix, want, Some(&observed(have))))
     }
 
@@ -283,10 +290,10 @@ impl Reconcile for Rules<'_> {
         &self,
         prefix: &str,
         _: &LivePullThroughCacheRule,
-    ) -> Option<Result<Change, super::Conflict>> {
-        Some(Ok(super::delete_because_not_in_manifest(
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
+        Some(Ok(crate::resources::delete_because_not_in_manifest(
             address(prefix),
-            super::LEDGER_OWNED_NOT_DECLARED,
+            crate::resources::LEDGER_OWNED_NOT_DECLARED,
             None,
             vec![Operation::PullThroughCache(
                 PullThroughCacheOperation::DeletePullThroughCacheRule {

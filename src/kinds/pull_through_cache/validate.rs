@@ -3,9 +3,9 @@
 //! credential's form (a Secrets Manager secret named `ecr-pullthroughcache/...`), the
 //! custom role ARN and the upstream repository prefix.
 
-use super::{ROLE_ARN, ROLE_ARN_HINT, Validator, child};
 use crate::manifest::model::PullThroughCacheRule;
 use crate::manifest::pointer;
+use crate::manifest::validate::{ROLE_ARN, ROLE_ARN_HINT, Validator, child};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -40,7 +40,7 @@ pub fn needs_credential(upstream: &str) -> Option<&'static str> {
 }
 
 impl Validator<'_> {
-    pub(super) fn pull_through_cache(&mut self) {
+    pub(crate) fn pull_through_cache(&mut self) {
         let rules = &self.manifest.registry.pull_through_cache;
         for (prefix, rule) in rules {
             self.pull_through_cache_rule(prefix, rule);
