@@ -315,13 +315,15 @@ async fn execute(
     let operation = &resolve_registered(operation, registered);
     match operation {
         Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
-        Operation::PublicRepository(op) => crate::aws::ecr_public::execute(aws, op).await,
-        Operation::Registry(op) => crate::aws::ecr_registry::execute(aws, op).await,
+        Operation::PublicRepository(op) => {
+            crate::kinds::public_repository::io::execute(aws, op).await
+        }
+        Operation::Registry(op) => crate::kinds::registry::io::execute(aws, op).await,
         Operation::PullThroughCache(op) => {
             crate::kinds::pull_through_cache::io::execute(aws, op).await
         }
         Operation::CreationTemplate(op) => {
-            crate::aws::ecr_creation_template::execute(aws, op).await
+            crate::kinds::creation_template::io::execute(aws, op).await
         }
         Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
         Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,

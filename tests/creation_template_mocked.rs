@@ -27,13 +27,13 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use wharf::apply::{self, ApplySettings, Outcome};
-use wharf::aws::{Aws, ecr_creation_template};
+use wharf::aws::Aws;
+use wharf::kinds::creation_template;
 use wharf::live::{LiveSnapshot, OwnershipLedger};
 use wharf::manifest::{Manifest, Variables, load};
 use wharf::plan::build::{PlanOptions, build};
 use wharf::plan::{ChangeAction, Plan};
 use wharf::render::{Format, Style, render_drift};
-use wharf::resources::creation_template;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-templates";
 /// Templates per DescribeRepositoryCreationTemplates page in the stand-in.
@@ -283,7 +283,7 @@ async fn read_and_plan(
 ) -> (Plan, LiveSnapshot) {
     let ledger = ledger.filter(|_| prune);
     let prefixes = creation_template::prefixes_to_read(m, ledger.as_ref());
-    let templates = ecr_creation_template::read_templates(aws, &prefixes)
+    let templates = creation_template::io::read_templates(aws, &prefixes)
         .await
         .expect("read");
     let live = LiveSnapshot {
@@ -614,7 +614,7 @@ async fn every_page_of_templates_is_read() {
     // The declared template is on the last page; only it is kept.
     let calls_ = calls(&ecr);
     let aws_ = aws(&calls_);
-    let read = ecr_creation_template::read_templates(&aws_, &declared)
+    let read = creation_template::io::read_templates(&aws_, &declared)
         .await
         .expect("read");
     assert_eq!(read.keys().collect::<Vec<_>>(), ["shop"]);
@@ -656,7 +656,7 @@ async fn no_template_declared_or_recorded_reads_nothing() {
     // Not pruning, and pruning with a ledger that records no template.
     for ledger in [None, Some(OwnershipLedger::default())] {
         let prefixes = creation_template::prefixes_to_read(&m, ledger.as_ref());
-        let read = ecr_creation_template::read_templates(&aws, &prefixes)
+        let read = creation_template::io::read_templates(&aws, &prefixes)
             .await
             .expect("read");
         assert!(read.is_empty());

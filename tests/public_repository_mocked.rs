@@ -38,7 +38,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use wharf::apply::{self, ApplyOptions, ApplySettings, Outcome};
 use wharf::aws::stats::{CallStats, CountingInterceptor};
-use wharf::aws::{Aws, ConnectOptions, ecr_public};
+use wharf::aws::{Aws, ConnectOptions};
+use wharf::kinds::public_repository;
 use wharf::live::LiveSnapshot;
 use wharf::manifest::{LoadedManifest, Variables, load};
 use wharf::plan::build::{PlanOptions, build};
@@ -455,7 +456,7 @@ impl Workspace {
 
 /// Reads ECR Public through the SDK and the logo files from disk, as `wharf plan` does.
 async fn plan(fake: &Fake, loaded: &LoadedManifest, prune: bool) -> Plan {
-    let read = ecr_public::read(&fake.aws, &loaded.manifest, prune)
+    let read = public_repository::io::read(&fake.aws, &loaded.manifest, prune)
         .await
         .expect("read");
     let live = LiveSnapshot {
@@ -851,7 +852,7 @@ async fn without_the_section_or_with_nothing_to_read_no_ecr_public_call_is_made(
     ];
     for (body, prune) in cases {
         let loaded = ws.load(body);
-        let read = ecr_public::read(&aws, &loaded.manifest, prune)
+        let read = public_repository::io::read(&aws, &loaded.manifest, prune)
             .await
             .expect("read");
         assert!(read.is_empty());
@@ -883,7 +884,7 @@ async fn an_existing_repository_without_the_ownership_tag_is_a_conflict() {
     let fake = Fake::new(vec![("shop-cli", Repo::default())]);
     let ws = Workspace::new();
     let loaded = ws.load("publicRepositories:\n  shop-cli: {}\n");
-    let read = ecr_public::read(&fake.aws, &loaded.manifest, false)
+    let read = public_repository::io::read(&fake.aws, &loaded.manifest, false)
         .await
         .expect("read");
     let live = LiveSnapshot {

@@ -2,7 +2,7 @@
 //! match names against the patterns, then the matches are read in full by the same
 //! readers planning uses (so export sees exactly what a plan will compare), concurrently.
 
-use super::{Aws, AwsError, ecr, ecr_creation_template, ecr_registry, ecs, iam};
+use super::{Aws, AwsError, ecr, ecs, iam};
 
 use crate::export::Selection;
 use crate::live::{LiveRegistry, LiveSnapshot};
@@ -70,7 +70,7 @@ pub async fn read(
                 policy: Some(serde_json::Value::Null),
                 ..Registry::default()
             };
-            ecr_registry::read_registry(aws, &every_section).await
+            crate::kinds::registry::io::read_registry(aws, &every_section).await
         },
         async {
             if selection.pull_through_cache.is_empty() {
@@ -85,8 +85,10 @@ pub async fn read(
             if selection.creation_templates.is_empty() {
                 return Ok(BTreeMap::new());
             }
-            ecr_creation_template::read_matching(aws, |p| selection.creation_templates.matches(p))
-                .await
+            crate::kinds::creation_template::io::read_matching(aws, |p| {
+                selection.creation_templates.matches(p)
+            })
+            .await
         },
     );
     let cluster_names = cluster_names?;

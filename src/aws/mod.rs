@@ -3,9 +3,6 @@
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
 
 pub mod ecr;
-pub mod ecr_creation_template;
-pub mod ecr_public;
-pub mod ecr_registry;
 pub mod ecs;
 pub mod ecs_codec;
 pub mod export;
@@ -274,7 +271,7 @@ pub async fn read_snapshot(
     let ecs_scope = ecs_scope(manifest, find_owned);
     let (repositories, registry, untaggable, roles, clusters, task_definitions) = tokio::join!(
         ecr::read_repositories(aws, &scope),
-        ecr_registry::read_registry(aws, &manifest.registry),
+        crate::kinds::registry::io::read_registry(aws, &manifest.registry),
         read_untaggable(aws, manifest, find_owned),
         iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
         ecs::read_clusters(aws, &ecs_scope),
@@ -284,12 +281,12 @@ pub async fn read_snapshot(
     let ((roles, unmanaged_roles), (clusters, unmanaged_clusters)) = (roles?, clusters?);
     let (task_definitions, unmanaged_families) = task_definitions?;
     let template_prefixes =
-        crate::resources::creation_template::prefixes_to_read(manifest, untaggable.ledger.as_ref());
+        crate::kinds::creation_template::prefixes_to_read(manifest, untaggable.ledger.as_ref());
     // ECR Public (us-east-1) is read alongside the services, which wait for the clusters.
     let (services, public, creation_templates) = tokio::join!(
         ecs::read_services(aws, &ecs_scope, &clusters),
-        ecr_public::read(aws, manifest, find_owned),
-        ecr_creation_template::read_templates(aws, &template_prefixes),
+        crate::kinds::public_repository::io::read(aws, manifest, find_owned),
+        crate::kinds::creation_template::io::read_templates(aws, &template_prefixes),
     );
     let ((services, unmanaged_services), public, creation_templates) =
         (services?, public?, creation_templates?);
@@ -314,7 +311,7 @@ pub async fn read_snapshot(
     };
     let mut references =
         crate::resources::repository::kms_references(manifest, &ctx, &repositories);
-    references.extend(crate::resources::creation_template::kms_references(
+    references.extend(crate::kinds::creation_template::kms_references(
         manifest,
         &creation_templates,
     ));

@@ -7,7 +7,6 @@
 
 pub mod ecs;
 pub mod lifecycle;
-pub mod registry;
 pub mod repository;
 pub mod role;
 pub mod unmanaged;
@@ -214,18 +213,28 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
             .map(|r| (r.name.clone(), repository::repository(r, &scope)))
             .collect(),
         registry: Registry {
-            scanning: registry::scanning(&live.registry),
-            replication: registry::replication(&live.registry, &scope),
-            policy: registry::policy(&live.registry),
+            scanning: crate::kinds::registry::export::scanning(&live.registry),
+            replication: crate::kinds::registry::export::replication(&live.registry, &scope),
+            policy: crate::kinds::registry::export::policy(&live.registry),
             pull_through_cache: live
                 .pull_through_cache_rules
                 .iter()
-                .map(|(prefix, rule)| (prefix.clone(), registry::pull_through_cache_rule(rule)))
+                .map(|(prefix, rule)| {
+                    (
+                        prefix.clone(),
+                        crate::kinds::registry::export::pull_through_cache_rule(rule),
+                    )
+                })
                 .collect(),
             creation_templates: live
                 .creation_templates
                 .iter()
-                .map(|(prefix, t)| (prefix.clone(), registry::creation_template(t, &scope)))
+                .map(|(prefix, t)| {
+                    (
+                        prefix.clone(),
+                        crate::kinds::registry::export::creation_template(t, &scope),
+                    )
+                })
                 .collect(),
         },
         ..Manifest::default()

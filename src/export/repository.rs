@@ -33,13 +33,13 @@ pub fn repository(live: &LiveRepository, scope: &Scope) -> Repository {
     }
 }
 
-pub(super) fn parse_mutability(text: &str) -> Option<ImageTagMutability> {
+pub(crate) fn parse_mutability(text: &str) -> Option<ImageTagMutability> {
     serde_json::from_value(json!(text)).ok()
 }
 
 /// Encryption other than AES256 (the default); the key as AWS reports it (its ARN), which
 /// the plan compares as the same key without a DescribeKey call.
-pub(super) fn encryption(kind: &str, kms_key: Option<&str>) -> Option<Encryption> {
+pub(crate) fn encryption(kind: &str, kms_key: Option<&str>) -> Option<Encryption> {
     let encryption_type: EncryptionType = serde_json::from_value(json!(kind)).ok()?;
     (encryption_type != ecr_defaults::ENCRYPTION).then(|| Encryption {
         encryption_type,
@@ -48,7 +48,7 @@ pub(super) fn encryption(kind: &str, kms_key: Option<&str>) -> Option<Encryption
 }
 
 /// A live lifecycle policy as short rules, else as the raw document.
-pub(super) fn lifecycle_of(text: Option<&str>) -> (Option<Vec<LifecycleRule>>, Option<Value>) {
+pub(crate) fn lifecycle_of(text: Option<&str>) -> (Option<Vec<LifecycleRule>>, Option<Value>) {
     let Some(text) = text else {
         return (None, None);
     };
@@ -63,7 +63,7 @@ pub(super) fn lifecycle_of(text: Option<&str>) -> (Option<Vec<LifecycleRule>>, O
 
 /// A live repository policy as `pull` plus the statements `pull` does not make (raw
 /// `policy`), when that compiles back to the same policy; else the raw document whole.
-pub(super) fn policy_of(text: Option<&str>, scope: &Scope) -> (Option<Pull>, Option<Value>) {
+pub(crate) fn policy_of(text: Option<&str>, scope: &Scope) -> (Option<Pull>, Option<Value>) {
     let Some(text) = text else {
         return (None, None);
     };

@@ -7,7 +7,10 @@
 //! A leaf: it depends on the manifest model only, so the plan and every kind module may
 //! use it without a cycle.
 
+pub mod creation_template;
+pub mod public_repository;
 pub mod pull_through_cache;
+pub mod registry;
 
 use crate::manifest::{Manifest, pointer};
 
@@ -136,11 +139,11 @@ pub fn inventory(manifest: &Manifest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::creation_template;
+    use crate::kinds::public_repository;
     use crate::kinds::pull_through_cache;
-    use crate::resources::{
-        cluster, creation_template, public_repository, registry, repository, role, service,
-        task_definition,
-    };
+    use crate::kinds::registry;
+    use crate::resources::{cluster, repository, role, service, task_definition};
 
     /// Each kind module's own address form is the registry's.
     #[test]

@@ -9,11 +9,11 @@ use super::rules::{
 };
 use super::{Finding, Options, Source, child, exact};
 use crate::diagnostics::Span;
+use crate::kinds::registry::{self, ScanningSpec};
 use crate::live::{LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, Manifest, Repository};
 use crate::manifest::{SpanIndex, pointer};
-use crate::resources::registry::{self, ScanningSpec};
 use crate::resources::{OWNERSHIP_TAG, policy as documents, repository};
 use serde_json::Value;
 

@@ -3,12 +3,14 @@
 //! resource that exists but is not ours) stop the plan.
 
 use super::Plan;
+use crate::kinds::creation_template;
 use crate::kinds::pull_through_cache;
+use crate::kinds::registry;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{
-    Adoption, Conflict, Context, KindPlan, cluster, creation_template, pull_check, registry,
-    repository, role, service, task_definition,
+    Adoption, Conflict, Context, KindPlan, cluster, pull_check, repository, role, service,
+    task_definition,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -55,7 +57,7 @@ pub fn build_with(
     }
     all.extend(creation_template::plan(manifest, &ctx, live, options.prune));
     all.extend(repository::plan_with(manifest, &ctx, live, prune, adoption));
-    all.extend(crate::resources::public_repository::plan_with(
+    all.extend(crate::kinds::public_repository::plan_with(
         manifest, &ctx, live, prune, adoption,
     ));
     all.extend(cluster::plan_with(manifest, &ctx, live, prune, adoption));

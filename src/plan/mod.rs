@@ -7,11 +7,11 @@ pub mod fingerprint;
 pub mod order;
 pub mod saved;
 
+use crate::kinds::creation_template::CreationTemplateOperation;
+use crate::kinds::public_repository::PublicRepositoryOperation;
 use crate::kinds::pull_through_cache::PullThroughCacheOperation;
+use crate::kinds::registry::RegistryOperation;
 use crate::resources::cluster::ClusterOperation;
-use crate::resources::creation_template::CreationTemplateOperation;
-use crate::resources::public_repository::PublicRepositoryOperation;
-use crate::resources::registry::RegistryOperation;
 use crate::resources::repository::RepositoryOperation;
 use crate::resources::role::RoleOperation;
 use crate::resources::service::ServiceOperation;

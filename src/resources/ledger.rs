@@ -4,10 +4,10 @@
 //! holds it as JSON (`aws::ledger` reads and writes it). Here: the parameter's name, its
 //! text, and what each applied operation changes in it. PURE.
 
+use crate::kinds::creation_template::CreationTemplateOperation;
 use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::live::OwnershipLedger;
 use crate::plan::Operation;
-use crate::resources::creation_template::CreationTemplateOperation;
 
 /// Which part of the ledger an object belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

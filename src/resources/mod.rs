@@ -4,16 +4,13 @@
 //! module holds what every kind shares.
 
 pub mod cluster;
-pub mod creation_template;
 pub mod ecs_units;
 pub mod ledger;
 pub mod lifecycle;
 pub mod lifecycle_preview;
 pub mod policy;
-pub mod public_repository;
 pub mod pull_check;
 pub mod reconcile;
-pub mod registry;
 pub mod repository;
 pub mod role;
 pub mod service;
@@ -74,8 +71,12 @@ pub fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
         service::ADDRESS_PREFIX => service::dependencies(manifest, name),
         task_definition::ADDRESS_PREFIX => task_definition::dependencies(manifest, name),
         repository::ADDRESS_PREFIX => repository::dependencies(manifest, name),
-        public_repository::ADDRESS_PREFIX => public_repository::dependencies(manifest, name),
-        creation_template::ADDRESS_PREFIX => creation_template::dependencies(manifest, name),
+        crate::kinds::public_repository::ADDRESS_PREFIX => {
+            crate::kinds::public_repository::dependencies(manifest, name)
+        }
+        crate::kinds::creation_template::ADDRESS_PREFIX => {
+            crate::kinds::creation_template::dependencies(manifest, name)
+        }
         _ => Vec::new(),
     }
 }

@@ -3,12 +3,12 @@
 //! replication (regions, accounts, prefix filters, AWS's limits, and a destination that
 //! is the source registry itself) and the registry policy (IAM grammar, size).
 
-use super::{
+use crate::manifest::model::{RegistryScanning, Replication, ScanFrequency, ScanType};
+use crate::manifest::pointer;
+use crate::manifest::validate::{
     ACCOUNT_ID, PolicyKind, REGION, REPOSITORY_POLICY_MAX, Validator, check_policy_document_of,
     child, pointer_join,
 };
-use crate::manifest::model::{RegistryScanning, Replication, ScanFrequency, ScanType};
-use crate::manifest::pointer;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -32,7 +32,7 @@ static REPLICATION_FILTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Validator<'_> {
-    pub(super) fn registry(&mut self) {
+    pub(crate) fn registry(&mut self) {
         let registry = &self.manifest.registry;
         if let Some(scanning) = &registry.scanning {
             self.scanning(scanning);

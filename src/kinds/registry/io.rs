@@ -3,10 +3,10 @@
 //! leaves out is not managed, so not read), and executing the registry operations.
 //! Live configurations are kept in AWS's JSON shape; `resources::registry` normalizes.
 
-use super::{Aws, AwsError, absent_on};
+use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::registry::{self, RegistryOperation};
 use crate::live::LiveRegistry;
 use crate::manifest::model::Registry;
-use crate::resources::registry::{self, RegistryOperation};
 use aws_sdk_ecr::types::{
     RegistryScanningRule, ReplicationConfiguration, ReplicationDestination, ReplicationRule,
     RepositoryFilter, RepositoryFilterType, ScanFrequency, ScanType, ScanningRepositoryFilter,

@@ -13,12 +13,15 @@
 //! not declare is deleted only when the stack's ownership ledger records that wharf
 //! created it; any other template is never touched. PURE.
 
-use super::reconcile::{Ownership, Reconcile, reconcile};
-use super::{Context, KindPlan, lifecycle, non_empty, policy, repository};
+pub mod io;
+pub mod validate;
+
 use crate::live::{KmsKey, LiveCreationTemplate, LiveSnapshot, OwnershipLedger};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{CreationTemplate, EncryptionType, Manifest, Repository};
 use crate::plan::{Change, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, reconcile};
+use crate::resources::{Context, KindPlan, lifecycle, non_empty, policy, repository};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,7 +38,7 @@ pub fn dependencies(manifest: &Manifest, prefix: &str) -> Vec<String> {
         .creation_templates
         .get(prefix)
         .and_then(|t| t.pull.as_ref());
-    super::pull_role_dependencies(manifest, pull)
+    crate::resources::pull_role_dependencies(manifest, pull)
 }
 
 pub fn address(prefix: &str) -> String {
@@ -205,10 +208,10 @@ pub fn observed(live: &LiveCreationTemplate) -> TemplateSpec {
         // An empty text is no document (what a cleared field may read back as).
         lifecycle_policy: non_empty(live.lifecycle_policy.as_deref())
             .as_deref()
-            .map(super::parse_live_document),
+            .map(crate::resources::parse_live_document),
         repository_policy: non_empty(live.repository_policy.as_deref())
             .as_deref()
-            .map(super::parse_live_document),
+            .map(crate::resources::parse_live_document),
         resource_tags: live.resource_tags.clone(),
         custom_role_arn: non_empty(live.custom_role_arn.as_deref()),
         description: non_empty(live.description.as_deref()),
@@ -223,8 +226,14 @@ pub fn settings(want: &TemplateSpec) -> TemplateSettings {
         image_tag_mutability_exclusion_filters: want.exclusion_filters.clone(),
         encryption_type: want.encryption_type.clone(),
         kms_key: want.kms_key.clone(),
-        lifecycle_policy: want.lifecycle_policy.as_ref().map(super::document_text),
-        repository_policy: want.repository_policy.as_ref().map(super::document_text),
+        lifecycle_policy: want
+            .lifecycle_policy
+            .as_ref()
+            .map(crate::resources::document_text),
+        repository_policy: want
+            .repository_policy
+            .as_ref()
+            .map(crate::resources::document_text),
         resource_tags: want.resource_tags.clone(),
         custom_role_arn: want.custom_role_arn.clone(),
         description: want.description.clone(),
@@ -300,9 +309,9 @@ fn created_fields(want: &TemplateSpec) -> Vec<FieldChange> {
 }
 
 fn create_change(prefix: &str, want: &TemplateSpec) -> Change {
-    super::create_because_missing(
+    crate::resources::create_because_missing(
         address(prefix),
-        super::NOT_PRESENT,
+        crate::resources::NOT_PRESENT,
         created_fields(want),
         vec![Operation::CreationTemplate(
             CreationTemplateOperation::CreateRepositoryCreationTemplate {
@@ -464,7 +473,7 @@ pub fn diff(
     if fields.is_empty() {
         return None;
     }
-    Some(super::update_because_drifted(
+    Some(crate::resources::update_because_drifted(
         addr,
         fields,
         vec![Operation::CreationTemplate(
@@ -478,9 +487,9 @@ pub fn diff(
 }
 
 fn delete_change(have: &LiveCreationTemplate) -> Change {
-    super::delete_because_not_in_manifest(
+    crate::resources::delete_because_not_in_manifest(
         address(&have.prefix),
-        super::LEDGER_OWNED_NOT_DECLARED,
+        crate::resources::LEDGER_OWNED_NOT_DECLARED,
         None,
         vec![Operation::CreationTemplate(
             CreationTemplateOperation::DeleteRepositoryCreationTemplate {
@@ -504,7 +513,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
             .map(|t| (canonical_prefix(&t.prefix).to_string(), t))
             .collect(),
     };
-    reconcile(&templates, prune, super::Adoption::Refuse)
+    reconcile(&templates, prune, crate::resources::Adoption::Refuse)
 }
 
 /// The creation templates of a manifest against those ECR holds, matched by prefix as
@@ -563,7 +572,7 @@ impl Reconcile for Templates<'_> {
         want: &TemplateSpec,
         have: &LiveCreationTemplate,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         Ok(diff(prefix, want, have, &self.live.kms_keys, warnings))
     }
 
@@ -595,7 +604,7 @@ impl Reconcile for Templates<'_> {
         &self,
         _: &str,
         have: &LiveCreationTemplate,
-    ) -> Option<Result<Change, super::Conflict>> {
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
         Some(Ok(delete_change(have)))
     }
 }

@@ -9,10 +9,14 @@
 //! filled in (BASIC scanning with no rules, no replication rules, no policy), so that
 //! "AWS holds the default" plans as a create and anything else as an update. PURE.
 
-use super::{Conflict, Context, KindPlan, policy, role};
+pub mod export;
+pub mod io;
+pub mod validate;
+
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Manifest, Registry, RegistryScanning, Replication, ScanType};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::resources::{Conflict, Context, KindPlan, policy, role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -281,7 +285,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
             .policy
             .clone()
             .flatten()
-            .map(|t| super::parse_live_document(&t));
+            .map(|t| crate::resources::parse_live_document(&t));
         let (change, warning) = diff_policy(desired_policy(raw).as_ref(), have.as_ref());
         out.changes.extend(change);
         out.warnings.extend(warning);
@@ -347,7 +351,7 @@ pub fn diff_scanning(want: &ScanningSpec, have: &ScanningSpec) -> Option<Change>
     } else {
         (
             ChangeAction::Update,
-            super::differs_reason(&fields),
+            crate::resources::differs_reason(&fields),
             ChangeReason::UpdateBecauseDrifted,
         )
     };
@@ -390,7 +394,7 @@ pub fn diff_replication(
     } else {
         (
             ChangeAction::Update,
-            super::differs_reason(&fields),
+            crate::resources::differs_reason(&fields),
             ChangeReason::UpdateBecauseDrifted,
         )
     };

@@ -5,11 +5,11 @@
 //! checks, pointing at the template's own nodes), `resourceTags`, the custom role (a role
 //! of this account, required with KMS encryption or resource tags) and the description.
 
-use super::{ROLE_ARN, ROLE_ARN_HINT, TAGS_PER_RESOURCE, Validator, child};
+use crate::kinds::creation_template::{ROOT, canonical_prefix, repository_view};
 use crate::manifest::model::{CreationTemplate, EncryptionType};
 use crate::manifest::pointer;
+use crate::manifest::validate::{ROLE_ARN, ROLE_ARN_HINT, TAGS_PER_RESOURCE, Validator, child};
 use crate::resources::OWNERSHIP_TAG;
-use crate::resources::creation_template::{ROOT, canonical_prefix, repository_view};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -33,7 +33,7 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 const CUSTOM_ROLE_HINT: &str = "set customRoleArn to a role of this account that trusts ecr.amazonaws.com and may call ecr:CreateRepository, ecr:ReplicateImage, ecr:TagResource, kms:CreateGrant, kms:RetireGrant and kms:DescribeKey";
 
 impl Validator<'_> {
-    pub(super) fn creation_templates(&mut self) {
+    pub(crate) fn creation_templates(&mut self) {
         let templates = &self.manifest.registry.creation_templates;
         // ECR assumes a `/` at the end of every prefix: `shop` and `shop/` are one template.
         let mut first: BTreeMap<&str, &str> = BTreeMap::new();

@@ -3,16 +3,16 @@
 //! replication, no policy), pull through cache rules, and repository creation templates
 //! with their repository settings in the same short forms as repositories.
 
-use super::Scope;
-use super::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
+use crate::export::Scope;
+use crate::export::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
 use crate::kinds::pull_through_cache::ROOT;
+use crate::kinds::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
 use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{
     CreationTemplate, PullThroughCacheRule, RegistryScanning, Replication, ReplicationDestination,
     ReplicationRule, ScanningRule,
 };
-use crate::resources::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
 use serde_json::{Value, json};
 
 pub fn scanning(live: &LiveRegistry) -> Option<RegistryScanning> {

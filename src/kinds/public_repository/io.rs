@@ -3,10 +3,10 @@
 //! and executing the public repository operations of a plan. No call at all when the
 //! manifest has no `publicRepositories` section, or lists none and nothing is pruned.
 
-use super::{Aws, AwsError, absent_on};
+use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::public_repository::{CatalogInput, LogoChange, PublicRepositoryOperation};
 use crate::live::LivePublicRepository;
 use crate::resources::OWNERSHIP_TAG;
-use crate::resources::public_repository::{CatalogInput, LogoChange, PublicRepositoryOperation};
 use aws_sdk_ecr::error::ProvideErrorMetadata;
 use aws_sdk_ecrpublic::primitives::Blob;
 use aws_sdk_ecrpublic::types::{Repository, RepositoryCatalogDataInput, Tag};

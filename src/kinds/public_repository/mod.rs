@@ -16,11 +16,14 @@
 //!   by the sha256 wharf records in the tag `wharf:logo-sha256` when it uploads one;
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy, repository};
+pub mod io;
+pub mod validate;
+
 use crate::live::{LivePublicRepository, LiveSnapshot, LogoFile};
 use crate::manifest::model::{Manifest, PublicRepository, Pull};
 use crate::plan::{Change, Destroys, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy, repository};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -47,7 +50,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
         .as_ref()
         .and_then(|p| p.get(name))
         .and_then(|r| r.pull.as_ref());
-    super::pull_role_dependencies(manifest, pull)
+    crate::resources::pull_role_dependencies(manifest, pull)
 }
 
 pub fn address(name: &str) -> String {
@@ -342,7 +345,13 @@ pub fn observed_catalog(have: &LivePublicRepository) -> Catalog {
 /// Compares every declared public repository with live state, and (with `prune`) finds
 /// owned ones the manifest no longer declares.
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+    plan_with(
+        manifest,
+        ctx,
+        live,
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// `plan`, adopting declared public repositories that carry no ownership tag when asked to.
@@ -351,7 +360,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: super::Adoption,
+    adoption: crate::resources::Adoption,
 ) -> KindPlan {
     reconcile(
         &PublicRepositories {
@@ -426,7 +435,7 @@ impl Reconcile for PublicRepositories<'_> {
         want: &DesiredPublicRepository,
         have: &LivePublicRepository,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         Ok(diff(want, have, warnings))
     }
 
@@ -445,7 +454,7 @@ impl Reconcile for PublicRepositories<'_> {
         &self,
         _: &str,
         have: &LivePublicRepository,
-    ) -> Option<Result<Change, super::Conflict>> {
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
         Some(Ok(delete_change(self.manifest, have)))
     }
 }
@@ -517,12 +526,12 @@ fn create_change(want: &DesiredPublicRepository) -> Change {
     if let Some(doc) = &want.policy {
         operations.push(PublicRepositoryOperation::SetRepositoryPolicy {
             name: want.name.clone(),
-            document: super::document_text(doc),
+            document: crate::resources::document_text(doc),
         });
     }
-    super::create_because_missing(
+    crate::resources::create_because_missing(
         address(&want.name),
-        super::NOT_PRESENT,
+        crate::resources::NOT_PRESENT,
         fields,
         operations
             .into_iter()
@@ -533,9 +542,9 @@ fn create_change(want: &DesiredPublicRepository) -> Change {
 
 fn delete_change(manifest: &Manifest, have: &LivePublicRepository) -> Change {
     let force_delete = repository::pruned_force_delete(manifest);
-    super::delete_because_not_in_manifest(
+    crate::resources::delete_because_not_in_manifest(
         address(&have.name),
-        super::owned_not_declared(&manifest.stack),
+        crate::resources::owned_not_declared(&manifest.stack),
         Some(Destroys {
             images: have.image_count,
             force_delete,
@@ -631,7 +640,8 @@ fn diff(
         });
     }
 
-    let (tag_fields, mut to_tag, mut to_untag) = super::tag_changes(&want.tags, &user_tags(have));
+    let (tag_fields, mut to_tag, mut to_untag) =
+        crate::resources::tag_changes(&want.tags, &user_tags(have));
     fields.extend(tag_fields);
     // The digest is tagged after the catalog write succeeded, so it never claims a logo
     // AWS does not have.
@@ -641,7 +651,7 @@ fn diff(
     if forget {
         to_untag.push(LOGO_TAG.to_string());
     }
-    ops.extend(super::tag_operations(
+    ops.extend(crate::resources::tag_operations(
         to_tag,
         to_untag,
         |keys| PublicRepositoryOperation::UntagResource {
@@ -659,7 +669,7 @@ fn diff(
     if fields.is_empty() {
         return None;
     }
-    Some(super::update_because_drifted(
+    Some(crate::resources::update_because_drifted(
         addr,
         fields,
         ops.into_iter().map(Operation::PublicRepository).collect(),

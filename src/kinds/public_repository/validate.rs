@@ -5,11 +5,13 @@
 //! `ecr-public:...`. Whether the logo file exists and is an image is checked by the
 //! command layer (`crate::logo`), which reads files; this module does no I/O.
 
-use super::{REPOSITORY_POLICY_MAX, TAGS_PER_RESOURCE, Validator, check_policy_document, child};
 use crate::diagnostics::{did_you_mean, plural};
+use crate::kinds::public_repository::{self, LOGO_TAG};
 use crate::manifest::model::{PublicRepository, Pull};
 use crate::manifest::pointer;
-use crate::resources::public_repository::{self, LOGO_TAG};
+use crate::manifest::validate::{
+    REPOSITORY_POLICY_MAX, TAGS_PER_RESOURCE, Validator, check_policy_document, child,
+};
 use serde_json::Value;
 
 /// ECR Public's repository-name length (CreateRepository `repositoryName`).
@@ -75,7 +77,7 @@ fn known_operating_system(value: &str) -> Option<&'static str> {
 }
 
 impl Validator<'_> {
-    pub(super) fn public_repositories(&mut self) {
+    pub(crate) fn public_repositories(&mut self) {
         for (name, repo) in self.manifest.public_repositories.iter().flatten() {
             let base = pointer(&["publicRepositories", name]);
             self.public_repository_name(name, &base);
