@@ -325,7 +325,7 @@ async fn execute(
         Operation::CreationTemplate(op) => {
             crate::kinds::creation_template::io::execute(aws, op).await
         }
-        Operation::Role(op) => crate::aws::iam::execute(aws, op).await,
+        Operation::Role(op) => crate::kinds::role::io::execute(aws, op).await,
         Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
         Operation::TaskDefinition(op) => {
             let arn = crate::aws::ecs::execute_task_definition(aws, op).await?;
@@ -456,8 +456,7 @@ pub async fn apply(
     let stop = AtomicBool::new(false);
     let registered = Registered::default();
     let new_principals = plan.changes.iter().any(|c| {
-        c.address
-            .starts_with(crate::resources::role::ADDRESS_PREFIX)
+        c.address.starts_with(crate::kinds::role::ADDRESS_PREFIX)
             && matches!(c.action, ChangeAction::Create | ChangeAction::Replace)
     });
     let mut report = ApplyReport::default();

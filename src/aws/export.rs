@@ -2,7 +2,7 @@
 //! match names against the patterns, then the matches are read in full by the same
 //! readers planning uses (so export sees exactly what a plan will compare), concurrently.
 
-use super::{Aws, AwsError, ecr, ecs, iam};
+use super::{Aws, AwsError, ecr, ecs};
 
 use crate::export::Selection;
 use crate::live::{LiveRegistry, LiveSnapshot};
@@ -39,7 +39,11 @@ pub async fn read(
                 return Ok(BTreeMap::new());
             }
             let names = role_names(aws, selection).await?;
-            Ok::<_, AwsError>(iam::read_roles(aws, &names, false, stack).await?.0)
+            Ok::<_, AwsError>(
+                crate::kinds::role::io::read_roles(aws, &names, false, stack)
+                    .await?
+                    .0,
+            )
         },
         async {
             let services_everywhere =

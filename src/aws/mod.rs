@@ -6,7 +6,6 @@ pub mod ecr;
 pub mod ecs;
 pub mod ecs_codec;
 pub mod export;
-pub mod iam;
 pub mod kms;
 pub mod ledger;
 pub mod rate_limit;
@@ -273,7 +272,7 @@ pub async fn read_snapshot(
         ecr::read_repositories(aws, &scope),
         crate::kinds::registry::io::read_registry(aws, &manifest.registry),
         read_untaggable(aws, manifest, find_owned),
-        iam::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
+        crate::kinds::role::io::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
         ecs::read_clusters(aws, &ecs_scope),
         ecs::read_task_definitions(aws, &ecs_scope),
     );

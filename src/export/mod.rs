@@ -8,7 +8,6 @@
 pub mod ecs;
 pub mod lifecycle;
 pub mod repository;
-pub mod role;
 pub mod unmanaged;
 pub mod yaml;
 
@@ -107,7 +106,7 @@ impl Scope {
         let ctx = self.context();
         self.roles
             .iter()
-            .find(|(name, path)| resources::role::role_arn(&ctx, path, name) == arn)
+            .find(|(name, path)| crate::kinds::role::role_arn(&ctx, path, name) == arn)
             .map(|(name, _)| name.clone())
     }
 
@@ -170,7 +169,7 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
     let roles: Vec<_> = live
         .roles
         .values()
-        .filter(|r| ours(resources::role::address(&r.name), &r.tags))
+        .filter(|r| ours(crate::kinds::role::address(&r.name), &r.tags))
         .collect();
     let clusters: Vec<_> = live
         .clusters
@@ -242,7 +241,7 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
     // Roles after repositories: `pullFrom` names exported repositories.
     let mut exported_roles = BTreeMap::new();
     for live_role in roles {
-        let (entry, note) = role::role(live_role, &scope, &manifest);
+        let (entry, note) = crate::kinds::role::export::role(live_role, &scope, &manifest);
         notes.extend(note);
         exported_roles.insert(live_role.name.clone(), entry);
     }

@@ -8,10 +8,11 @@ use super::rules::{
 };
 use super::{Finding, Source, child, exact};
 use crate::diagnostics::Span;
+use crate::kinds::role;
 use crate::live::LiveSnapshot;
 use crate::manifest::model::ApiObject;
 use crate::manifest::{Manifest, SpanIndex, pointer};
-use crate::resources::{OWNERSHIP_TAG, role, service, task_definition};
+use crate::resources::{OWNERSHIP_TAG, service, task_definition};
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;

@@ -8,9 +8,8 @@
 
 mod ecr;
 mod ecs;
-mod iam;
 pub mod json;
-mod policy;
+pub(crate) mod policy;
 pub mod rules;
 pub mod sarif;
 mod suppress;
@@ -142,7 +141,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(rule: &'static Rule, source: Source, address: String) -> Self {
+    pub(crate) fn new(rule: &'static Rule, source: Source, address: String) -> Self {
         Self {
             rule,
             source,
@@ -212,12 +211,12 @@ pub fn lint(input: &Input) -> Report {
     let mut findings = Vec::new();
     findings.extend(ecr::manifest(m, input.spans, &input.options));
     findings.extend(ecs::manifest(m, input.spans));
-    findings.extend(iam::manifest(m, input.spans));
+    findings.extend(crate::kinds::role::lint::manifest(m, input.spans));
     if let Some(live) = input.live {
         let mut from_live = Vec::new();
         from_live.extend(ecr::live(m, input.spans, live, &input.options));
         from_live.extend(ecs::live(m, input.spans, live));
-        from_live.extend(iam::live(m, input.spans, live));
+        from_live.extend(crate::kinds::role::lint::live(m, input.spans, live));
         // The manifest's own finding already says it (fixing the manifest fixes AWS on the
         // next apply); a live finding adds only what AWS holds beyond it.
         from_live.retain(|l| {
@@ -280,7 +279,7 @@ pub fn location(sources: &Sources, span: Span) -> Option<Location> {
     })
 }
 
-fn line_column(source: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
     while !source.is_char_boundary(offset) {
         offset -= 1;
@@ -292,7 +291,7 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
 }
 
 /// A JSON pointer below `base`, each segment escaped.
-fn child(base: &str, segments: &[&str]) -> String {
+pub(crate) fn child(base: &str, segments: &[&str]) -> String {
     let mut out = base.to_string();
     for segment in segments {
         out.push('/');
@@ -302,7 +301,7 @@ fn child(base: &str, segments: &[&str]) -> String {
 }
 
 /// The span of a manifest node when the manifest has exactly that node.
-fn exact(spans: &SpanIndex, pointer: &str) -> Option<Span> {
+pub(crate) fn exact(spans: &SpanIndex, pointer: &str) -> Option<Span> {
     spans.contains(pointer).then(|| spans.at(pointer))
 }
 

@@ -7,9 +7,10 @@
 use super::Finding;
 use super::rules::{self, Kind, RULES};
 use crate::diagnostics::{Diagnostics, did_you_mean};
+use crate::kinds::role;
 use crate::manifest::model::{ApiObject, ResourceLint, Suppression};
 use crate::manifest::{Manifest, SpanIndex, pointer};
-use crate::resources::{repository, role, service, task_definition};
+use crate::resources::{repository, service, task_definition};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A `lint` block: the kind of resource, the pointer of the resource, its suppressions.

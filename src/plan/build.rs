@@ -6,10 +6,11 @@ use super::Plan;
 use crate::kinds::creation_template;
 use crate::kinds::pull_through_cache;
 use crate::kinds::registry;
+use crate::kinds::role;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{
-    Adoption, Conflict, Context, KindPlan, cluster, pull_check, repository, role, service,
+    Adoption, Conflict, Context, KindPlan, cluster, pull_check, repository, service,
     task_definition,
 };
 

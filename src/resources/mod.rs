@@ -12,7 +12,6 @@ pub mod policy;
 pub mod pull_check;
 pub mod reconcile;
 pub mod repository;
-pub mod role;
 pub mod service;
 pub mod task_definition;
 pub mod task_definition_normalize;
@@ -86,7 +85,7 @@ pub(crate) fn pull_role_dependencies(manifest: &Manifest, pull: Option<&Pull>) -
     pull.iter()
         .flat_map(|p| p.roles.iter())
         .filter(|name| manifest.iam.roles.contains_key(*name))
-        .map(|name| role::address(name))
+        .map(|name| crate::kinds::role::address(name))
         .collect()
 }
 

@@ -151,7 +151,7 @@ fn task_definition_pullers(manifest: &Manifest, ctx: &Context) -> Vec<String> {
             ));
             continue;
         };
-        let role_arn = super::role::resolve_reference(manifest, ctx, reference);
+        let role_arn = crate::kinds::role::resolve_reference(manifest, ctx, reference);
         let role_account = role_arn.split(':').nth(4).unwrap_or_default().to_string();
         for repo_name in &repositories {
             let repo = &manifest.repositories[repo_name];

@@ -8,7 +8,7 @@
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
 use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy, role};
+use super::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy};
 use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Pull, Repository};
@@ -227,7 +227,7 @@ pub(crate) fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> 
         roles: pull
             .roles
             .iter()
-            .map(|r| role::resolve_reference(manifest, ctx, r))
+            .map(|r| crate::kinds::role::resolve_reference(manifest, ctx, r))
             .collect(),
     }
 }
@@ -558,7 +558,7 @@ pub(crate) fn policy_difference(
         return None;
     }
     if let Some(live) = &have {
-        warnings.extend(role::unique_id_warning(addr, "policy", live));
+        warnings.extend(crate::kinds::role::unique_id_warning(addr, "policy", live));
     }
     // The reviewer sees both documents normalized, so only what means something differs.
     let field = FieldChange::new(

@@ -334,7 +334,7 @@ pub fn desired(
     if let Some(Value::String(reference)) = service.get("role") {
         members.insert(
             "role".into(),
-            json!(super::role::qualify_name(manifest, ctx, reference)),
+            json!(crate::kinds::role::qualify_name(manifest, ctx, reference)),
         );
     }
     let fargate = members.get("launchType") == Some(&json!("FARGATE"));

@@ -6,7 +6,7 @@
 //! revisions, never one a service uses.
 
 use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG, role, task_definition_normalize as normalize};
+use super::{Context, KindPlan, OWNERSHIP_TAG, task_definition_normalize as normalize};
 use crate::live::{LiveSnapshot, LiveTaskDefinition};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
@@ -65,7 +65,7 @@ pub fn dependencies(manifest: &Manifest, family: &str) -> Vec<String> {
         .iter()
         .filter_map(|key| definition.get(*key).and_then(Value::as_str))
         .filter(|name| manifest.iam.roles.contains_key(*name))
-        .map(role::address)
+        .map(crate::kinds::role::address)
         .collect()
 }
 
@@ -155,7 +155,9 @@ pub fn desired(
         if let Some(Value::String(reference)) = input.remove(short) {
             input.insert(
                 long.into(),
-                json!(role::resolve_reference(manifest, ctx, &reference)),
+                json!(crate::kinds::role::resolve_reference(
+                    manifest, ctx, &reference
+                )),
             );
         }
     }
@@ -167,7 +169,7 @@ pub fn desired(
             && !reference.is_empty()
             && !reference.starts_with("arn:")
         {
-            let arn = role::qualify_name(manifest, ctx, reference);
+            let arn = crate::kinds::role::qualify_name(manifest, ctx, reference);
             input.insert(member.into(), json!(arn));
         }
     }
@@ -204,7 +206,7 @@ fn live_document(manifest: &Manifest, ctx: &Context, have: &LiveTaskDefinition) 
             && !name.is_empty()
             && !name.starts_with("arn:")
         {
-            let arn = role::qualify_name(manifest, ctx, name);
+            let arn = crate::kinds::role::qualify_name(manifest, ctx, name);
             document[member] = json!(arn);
         }
     }

@@ -13,10 +13,11 @@ pub mod export;
 pub mod io;
 pub mod validate;
 
+use crate::kinds::role;
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Manifest, Registry, RegistryScanning, Replication, ScanType};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-use crate::resources::{Conflict, Context, KindPlan, policy, role};
+use crate::resources::{Conflict, Context, KindPlan, policy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

@@ -1,12 +1,13 @@
 //! IAM rules (WHARF-IAM-*): roles' trust policies, as the manifest writes them
 //! (`assumedBy` compiled, or the raw `assumeRolePolicy`) and as IAM holds them.
 
-use super::policy::{self, PublicStatement};
-use super::rules::PUBLIC_TRUST;
-use super::{Finding, Source, exact};
+use crate::kinds::role;
+use crate::lint::policy::{self, PublicStatement};
+use crate::lint::rules::PUBLIC_TRUST;
+use crate::lint::{Finding, Source, exact};
 use crate::live::LiveSnapshot;
 use crate::manifest::{Manifest, SpanIndex, pointer};
-use crate::resources::{OWNERSHIP_TAG, policy as documents, role};
+use crate::resources::{OWNERSHIP_TAG, policy as documents};
 use serde_json::Value;
 
 /// Assuming the role, in every way STS offers.
@@ -32,7 +33,7 @@ fn public_trust(source: Source, name: &str, statement: &PublicStatement) -> Find
     f
 }
 
-pub(super) fn manifest(m: &Manifest, spans: &SpanIndex) -> Vec<Finding> {
+pub(crate) fn manifest(m: &Manifest, spans: &SpanIndex) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, declared) in &m.iam.roles {
         let base = pointer(&["iam", "roles", name]);
@@ -69,7 +70,7 @@ pub(super) fn manifest(m: &Manifest, spans: &SpanIndex) -> Vec<Finding> {
     out
 }
 
-pub(super) fn live(m: &Manifest, spans: &SpanIndex, live: &LiveSnapshot) -> Vec<Finding> {
+pub(crate) fn live(m: &Manifest, spans: &SpanIndex, live: &LiveSnapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, have) in &live.roles {
         let declared = m.iam.roles.contains_key(name);

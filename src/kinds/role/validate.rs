@@ -2,13 +2,13 @@
 //! inline policies, `pullFrom` references, and the role references other sections make.
 //! AWS's limits are named where they are checked.
 
-use super::{
-    ACCOUNT_ID, PolicyKind, ROLE_NAME, Validator, check_policy_document_of, child, pointer_join,
-};
 use crate::diagnostics::{Span, did_you_mean};
+use crate::kinds::role::{self, PULL_POLICY_NAME};
 use crate::manifest::model::Role;
 use crate::manifest::pointer;
-use crate::resources::role::{self, PULL_POLICY_NAME};
+use crate::manifest::validate::{
+    ACCOUNT_ID, PolicyKind, ROLE_NAME, Validator, check_policy_document_of, child, pointer_join,
+};
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -51,7 +51,7 @@ fn policy_length(doc: &Value) -> usize {
 }
 
 impl Validator<'_> {
-    pub(super) fn roles(&mut self) {
+    pub(crate) fn roles(&mut self) {
         let mut seen: std::collections::BTreeMap<String, &str> = Default::default();
         for (name, role) in &self.manifest.iam.roles {
             let base = pointer(&["iam", "roles", name]);
@@ -69,7 +69,7 @@ impl Validator<'_> {
     }
 
     /// A reference to a role of this manifest by name (pull.roles, later task roles).
-    pub(super) fn role_reference(&mut self, reference: &str, span: Span) {
+    pub(crate) fn role_reference(&mut self, reference: &str, span: Span) {
         if self.manifest.iam.roles.contains_key(reference) {
             return;
         }

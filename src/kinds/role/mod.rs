@@ -8,11 +8,18 @@
 //! - unset description means none, unset maxSessionDuration means 3600 seconds;
 //! - IAM hands policy documents back URL-encoded (decoded in `aws/`, compared here by meaning).
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, OWNERSHIP_TAG, document_text, parse_live_document, policy, repository};
+pub mod export;
+pub mod io;
+pub mod lint;
+pub mod validate;
+
 use crate::live::{LiveRole, LiveSnapshot};
 use crate::manifest::model::{EncryptionType, Manifest, Role};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{
+    Context, OWNERSHIP_TAG, document_text, parse_live_document, policy, repository,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -345,8 +352,14 @@ pub fn plan(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-) -> super::KindPlan {
-    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+) -> crate::resources::KindPlan {
+    plan_with(
+        manifest,
+        ctx,
+        live,
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// `plan`, adopting declared roles that carry no ownership tag when asked to.
@@ -355,8 +368,8 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: super::Adoption,
-) -> super::KindPlan {
+    adoption: crate::resources::Adoption,
+) -> crate::resources::KindPlan {
     reconcile(
         &Roles {
             manifest,
@@ -418,7 +431,7 @@ impl Reconcile for Roles<'_> {
         want: &DesiredRole,
         have: &LiveRole,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         Ok(diff(want, have, warnings))
     }
 
@@ -428,10 +441,14 @@ impl Reconcile for Roles<'_> {
         })
     }
 
-    fn delete(&self, name: &str, have: &LiveRole) -> Option<Result<Change, super::Conflict>> {
-        Some(Ok(super::delete_because_not_in_manifest(
+    fn delete(
+        &self,
+        name: &str,
+        have: &LiveRole,
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
+        Some(Ok(crate::resources::delete_because_not_in_manifest(
             address(name),
-            super::owned_not_declared(&self.manifest.stack),
+            crate::resources::owned_not_declared(&self.manifest.stack),
             None,
             delete_operations(have),
         )))
@@ -524,9 +541,9 @@ fn create_change(want: &DesiredRole) -> Change {
     for (k, v) in &want.tags {
         fields.push(FieldChange::new(format!("tags.{k}"), Value::Null, json!(v)));
     }
-    super::create_because_missing(
+    crate::resources::create_because_missing(
         address(&want.name),
-        super::NOT_PRESENT,
+        crate::resources::NOT_PRESENT,
         fields,
         create_operations(want),
     )
@@ -685,9 +702,9 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             });
         }
     }
-    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(super::tag_operations(
+    ops.extend(crate::resources::tag_operations(
         to_tag,
         to_untag,
         |keys| RoleOperation::UntagRole {
@@ -703,7 +720,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
     if fields.is_empty() {
         return None;
     }
-    Some(super::update_because_drifted(
+    Some(crate::resources::update_because_drifted(
         addr,
         fields,
         ops.into_iter().map(Operation::Role).collect(),

@@ -2,10 +2,10 @@
 //! into the live snapshot, and executing role operations. IAM returns policy documents
 //! URL-encoded; they are decoded here so planning sees plain JSON.
 
-use super::{Aws, AwsError, absent_on};
+use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::role::RoleOperation;
 use crate::live::LiveRole;
 use crate::resources::OWNERSHIP_TAG;
-use crate::resources::role::RoleOperation;
 use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet};
