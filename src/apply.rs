@@ -314,7 +314,7 @@ async fn execute(
 ) -> Result<(), AwsError> {
     let operation = &resolve_registered(operation, registered);
     match operation {
-        Operation::Repository(op) => crate::aws::ecr::execute(aws, op).await,
+        Operation::Repository(op) => crate::kinds::repository::io::execute(aws, op).await,
         Operation::PublicRepository(op) => {
             crate::kinds::public_repository::io::execute(aws, op).await
         }

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use wharf::apply::{self, Outcome};
 use wharf::aws::Aws;
+use wharf::kinds::repository::RepositoryOperation;
 use wharf::plan::{Change, ChangeAction, ChangeReason, Destroys, Operation, Plan};
-use wharf::resources::repository::RepositoryOperation;
 
 fn change(address: &str, action: ChangeAction, operations: Vec<RepositoryOperation>) -> Change {
     Change {

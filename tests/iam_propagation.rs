@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wharf::apply::{self, ApplyReport, ApplySettings, Event, Outcome};
 use wharf::aws::Aws;
+use wharf::kinds::repository::RepositoryOperation;
 use wharf::kinds::role::RoleOperation;
 use wharf::plan::{Change, ChangeAction, ChangeReason, Operation, Plan};
-use wharf::resources::repository::RepositoryOperation;
 use wharf::resources::task_definition::TaskDefinitionOperation;
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/task-execution";

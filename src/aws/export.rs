@@ -2,7 +2,7 @@
 //! match names against the patterns, then the matches are read in full by the same
 //! readers planning uses (so export sees exactly what a plan will compare), concurrently.
 
-use super::{Aws, AwsError, ecr, ecs};
+use super::{Aws, AwsError, ecs};
 
 use crate::export::Selection;
 use crate::live::{LiveRegistry, LiveSnapshot};
@@ -32,7 +32,12 @@ pub async fn read(
             if selection.repositories.is_empty() {
                 return Ok(BTreeMap::new());
             }
-            ecr::read_matching(aws, |name| selection.repositories.matches(name), stack).await
+            crate::kinds::repository::io::read_matching(
+                aws,
+                |name| selection.repositories.matches(name),
+                stack,
+            )
+            .await
         },
         async {
             if selection.roles.is_empty() {

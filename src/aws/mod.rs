@@ -1,8 +1,6 @@
 //! ALL I/O with AWS lives here: building clients from the standard configuration chain,
 //! reading live snapshots, and executing plan operations. Nothing outside `aws/` talks to
 //! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
-
-pub mod ecr;
 pub mod ecs;
 pub mod ecs_codec;
 pub mod export;
@@ -261,7 +259,7 @@ pub async fn read_snapshot(
     find_owned: bool,
 ) -> Result<crate::live::LiveSnapshot, AwsError> {
     let declared = manifest.repositories.keys().cloned().collect();
-    let scope = ecr::ReadScope {
+    let scope = crate::kinds::repository::io::ReadScope {
         declared: &declared,
         find_owned,
         stack: &manifest.stack,
@@ -269,7 +267,7 @@ pub async fn read_snapshot(
     let declared_roles = manifest.iam.roles.keys().cloned().collect();
     let ecs_scope = ecs_scope(manifest, find_owned);
     let (repositories, registry, untaggable, roles, clusters, task_definitions) = tokio::join!(
-        ecr::read_repositories(aws, &scope),
+        crate::kinds::repository::io::read_repositories(aws, &scope),
         crate::kinds::registry::io::read_registry(aws, &manifest.registry),
         read_untaggable(aws, manifest, find_owned),
         crate::kinds::role::io::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
@@ -308,8 +306,7 @@ pub async fn read_snapshot(
         region: &aws.region,
         kms_keys: &no_keys,
     };
-    let mut references =
-        crate::resources::repository::kms_references(manifest, &ctx, &repositories);
+    let mut references = crate::kinds::repository::kms_references(manifest, &ctx, &repositories);
     references.extend(crate::kinds::creation_template::kms_references(
         manifest,
         &creation_templates,

@@ -7,7 +7,6 @@
 
 pub mod ecs;
 pub mod lifecycle;
-pub mod repository;
 pub mod unmanaged;
 pub mod yaml;
 
@@ -164,7 +163,7 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
     let repositories: Vec<_> = live
         .repositories
         .values()
-        .filter(|r| ours(resources::repository::address(&r.name), &r.tags))
+        .filter(|r| ours(crate::kinds::repository::address(&r.name), &r.tags))
         .collect();
     let roles: Vec<_> = live
         .roles
@@ -209,7 +208,12 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
         stack: stack.to_string(),
         repositories: repositories
             .iter()
-            .map(|r| (r.name.clone(), repository::repository(r, &scope)))
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    crate::kinds::repository::export::repository(r, &scope),
+                )
+            })
             .collect(),
         registry: Registry {
             scanning: crate::kinds::registry::export::scanning(&live.registry),

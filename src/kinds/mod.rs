@@ -11,6 +11,7 @@ pub mod creation_template;
 pub mod public_repository;
 pub mod pull_through_cache;
 pub mod registry;
+pub mod repository;
 pub mod role;
 
 use crate::manifest::{Manifest, pointer};
@@ -144,8 +145,9 @@ mod tests {
     use crate::kinds::public_repository;
     use crate::kinds::pull_through_cache;
     use crate::kinds::registry;
+    use crate::kinds::repository;
     use crate::kinds::role;
-    use crate::resources::{cluster, repository, service, task_definition};
+    use crate::resources::{cluster, service, task_definition};
 
     /// Each kind module's own address form is the registry's.
     #[test]

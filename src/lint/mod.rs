@@ -5,8 +5,6 @@
 //! the problem is an omission), a message and a hint. Suppressions and the failure
 //! threshold are applied here; `text`, `json` and `sarif` render the resulting `Report`.
 //! No I/O: the command reads the files and AWS and hands the values in.
-
-mod ecr;
 mod ecs;
 pub mod json;
 pub(crate) mod policy;
@@ -209,12 +207,21 @@ pub struct Input<'a> {
 pub fn lint(input: &Input) -> Report {
     let m = input.manifest;
     let mut findings = Vec::new();
-    findings.extend(ecr::manifest(m, input.spans, &input.options));
+    findings.extend(crate::kinds::repository::lint::manifest(
+        m,
+        input.spans,
+        &input.options,
+    ));
     findings.extend(ecs::manifest(m, input.spans));
     findings.extend(crate::kinds::role::lint::manifest(m, input.spans));
     if let Some(live) = input.live {
         let mut from_live = Vec::new();
-        from_live.extend(ecr::live(m, input.spans, live, &input.options));
+        from_live.extend(crate::kinds::repository::lint::live(
+            m,
+            input.spans,
+            live,
+            &input.options,
+        ));
         from_live.extend(ecs::live(m, input.spans, live));
         from_live.extend(crate::kinds::role::lint::live(m, input.spans, live));
         // The manifest's own finding already says it (fixing the manifest fixes AWS on the

@@ -7,10 +7,11 @@
 use super::Finding;
 use super::rules::{self, Kind, RULES};
 use crate::diagnostics::{Diagnostics, did_you_mean};
+use crate::kinds::repository;
 use crate::kinds::role;
 use crate::manifest::model::{ApiObject, ResourceLint, Suppression};
 use crate::manifest::{Manifest, SpanIndex, pointer};
-use crate::resources::{repository, service, task_definition};
+use crate::resources::{service, task_definition};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A `lint` block: the kind of resource, the pointer of the resource, its suppressions.

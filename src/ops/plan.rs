@@ -6,11 +6,12 @@
 //! decision stays in the pure planner.
 
 use crate::aws::{self, Aws, AwsError};
+use crate::kinds::repository;
 use crate::live::LiveSnapshot;
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::build::{self, PlanOptions};
 use crate::plan::{Change, Plan};
-use crate::resources::{Adoption, Conflict, repository};
+use crate::resources::{Adoption, Conflict};
 
 /// A plan, or the refusals that stopped it.
 pub type Planned = Result<Plan, Vec<Conflict>>;
@@ -49,7 +50,7 @@ pub async fn read_image_counts(
     if destroyed.is_empty() {
         return Ok(false);
     }
-    let counts = aws::ecr::image_counts(aws, destroyed).await?;
+    let counts = crate::kinds::repository::io::image_counts(aws, destroyed).await?;
     annotate_counts(live, counts);
     Ok(true)
 }
@@ -83,7 +84,7 @@ async fn with_previews(
     if names.is_empty() {
         return Ok(Ok(plan));
     }
-    let images = aws::ecr::images_for_preview(aws, names).await?;
+    let images = crate::kinds::repository::io::images_for_preview(aws, names).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -115,7 +116,7 @@ async fn image_tag_warnings(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let missing = aws::ecr::missing_image_tags(aws, references).await?;
+    let missing = crate::kinds::repository::io::missing_image_tags(aws, references).await?;
     for (family, repo, tag) in &manifest_refs {
         if missing.contains(&(repo.clone(), tag.clone())) {
             plan.warnings.push(format!(

@@ -6,12 +6,12 @@ use super::Plan;
 use crate::kinds::creation_template;
 use crate::kinds::pull_through_cache;
 use crate::kinds::registry;
+use crate::kinds::repository;
 use crate::kinds::role;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{
-    Adoption, Conflict, Context, KindPlan, cluster, pull_check, repository, service,
-    task_definition,
+    Adoption, Conflict, Context, KindPlan, cluster, pull_check, service, task_definition,
 };
 
 #[derive(Clone, Debug, Default)]

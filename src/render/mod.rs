@@ -223,8 +223,8 @@ fn document_diff(field: &FieldChange) -> Vec<DiffLine> {
 mod fixtures {
     //! Plans built by hand for the renderers' snapshot tests.
 
+    use crate::kinds::repository::RepositoryOperation as Op;
     use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation, Plan};
-    use crate::resources::repository::RepositoryOperation as Op;
     use serde_json::{Value, json};
     use std::collections::BTreeMap;
 

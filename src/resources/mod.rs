@@ -11,7 +11,6 @@ pub mod lifecycle_preview;
 pub mod policy;
 pub mod pull_check;
 pub mod reconcile;
-pub mod repository;
 pub mod service;
 pub mod task_definition;
 pub mod task_definition_normalize;
@@ -69,7 +68,9 @@ pub fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
     match kind.prefix {
         service::ADDRESS_PREFIX => service::dependencies(manifest, name),
         task_definition::ADDRESS_PREFIX => task_definition::dependencies(manifest, name),
-        repository::ADDRESS_PREFIX => repository::dependencies(manifest, name),
+        crate::kinds::repository::ADDRESS_PREFIX => {
+            crate::kinds::repository::dependencies(manifest, name)
+        }
         crate::kinds::public_repository::ADDRESS_PREFIX => {
             crate::kinds::public_repository::dependencies(manifest, name)
         }

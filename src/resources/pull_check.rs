@@ -8,7 +8,7 @@
 //! that encrypts the repository: AWS-managed `aws/ecr` keys grant it through ECR, customer
 //! keys only through the key policy or the principal's own policies.
 
-use super::{Context, policy, repository};
+use super::{Context, policy};
 use crate::manifest::model::{EncryptionType, Manifest, Role};
 use serde_json::Value;
 
@@ -16,7 +16,7 @@ use serde_json::Value;
 pub fn check(manifest: &Manifest, ctx: &Context) -> Vec<String> {
     let mut warnings = Vec::new();
     for (repo_name, repo) in &manifest.repositories {
-        let desired = repository::desired(manifest, ctx, repo_name, repo);
+        let desired = crate::kinds::repository::desired(manifest, ctx, repo_name, repo);
         let customer_key = match (&desired.encryption_type, &desired.kms_key) {
             (EncryptionType::Aes256, _) | (_, None) => None,
             (_, Some(key)) => Some(key.clone()),
@@ -44,7 +44,7 @@ pub fn check(manifest: &Manifest, ctx: &Context) -> Vec<String> {
             if !can_decrypt(ctx, consumer, repo_name) {
                 warnings.push(format!(
                     "{}: role `{reference}` may pull, but the repository is encrypted with KMS key `{key}` and the role has no kms:Decrypt on it; add `{repo_name}` to the role's pullFrom (which grants it) or grant kms:Decrypt in an inline policy",
-                    repository::address(repo_name)
+                    crate::kinds::repository::address(repo_name)
                 ));
             }
         }
@@ -107,7 +107,7 @@ fn repositories_pulled(manifest: &Manifest, ctx: &Context, definition: &Value) -
 
 /// Whether the role's own policies, as declared, allow pulling from the repository.
 fn role_can_pull(ctx: &Context, role: &Role, repo_name: &str) -> bool {
-    let repo_arn = repository::repository_arn(ctx, repo_name);
+    let repo_arn = crate::kinds::repository::repository_arn(ctx, repo_name);
     if role
         .pull_from
         .iter()
@@ -155,7 +155,7 @@ fn task_definition_pullers(manifest: &Manifest, ctx: &Context) -> Vec<String> {
         let role_account = role_arn.split(':').nth(4).unwrap_or_default().to_string();
         for repo_name in &repositories {
             let repo = &manifest.repositories[repo_name];
-            let desired = repository::desired(manifest, ctx, repo_name, repo);
+            let desired = crate::kinds::repository::desired(manifest, ctx, repo_name, repo);
             let granted_by_repository = desired
                 .policy
                 .as_ref()
@@ -216,12 +216,9 @@ fn names_principal(doc: &Value, role_arn: &str, account: &str) -> bool {
 
 /// Whether the role's own policies (as declared) allow kms:Decrypt for this repository's key.
 fn can_decrypt(ctx: &Context, consumer: &Role, repo_name: &str) -> bool {
-    if consumer
-        .pull_from
-        .iter()
-        .flatten()
-        .any(|entry| entry == repo_name || entry == &repository::repository_arn(ctx, repo_name))
-    {
+    if consumer.pull_from.iter().flatten().any(|entry| {
+        entry == repo_name || entry == &crate::kinds::repository::repository_arn(ctx, repo_name)
+    }) {
         return true;
     }
     consumer

@@ -7,11 +7,11 @@
 //! template fails the whole call (TemplateNotFoundException), and one listing call covers
 //! up to 1000 templates.
 
-use crate::aws::ecr::{exclusion_filters, to_tags};
 use crate::aws::{Aws, AwsError, absent_on};
 use crate::kinds::creation_template::{
     Cleared, CreationTemplateOperation, TemplateSettings, canonical_prefix,
 };
+use crate::kinds::repository::io::{exclusion_filters, to_tags};
 use crate::live::LiveCreationTemplate;
 use aws_sdk_ecr::types::{
     EncryptionConfigurationForRepositoryCreationTemplate, EncryptionType, ImageTagMutability,

@@ -16,12 +16,13 @@
 pub mod io;
 pub mod validate;
 
+use crate::kinds::repository;
 use crate::live::{KmsKey, LiveCreationTemplate, LiveSnapshot, OwnershipLedger};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{CreationTemplate, EncryptionType, Manifest, Repository};
 use crate::plan::{Change, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, reconcile};
-use crate::resources::{Context, KindPlan, lifecycle, non_empty, policy, repository};
+use crate::resources::{Context, KindPlan, lifecycle, non_empty, policy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

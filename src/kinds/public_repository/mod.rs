@@ -19,11 +19,12 @@
 pub mod io;
 pub mod validate;
 
+use crate::kinds::repository;
 use crate::live::{LivePublicRepository, LiveSnapshot, LogoFile};
 use crate::manifest::model::{Manifest, PublicRepository, Pull};
 use crate::plan::{Change, Destroys, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy, repository};
+use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -4,9 +4,9 @@
 //! with their repository settings in the same short forms as repositories.
 
 use crate::export::Scope;
-use crate::export::repository::{encryption, lifecycle_of, parse_mutability, policy_of};
 use crate::kinds::pull_through_cache::ROOT;
 use crate::kinds::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
+use crate::kinds::repository::export::{encryption, lifecycle_of, parse_mutability, policy_of};
 use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{

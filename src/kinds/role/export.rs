@@ -121,7 +121,7 @@ fn pull_from(document: &Value, scope: &Scope, manifest: &Manifest) -> Option<Vec
             manifest
                 .repositories
                 .keys()
-                .find(|name| crate::resources::repository::repository_arn(&ctx, name) == *arn)
+                .find(|name| crate::kinds::repository::repository_arn(&ctx, name) == *arn)
                 .cloned()
                 .unwrap_or_else(|| arn.clone())
         })

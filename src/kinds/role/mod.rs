@@ -13,13 +13,12 @@ pub mod io;
 pub mod lint;
 pub mod validate;
 
+use crate::kinds::repository;
 use crate::live::{LiveRole, LiveSnapshot};
 use crate::manifest::model::{EncryptionType, Manifest, Role};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{
-    Context, OWNERSHIP_TAG, document_text, parse_live_document, policy, repository,
-};
+use crate::resources::{Context, OWNERSHIP_TAG, document_text, parse_live_document, policy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

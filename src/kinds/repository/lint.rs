@@ -2,19 +2,20 @@
 //! `defaults.repository`'s, else AWS's defaults — and the registry policy; the same rules
 //! over what AWS holds for the repositories this stack manages.
 
-use super::policy::{self, PublicStatement};
-use super::rules::{
+use crate::diagnostics::Span;
+use crate::kinds::registry::{self, ScanningSpec};
+use crate::kinds::repository;
+use crate::lint::policy::{self, PublicStatement};
+use crate::lint::rules::{
     AWS_MANAGED_KEY, MUTABLE_TAGS, NO_LIFECYCLE, NO_SCANNING, PUBLIC_REGISTRY_POLICY,
     PUBLIC_REPOSITORY_POLICY, Rule,
 };
-use super::{Finding, Options, Source, child, exact};
-use crate::diagnostics::Span;
-use crate::kinds::registry::{self, ScanningSpec};
+use crate::lint::{Finding, Options, Source, child, exact};
 use crate::live::{LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, Manifest, Repository};
 use crate::manifest::{SpanIndex, pointer};
-use crate::resources::{OWNERSHIP_TAG, policy as documents, repository};
+use crate::resources::{OWNERSHIP_TAG, policy as documents};
 use serde_json::Value;
 
 /// What a repository policy must not give anyone: pulling, pushing, deleting, and
@@ -145,7 +146,7 @@ fn lead(source: Source) -> &'static str {
     }
 }
 
-pub(super) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Vec<Finding> {
+pub(crate) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Vec<Finding> {
     let scanning = m.registry.scanning.as_ref().map(registry::desired_scanning);
     let mut out = Vec::new();
     for (name, own) in &m.repositories {
@@ -262,7 +263,7 @@ pub(super) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Ve
     out
 }
 
-pub(super) fn live(
+pub(crate) fn live(
     m: &Manifest,
     spans: &SpanIndex,
     live: &LiveSnapshot,

@@ -2,11 +2,11 @@
 //! repository operations of a plan. Reads are paged (DescribeRepositories at 1,000) and
 //! the per-repository reads run concurrently under a bound; each object is read once.
 
-use super::{Aws, AwsError, absent_on};
+use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::repository::RepositoryOperation;
 use crate::live::LiveRepository;
 use crate::manifest::model::ecr_defaults;
 use crate::resources::OWNERSHIP_TAG;
-use crate::resources::repository::RepositoryOperation;
 use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,

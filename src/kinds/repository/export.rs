@@ -3,7 +3,7 @@
 //! short rules and repository policies as `pull` whenever those compile back to exactly
 //! the live documents, and the user's tags.
 
-use super::{Scope, lifecycle, user_tags};
+use crate::export::{Scope, lifecycle, user_tags};
 use crate::live::LiveRepository;
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{

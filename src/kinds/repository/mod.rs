@@ -7,12 +7,16 @@
 //! - KMS without a key means the AWS-managed key `aws/ecr`;
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy};
+pub mod export;
+pub mod io;
+pub mod lint;
+
 use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Pull, Repository};
 use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -32,7 +36,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
             .as_ref()
             .and_then(|d| d.pull.as_ref())
     });
-    super::pull_role_dependencies(manifest, pull)
+    crate::resources::pull_role_dependencies(manifest, pull)
 }
 
 pub fn address(name: &str) -> String {
@@ -309,7 +313,13 @@ pub fn desired_all(manifest: &Manifest, ctx: &Context) -> Vec<DesiredRepository>
 /// Compares every declared repository with live state, and (with `prune`) finds owned
 /// repositories the manifest no longer declares.
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+    plan_with(
+        manifest,
+        ctx,
+        live,
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// `plan`, adopting declared repositories that carry no ownership tag when asked to.
@@ -318,7 +328,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: super::Adoption,
+    adoption: crate::resources::Adoption,
 ) -> KindPlan {
     reconcile(
         &Repositories {
@@ -381,7 +391,7 @@ impl Reconcile for Repositories<'_> {
         want: &DesiredRepository,
         have: &LiveRepository,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         Ok(diff(want, have, self.live, warnings))
     }
 
@@ -391,7 +401,11 @@ impl Reconcile for Repositories<'_> {
         })
     }
 
-    fn delete(&self, _: &str, have: &LiveRepository) -> Option<Result<Change, super::Conflict>> {
+    fn delete(
+        &self,
+        _: &str,
+        have: &LiveRepository,
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
         Some(Ok(delete_change(self.manifest, have)))
     }
 }
@@ -419,13 +433,13 @@ fn create_operations(want: &DesiredRepository) -> Vec<Operation> {
     if let Some(doc) = &want.lifecycle_policy {
         ops.push(RepositoryOperation::PutLifecyclePolicy {
             name: want.name.clone(),
-            document: super::document_text(doc),
+            document: crate::resources::document_text(doc),
         });
     }
     if let Some(doc) = &want.policy {
         ops.push(RepositoryOperation::SetRepositoryPolicy {
             name: want.name.clone(),
-            document: super::document_text(doc),
+            document: crate::resources::document_text(doc),
         });
     }
     ops.into_iter().map(Operation::Repository).collect()
@@ -468,9 +482,9 @@ fn desired_fields(want: &DesiredRepository) -> Vec<(String, Value)> {
 }
 
 fn create_change(want: &DesiredRepository) -> Change {
-    super::create_because_missing(
+    crate::resources::create_because_missing(
         address(&want.name),
-        super::NOT_PRESENT,
+        crate::resources::NOT_PRESENT,
         desired_fields(want)
             .into_iter()
             .map(|(path, after)| FieldChange::new(path, Value::Null, after))
@@ -492,9 +506,9 @@ pub(crate) fn pruned_force_delete(manifest: &Manifest) -> bool {
 
 fn delete_change(manifest: &Manifest, have: &LiveRepository) -> Change {
     let force_delete = pruned_force_delete(manifest);
-    super::delete_because_not_in_manifest(
+    crate::resources::delete_because_not_in_manifest(
         address(&have.name),
-        super::owned_not_declared(&manifest.stack),
+        crate::resources::owned_not_declared(&manifest.stack),
         Some(Destroys {
             images: have.image_count,
             force_delete,
@@ -553,7 +567,7 @@ pub(crate) fn policy_difference(
     have: Option<&str>,
     warnings: &mut Vec<String>,
 ) -> Option<(FieldChange, Option<String>)> {
-    let have = have.map(super::parse_live_document);
+    let have = have.map(crate::resources::parse_live_document);
     if want.map(policy::normalize) == have.as_ref().map(policy::normalize) {
         return None;
     }
@@ -566,7 +580,7 @@ pub(crate) fn policy_difference(
         have.as_ref().map(policy::display).unwrap_or(Value::Null),
         want.map(policy::display).unwrap_or(Value::Null),
     );
-    Some((field, want.map(super::document_text)))
+    Some((field, want.map(crate::resources::document_text)))
 }
 
 fn diff(
@@ -663,7 +677,7 @@ fn diff(
     let have_lifecycle = have
         .lifecycle_policy
         .as_deref()
-        .map(super::parse_live_document);
+        .map(crate::resources::parse_live_document);
     if want.lifecycle_policy.as_ref().map(lifecycle::normalize)
         != have_lifecycle.as_ref().map(lifecycle::normalize)
     {
@@ -681,7 +695,7 @@ fn diff(
         ops.push(match &want.lifecycle_policy {
             Some(doc) => RepositoryOperation::PutLifecyclePolicy {
                 name: name.clone(),
-                document: super::document_text(doc),
+                document: crate::resources::document_text(doc),
             },
             None => RepositoryOperation::DeleteLifecyclePolicy { name: name.clone() },
         });
@@ -703,9 +717,9 @@ fn diff(
         });
     }
 
-    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(super::tag_operations(
+    ops.extend(crate::resources::tag_operations(
         to_tag,
         to_untag,
         |keys| RepositoryOperation::UntagResource {
@@ -748,7 +762,7 @@ fn diff(
             operations,
         });
     }
-    Some(super::update_because_drifted(
+    Some(crate::resources::update_because_drifted(
         addr,
         fields,
         ops.into_iter().map(Operation::Repository).collect(),
@@ -819,10 +833,10 @@ const PREVIEW_TAGS_SHOWN: usize = 20;
 pub fn attach_lifecycle_previews(
     changes: &mut [Change],
     live: &LiveSnapshot,
-    images: &BTreeMap<String, Vec<super::lifecycle_preview::ImageInfo>>,
+    images: &BTreeMap<String, Vec<crate::resources::lifecycle_preview::ImageInfo>>,
     now: i64,
 ) {
-    use super::lifecycle_preview::{TRANSITION, impact};
+    use crate::resources::lifecycle_preview::{TRANSITION, impact};
     for change in changes.iter_mut() {
         let Some(name) = change.address.strip_prefix(ADDRESS_PREFIX) else {
             continue;
@@ -836,7 +850,7 @@ pub fn attach_lifecycle_previews(
         let old = live.repositories.get(name).and_then(|r| {
             r.lifecycle_policy
                 .as_deref()
-                .map(super::parse_live_document)
+                .map(crate::resources::parse_live_document)
         });
         let preview = match impact(old.as_ref(), &field.after, repo_images, now) {
             Ok(diff) => {
