@@ -6,8 +6,8 @@
 //! flight finish, no new call starts, a deployment wait stops waiting.
 
 use crate::aws::{Aws, AwsError};
+use crate::kinds::service::ServiceOperation;
 use crate::plan::{Change, ChangeAction, Operation, Plan, order};
-use crate::resources::service::ServiceOperation;
 use futures::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -70,7 +70,7 @@ pub fn refusals(plan: &Plan, options: ApplyOptions) -> Vec<String> {
             if change.action == ChangeAction::Delete
                 && change
                     .address
-                    .starts_with(crate::resources::service::ADDRESS_PREFIX)
+                    .starts_with(crate::kinds::service::ADDRESS_PREFIX)
                 && !options.allow_delete
             {
                 out.push(format!(
@@ -274,8 +274,9 @@ async fn execute_with_propagation(
 #[derive(Default)]
 struct Registered {
     revisions: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
-    deployments:
-        std::sync::Mutex<std::collections::BTreeMap<String, crate::aws::ecs::StartedDeployment>>,
+    deployments: std::sync::Mutex<
+        std::collections::BTreeMap<String, crate::kinds::service::io::StartedDeployment>,
+    >,
 }
 
 impl Registered {
@@ -283,7 +284,7 @@ impl Registered {
         self.revisions.lock().expect("registered lock")
     }
 
-    fn started(&self, service: &str) -> Option<crate::aws::ecs::StartedDeployment> {
+    fn started(&self, service: &str) -> Option<crate::kinds::service::io::StartedDeployment> {
         self.deployments
             .lock()
             .expect("deployments lock")
@@ -326,16 +327,23 @@ async fn execute(
             crate::kinds::creation_template::io::execute(aws, op).await
         }
         Operation::Role(op) => crate::kinds::role::io::execute(aws, op).await,
-        Operation::Cluster(op) => crate::aws::ecs::execute_cluster(aws, op).await,
+        Operation::Cluster(op) => crate::kinds::cluster::io::execute_cluster(aws, op).await,
         Operation::TaskDefinition(op) => {
-            let arn = crate::aws::ecs::execute_task_definition(aws, op).await?;
-            if let (Some(arn), crate::resources::task_definition::TaskDefinitionOperation::RegisterTaskDefinition { family, .. }) = (arn, op) {
+            let arn = crate::kinds::task_definition::io::execute_task_definition(aws, op).await?;
+            if let (
+                Some(arn),
+                crate::kinds::task_definition::TaskDefinitionOperation::RegisterTaskDefinition {
+                    family,
+                    ..
+                },
+            ) = (arn, op)
+            {
                 registered.lock().insert(family.clone(), arn);
             }
             Ok(())
         }
         Operation::Service(op) => {
-            let started = crate::aws::ecs::execute_service(aws, op).await?;
+            let started = crate::kinds::service::io::execute_service(aws, op).await?;
             if let (
                 Some(started),
                 ServiceOperation::CreateService { name, .. }
@@ -398,7 +406,7 @@ async fn run_change(
             };
             let started = registered.started(name);
             let waited = tokio::select! {
-                waited = crate::aws::ecs::wait_for_deployment_reporting(aws, cluster, name, started.as_ref(), timeout, &show) => waited,
+                waited = crate::kinds::service::io::wait_for_deployment_reporting(aws, cluster, name, started.as_ref(), timeout, &show) => waited,
                 () = until_interrupted() => {
                     // The deployment goes on in AWS; only the waiting stops.
                     report.outcome = Outcome::Interrupted { operations_done: i };

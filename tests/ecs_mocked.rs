@@ -1,7 +1,7 @@
 //! Waiting for a service deployment, at the SDK boundary (aws-smithy-mocks): DescribeServices
 //! answers are scripted, so rollouts moto cannot stage (one that takes a while, one the
 //! circuit breaker fails, one that never finishes) are exercised through
-//! `wharf::aws::ecs::wait_for_deployment` and through an apply step.
+//! `wharf::kinds::service::io::wait_for_deployment` and through an apply step.
 //! (`deployment_state` itself has unit tests in src/aws/ecs.rs.)
 
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wharf::apply::{self, ApplySettings, Event, Outcome};
 use wharf::aws::Aws;
+use wharf::kinds::service::ServiceOperation;
 use wharf::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation, Plan};
-use wharf::resources::service::ServiceOperation;
 
 /// A service whose PRIMARY deployment is in `state`, `running` of 2 tasks up.
 fn service(state: DeploymentRolloutState, running: i32, reason: Option<&str>) -> Service {
@@ -111,8 +111,13 @@ async fn a_rollout_in_progress_twice_then_completed_succeeds() {
         .output(completed)
         .build();
     let aws = aws_with(&[&describe]);
-    let result =
-        wharf::aws::ecs::wait_for_deployment(&aws, "shop", "web", Duration::from_secs(30)).await;
+    let result = wharf::kinds::service::io::wait_for_deployment(
+        &aws,
+        "shop",
+        "web",
+        Duration::from_secs(30),
+    )
+    .await;
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(
         describe.num_calls(),
@@ -131,9 +136,14 @@ async fn a_failed_rollout_is_an_error_with_its_reason() {
         .output(failed)
         .build();
     let aws = aws_with(&[&describe]);
-    let error = wharf::aws::ecs::wait_for_deployment(&aws, "shop", "web", Duration::from_secs(30))
-        .await
-        .expect_err("a FAILED rollout is an error");
+    let error = wharf::kinds::service::io::wait_for_deployment(
+        &aws,
+        "shop",
+        "web",
+        Duration::from_secs(30),
+    )
+    .await
+    .expect_err("a FAILED rollout is an error");
     assert!(error.message.contains(BREAKER), "{}", error.message);
     assert!(error.message.contains("web"), "{}", error.message);
     assert_eq!(
@@ -148,9 +158,10 @@ async fn a_rollout_that_never_finishes_times_out_naming_the_counts() {
     let describe = mock!(aws_sdk_ecs::Client::describe_services).then_output(in_progress);
     let aws = aws_with(&[&describe]);
     let started = Instant::now();
-    let error = wharf::aws::ecs::wait_for_deployment(&aws, "shop", "web", Duration::from_secs(1))
-        .await
-        .expect_err("a rollout that never completes times out");
+    let error =
+        wharf::kinds::service::io::wait_for_deployment(&aws, "shop", "web", Duration::from_secs(1))
+            .await
+            .expect_err("a rollout that never completes times out");
     let elapsed = started.elapsed();
     assert!(
         elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(10),

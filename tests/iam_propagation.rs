@@ -23,8 +23,8 @@ use wharf::apply::{self, ApplyReport, ApplySettings, Event, Outcome};
 use wharf::aws::Aws;
 use wharf::kinds::repository::RepositoryOperation;
 use wharf::kinds::role::RoleOperation;
+use wharf::kinds::task_definition::TaskDefinitionOperation;
 use wharf::plan::{Change, ChangeAction, ChangeReason, Operation, Plan};
-use wharf::resources::task_definition::TaskDefinitionOperation;
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/task-execution";
 const PROPAGATION_MESSAGE: &str = "Invalid repository policy provided";

@@ -5,9 +5,9 @@
 use super::{Aws, AwsError, ecs};
 
 use crate::export::Selection;
+use crate::kinds::service::cluster_name;
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Registry, RegistryScanning, Replication};
-use crate::resources::service::cluster_name;
 use aws_sdk_ecs::types::TaskDefinitionFamilyStatus;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,9 +64,12 @@ pub async fn read(
             }
             let families = family_names(aws, selection).await?;
             Ok::<_, AwsError>(
-                ecs::read_task_definitions(aws, &scope(BTreeSet::new(), families, BTreeMap::new()))
-                    .await?
-                    .0,
+                crate::kinds::task_definition::io::read_task_definitions(
+                    aws,
+                    &scope(BTreeSet::new(), families, BTreeMap::new()),
+                )
+                .await?
+                .0,
             )
         },
         async {
@@ -109,7 +112,7 @@ pub async fn read(
     let clusters = if exported_clusters.is_empty() {
         BTreeMap::new()
     } else {
-        ecs::read_clusters(
+        crate::kinds::cluster::io::read_clusters(
             aws,
             &scope(exported_clusters.clone(), BTreeSet::new(), BTreeMap::new()),
         )
@@ -131,7 +134,7 @@ pub async fn read(
             cluster_names.clone()
         };
         let wanted = service_names(aws, selection, &search, &mut notes).await?;
-        ecs::read_services(
+        crate::kinds::service::io::read_services(
             aws,
             &scope(BTreeSet::new(), BTreeSet::new(), wanted),
             &BTreeMap::new(),

@@ -271,8 +271,8 @@ pub async fn read_snapshot(
         crate::kinds::registry::io::read_registry(aws, &manifest.registry),
         read_untaggable(aws, manifest, find_owned),
         crate::kinds::role::io::read_roles(aws, &declared_roles, find_owned, &manifest.stack),
-        ecs::read_clusters(aws, &ecs_scope),
-        ecs::read_task_definitions(aws, &ecs_scope),
+        crate::kinds::cluster::io::read_clusters(aws, &ecs_scope),
+        crate::kinds::task_definition::io::read_task_definitions(aws, &ecs_scope),
     );
     let (repositories, registry, untaggable) = (repositories?, registry?, untaggable?);
     let ((roles, unmanaged_roles), (clusters, unmanaged_clusters)) = (roles?, clusters?);
@@ -281,7 +281,7 @@ pub async fn read_snapshot(
         crate::kinds::creation_template::prefixes_to_read(manifest, untaggable.ledger.as_ref());
     // ECR Public (us-east-1) is read alongside the services, which wait for the clusters.
     let (services, public, creation_templates) = tokio::join!(
-        ecs::read_services(aws, &ecs_scope, &clusters),
+        crate::kinds::service::io::read_services(aws, &ecs_scope, &clusters),
         crate::kinds::public_repository::io::read(aws, manifest, find_owned),
         crate::kinds::creation_template::io::read_templates(aws, &template_prefixes),
     );
@@ -387,7 +387,7 @@ fn ecs_scope(manifest: &crate::manifest::Manifest, find_owned: bool) -> ecs::Ecs
         let cluster = service
             .get("cluster")
             .and_then(serde_json::Value::as_str)
-            .map(crate::resources::service::cluster_name)
+            .map(crate::kinds::service::cluster_name)
             .unwrap_or_else(|| "default".into());
         services.entry(cluster).or_default().insert(name.clone());
     }

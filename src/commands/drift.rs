@@ -34,7 +34,7 @@ pub(super) fn run_drift(
         let mut found = live.unmanaged.clone();
         // The snapshot enumerated the services of wharf's clusters only.
         let spinner = reading_spinner();
-        let services = runtime().block_on(aws::ecs::unmanaged_services_in(
+        let services = runtime().block_on(crate::kinds::service::io::unmanaged_services_in(
             &aws,
             &found.clusters,
             &plan.stack,

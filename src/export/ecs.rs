@@ -6,11 +6,11 @@
 //! a service's task definition family.
 
 use super::{Scope, user_tags};
+use crate::kinds::service::{MANAGED_MEMBERS, live_members, with_defaults};
+use crate::kinds::task_definition::normalize::normalize;
+use crate::kinds::task_definition::short_arn;
 use crate::live::{LiveCluster, LiveService, LiveTaskDefinition};
 use crate::manifest::model::ApiObject;
-use crate::resources::service::{MANAGED_MEMBERS, live_members, with_defaults};
-use crate::resources::task_definition::short_arn;
-use crate::resources::task_definition_normalize::normalize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 

@@ -12,7 +12,7 @@ pub mod yaml;
 
 use crate::live::{KmsKey, LiveSnapshot};
 use crate::manifest::model::{Ecs, Iam, Manifest, Registry};
-use crate::resources::{self, Context, OWNERSHIP_TAG};
+use crate::resources::{Context, OWNERSHIP_TAG};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -173,17 +173,17 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
     let clusters: Vec<_> = live
         .clusters
         .values()
-        .filter(|c| ours(resources::cluster::address(&c.name), &c.tags))
+        .filter(|c| ours(crate::kinds::cluster::address(&c.name), &c.tags))
         .collect();
     let families: Vec<_> = live
         .task_definitions
         .values()
-        .filter(|t| ours(resources::task_definition::address(&t.family), &t.tags))
+        .filter(|t| ours(crate::kinds::task_definition::address(&t.family), &t.tags))
         .collect();
     let services: Vec<_> = live
         .services
         .values()
-        .filter(|s| ours(resources::service::address(&s.name), &s.tags))
+        .filter(|s| ours(crate::kinds::service::address(&s.name), &s.tags))
         .collect();
 
     let scope = Scope {

@@ -3,11 +3,13 @@
 //! "Unmanaged" means: of a kind wharf manages, not declared in this manifest, and
 //! without any `wharf:stack` tag (another stack's resources are managed, by that stack).
 
+use crate::kinds::cluster;
 use crate::kinds::repository;
 use crate::kinds::role;
+use crate::kinds::service;
+use crate::kinds::task_definition;
 use crate::live::Unmanaged;
 use crate::manifest::Manifest;
-use crate::resources::{cluster, service, task_definition};
 use serde::Serialize;
 
 /// One unmanaged resource, by the address it would have in a manifest.

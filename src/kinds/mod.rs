@@ -7,12 +7,15 @@
 //! A leaf: it depends on the manifest model only, so the plan and every kind module may
 //! use it without a cycle.
 
+pub mod cluster;
 pub mod creation_template;
 pub mod public_repository;
 pub mod pull_through_cache;
 pub mod registry;
 pub mod repository;
 pub mod role;
+pub mod service;
+pub mod task_definition;
 
 use crate::manifest::{Manifest, pointer};
 
@@ -141,13 +144,15 @@ pub fn inventory(manifest: &Manifest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::cluster;
     use crate::kinds::creation_template;
     use crate::kinds::public_repository;
     use crate::kinds::pull_through_cache;
     use crate::kinds::registry;
     use crate::kinds::repository;
     use crate::kinds::role;
-    use crate::resources::{cluster, service, task_definition};
+    use crate::kinds::service;
+    use crate::kinds::task_definition;
 
     /// Each kind module's own address form is the registry's.
     #[test]

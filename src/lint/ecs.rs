@@ -9,10 +9,12 @@ use super::rules::{
 use super::{Finding, Source, child, exact};
 use crate::diagnostics::Span;
 use crate::kinds::role;
+use crate::kinds::service;
+use crate::kinds::task_definition;
 use crate::live::LiveSnapshot;
 use crate::manifest::model::ApiObject;
 use crate::manifest::{Manifest, SpanIndex, pointer};
-use crate::resources::{OWNERSHIP_TAG, service, task_definition};
+use crate::resources::OWNERSHIP_TAG;
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;

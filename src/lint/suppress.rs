@@ -9,9 +9,10 @@ use super::rules::{self, Kind, RULES};
 use crate::diagnostics::{Diagnostics, did_you_mean};
 use crate::kinds::repository;
 use crate::kinds::role;
+use crate::kinds::service;
+use crate::kinds::task_definition;
 use crate::manifest::model::{ApiObject, ResourceLint, Suppression};
 use crate::manifest::{Manifest, SpanIndex, pointer};
-use crate::resources::{service, task_definition};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A `lint` block: the kind of resource, the pointer of the resource, its suppressions.

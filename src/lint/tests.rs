@@ -479,7 +479,7 @@ fn the_lint_key_never_reaches_aws() {
         kms_keys: &keys,
     };
     let live = LiveSnapshot::default();
-    let want = crate::resources::task_definition::desired(
+    let want = crate::kinds::task_definition::desired(
         &m,
         &ctx,
         &live,
@@ -487,7 +487,7 @@ fn the_lint_key_never_reaches_aws() {
         &m.ecs.task_definitions["web"],
     );
     assert!(want.input.get("lint").is_none(), "{:#}", want.input);
-    let svc = crate::resources::service::desired(
+    let svc = crate::kinds::service::desired(
         &m,
         &ctx,
         &live,

@@ -139,7 +139,7 @@ fn drop_described_members(resource: &mut Node, diagnostics: &mut Diagnostics) {
     let mut dropped = Vec::new();
     entries.retain(|(key, _)| {
         let name = key.key_text();
-        if crate::resources::task_definition_normalize::READ_ONLY.contains(&name.as_str()) {
+        if crate::kinds::task_definition::normalize::READ_ONLY.contains(&name.as_str()) {
             dropped.push((name, key.span));
             false
         } else {

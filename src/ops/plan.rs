@@ -103,12 +103,12 @@ async fn image_tag_warnings(
 ) -> Result<(), AwsError> {
     let touched = plan.changes.iter().any(|c| {
         c.address
-            .starts_with(crate::resources::task_definition::ADDRESS_PREFIX)
+            .starts_with(crate::kinds::task_definition::ADDRESS_PREFIX)
     });
     if !touched {
         return Ok(());
     }
-    let manifest_refs = crate::resources::task_definition::tagged_image_references(manifest);
+    let manifest_refs = crate::kinds::task_definition::tagged_image_references(manifest);
     let references: Vec<(String, String)> = manifest_refs
         .iter()
         .filter(|(_, repo, _)| live.repositories.contains_key(repo))
@@ -146,7 +146,9 @@ async fn autoscaling_warnings(
     if resource_ids.is_empty() {
         return Ok(());
     }
-    for (resource, (min, max)) in aws::ecs::scalable_targets(aws, resource_ids).await? {
+    for (resource, (min, max)) in
+        crate::kinds::service::io::scalable_targets(aws, resource_ids).await?
+    {
         let name = resource.rsplit('/').next().unwrap_or(&resource);
         plan.warnings.push(format!(
             "ecs.service.{name}: desiredCount is declared, and Application Auto Scaling also scales this service ({min} to {max} tasks); the two will fight, so leave desiredCount out to let autoscaling decide"

@@ -3,16 +3,17 @@
 //! resource that exists but is not ours) stop the plan.
 
 use super::Plan;
+use crate::kinds::cluster;
 use crate::kinds::creation_template;
 use crate::kinds::pull_through_cache;
 use crate::kinds::registry;
 use crate::kinds::repository;
 use crate::kinds::role;
+use crate::kinds::service;
+use crate::kinds::task_definition;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
-use crate::resources::{
-    Adoption, Conflict, Context, KindPlan, cluster, pull_check, service, task_definition,
-};
+use crate::resources::{Adoption, Conflict, Context, KindPlan, pull_check};
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {

@@ -4,14 +4,16 @@
 //! fields. Fields AWS changes on its own (each kind lists them as `VOLATILE_MEMBERS`) are left out,
 //! so a service that is merely running never makes a plan stale. PURE.
 
+use crate::kinds::cluster;
 use crate::kinds::creation_template;
 use crate::kinds::public_repository;
 use crate::kinds::pull_through_cache;
 use crate::kinds::registry;
 use crate::kinds::repository;
 use crate::kinds::role;
+use crate::kinds::service;
+use crate::kinds::task_definition;
 use crate::live::LiveSnapshot;
-use crate::resources::{cluster, service, task_definition};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -7,15 +7,15 @@ pub mod fingerprint;
 pub mod order;
 pub mod saved;
 
+use crate::kinds::cluster::ClusterOperation;
 use crate::kinds::creation_template::CreationTemplateOperation;
 use crate::kinds::public_repository::PublicRepositoryOperation;
 use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::kinds::registry::RegistryOperation;
 use crate::kinds::repository::RepositoryOperation;
 use crate::kinds::role::RoleOperation;
-use crate::resources::cluster::ClusterOperation;
-use crate::resources::service::ServiceOperation;
-use crate::resources::task_definition::TaskDefinitionOperation;
+use crate::kinds::service::ServiceOperation;
+use crate::kinds::task_definition::TaskDefinitionOperation;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -219,7 +219,7 @@ impl Operation {
                     .then_some("waiting for IAM to propagate a new role to ECR")
             }
             Operation::TaskDefinition(_) | Operation::Service(_) => {
-                crate::resources::task_definition::ecs_propagation_wait(&message)
+                crate::kinds::task_definition::ecs_propagation_wait(&message)
             }
             Operation::Registry(_)
             | Operation::PullThroughCache(_)

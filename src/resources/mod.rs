@@ -2,8 +2,6 @@
 //! normalizes both sides and diffs them into plan changes. Everything AWS-specific about a
 //! kind (its defaults, what forces a replace, its address) lives in its module; this
 //! module holds what every kind shares.
-
-pub mod cluster;
 pub mod ecs_units;
 pub mod ledger;
 pub mod lifecycle;
@@ -11,9 +9,6 @@ pub mod lifecycle_preview;
 pub mod policy;
 pub mod pull_check;
 pub mod reconcile;
-pub mod service;
-pub mod task_definition;
-pub mod task_definition_normalize;
 
 use crate::live::KmsKey;
 use crate::manifest::Manifest;
@@ -66,8 +61,12 @@ pub fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
     };
     let name = &address[kind.prefix.len()..];
     match kind.prefix {
-        service::ADDRESS_PREFIX => service::dependencies(manifest, name),
-        task_definition::ADDRESS_PREFIX => task_definition::dependencies(manifest, name),
+        crate::kinds::service::ADDRESS_PREFIX => {
+            crate::kinds::service::dependencies(manifest, name)
+        }
+        crate::kinds::task_definition::ADDRESS_PREFIX => {
+            crate::kinds::task_definition::dependencies(manifest, name)
+        }
         crate::kinds::repository::ADDRESS_PREFIX => {
             crate::kinds::repository::dependencies(manifest, name)
         }

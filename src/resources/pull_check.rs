@@ -140,7 +140,7 @@ fn task_definition_pullers(manifest: &Manifest, ctx: &Context) -> Vec<String> {
         if repositories.is_empty() {
             continue;
         }
-        let address = format!("{}{family}", super::task_definition::ADDRESS_PREFIX);
+        let address = format!("{}{family}", crate::kinds::task_definition::ADDRESS_PREFIX);
         let reference = definition["executionRole"]
             .as_str()
             .or_else(|| definition["executionRoleArn"].as_str());

@@ -5,11 +5,14 @@
 //! deployment controller, role) replaces the service. Every create or update waits for
 //! the deployment to finish, and a failed rollout is an error.
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG, task_definition};
+pub mod io;
+
+use crate::kinds::task_definition;
 use crate::live::{LiveService, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,7 +147,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
     if let Some(cluster) = service.get("cluster").and_then(Value::as_str)
         && manifest.ecs.clusters.contains_key(cluster)
     {
-        out.push(super::cluster::address(cluster));
+        out.push(crate::kinds::cluster::address(cluster));
     }
     out
 }
@@ -463,7 +466,13 @@ fn observed(have: &LiveService, desired: &DesiredService) -> BTreeMap<String, Va
 }
 
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+    plan_with(
+        manifest,
+        ctx,
+        live,
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// `plan`, adopting declared services that carry no ownership tag when asked to.
@@ -472,7 +481,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: super::Adoption,
+    adoption: crate::resources::Adoption,
 ) -> KindPlan {
     let services = Services {
         manifest,
@@ -532,8 +541,8 @@ impl Reconcile for Services<'_> {
         create_change(want)
     }
 
-    fn blocked(&self, name: &str, have: &LiveService) -> Option<super::Conflict> {
-        (have.status == "DRAINING").then(|| super::Conflict {
+    fn blocked(&self, name: &str, have: &LiveService) -> Option<crate::resources::Conflict> {
+        (have.status == "DRAINING").then(|| crate::resources::Conflict {
             address: address(name),
             message: format!(
                 "service `{name}` is still DRAINING after a deletion, and ECS cannot reuse its name until it is INACTIVE"
@@ -549,7 +558,7 @@ impl Reconcile for Services<'_> {
         want: &DesiredService,
         have: &LiveService,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         diff(want, have)
     }
 
@@ -561,13 +570,17 @@ impl Reconcile for Services<'_> {
 
     /// Scales to zero first so tasks stop in order, then deletes; a service already on
     /// its way out is left alone.
-    fn delete(&self, name: &str, have: &LiveService) -> Option<Result<Change, super::Conflict>> {
+    fn delete(
+        &self,
+        name: &str,
+        have: &LiveService,
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
         if have.status != "ACTIVE" {
             return None;
         }
-        Some(Ok(super::delete_because_not_in_manifest(
+        Some(Ok(crate::resources::delete_because_not_in_manifest(
             address(name),
-            super::owned_not_declared(&self.manifest.stack),
+            crate::resources::owned_not_declared(&self.manifest.stack),
             None,
             vec![
                 Operation::Service(ServiceOperation::UpdateService {
@@ -614,9 +627,9 @@ fn create_change(want: &DesiredService) -> Change {
         0,
         FieldChange::new("cluster", Value::Null, json!(want.cluster)),
     );
-    super::create_because_missing(
+    crate::resources::create_because_missing(
         address(&want.name),
-        super::NOT_PRESENT,
+        crate::resources::NOT_PRESENT,
         fields,
         vec![
             Operation::Service(ServiceOperation::CreateService {
@@ -632,14 +645,17 @@ fn create_change(want: &DesiredService) -> Change {
     )
 }
 
-fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, super::Conflict> {
+fn diff(
+    want: &DesiredService,
+    have: &LiveService,
+) -> Result<Option<Change>, crate::resources::Conflict> {
     let seen = observed(have, want);
     // Only the ECS controller takes a new task definition through UpdateService.
     let controller = have.document["deploymentController"]["type"]
         .as_str()
         .unwrap_or("ECS");
     if controller != "ECS" && seen.get("taskDefinition") != want.members.get("taskDefinition") {
-        return Err(super::Conflict {
+        return Err(crate::resources::Conflict {
             address: address(&want.name),
             message: format!(
                 "service `{}` is deployed by {controller}, which takes new task definitions through its own deployments, not UpdateService",
@@ -729,9 +745,9 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
             timeout_seconds: want.wait_seconds,
         });
     }
-    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(super::tag_operations(
+    ops.extend(crate::resources::tag_operations(
         to_tag,
         to_untag,
         |keys| ServiceOperation::UntagResource {
@@ -746,7 +762,7 @@ fn diff(want: &DesiredService, have: &LiveService) -> Result<Option<Change>, sup
     if fields.is_empty() {
         return Ok(None);
     }
-    Ok(Some(super::update_because_drifted(
+    Ok(Some(crate::resources::update_because_drifted(
         address(&want.name),
         fields,
         ops.into_iter().map(Operation::Service).collect(),

@@ -24,7 +24,7 @@
 //! Known moto deviation: for `requiresCompatibilities` other than `[EC2]` (e.g.
 //! `[EXTERNAL]`) moto reports `networkMode: awsvpc` whatever was registered.
 
-use super::ecs_units;
+use crate::resources::ecs_units;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -703,7 +703,7 @@ mod tests {
             (
                 $name,
                 include_str!(concat!(
-                    "../../tests/fixtures/task_definitions/",
+                    "../../../tests/fixtures/task_definitions/",
                     $name,
                     ".json"
                 )),
@@ -970,10 +970,10 @@ mod tests {
     #[test]
     fn sleep360_equals_the_output_aws_published_for_it() {
         let manifest = parse(include_str!(
-            "../../tests/fixtures/task_definitions/sleep360.json"
+            "../../../tests/fixtures/task_definitions/sleep360.json"
         ));
         let published = parse(include_str!(
-            "../../tests/fixtures/task_definitions/sleep360.registered.json"
+            "../../../tests/fixtures/task_definitions/sleep360.registered.json"
         ));
         assert_same("sleep360 (published)", &manifest, &published);
         assert_same(
@@ -986,7 +986,7 @@ mod tests {
     #[test]
     fn manifest_conveniences_compare_equal_to_what_aws_stores() {
         let mut manifest = parse(include_str!(
-            "../../tests/fixtures/task_definitions/fargate-webserver.json"
+            "../../../tests/fixtures/task_definitions/fargate-webserver.json"
         ));
         manifest["cpu"] = json!("0.25 vCPU");
         manifest["memory"] = json!("0.5 GB");
@@ -1537,7 +1537,7 @@ mod tests {
     #[test]
     fn a_real_change_to_a_published_definition_is_one_difference() {
         let manifest = parse(include_str!(
-            "../../tests/fixtures/task_definitions/awslogs-wordpress-mysql.json"
+            "../../../tests/fixtures/task_definitions/awslogs-wordpress-mysql.json"
         ));
         let live = as_read(&registered_form(&manifest));
         let mut changed = manifest.clone();

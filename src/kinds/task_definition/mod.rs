@@ -5,11 +5,14 @@
 //! only when the normalized content differs; `keepRevisions` deregisters older owned
 //! revisions, never one a service uses.
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG, task_definition_normalize as normalize};
+pub mod io;
+pub mod normalize;
+
 use crate::live::{LiveSnapshot, LiveTaskDefinition};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -266,7 +269,13 @@ fn in_use(live: &LiveSnapshot) -> BTreeSet<String> {
 }
 
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+    plan_with(
+        manifest,
+        ctx,
+        live,
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// `plan`, naming adoption as the reason when `--adopt` tags a family's latest revision.
@@ -280,7 +289,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: super::Adoption,
+    adoption: crate::resources::Adoption,
 ) -> KindPlan {
     let families = Families {
         manifest,
@@ -330,7 +339,7 @@ impl Reconcile for Families<'_> {
     }
 
     fn create(&self, family: &str, want: &DesiredTaskDefinition) -> Change {
-        super::create_because_missing(
+        crate::resources::create_because_missing(
             address(family),
             "no ACTIVE revision of this family; registers revision 1 of it",
             vec![FieldChange::new(
@@ -353,7 +362,7 @@ impl Reconcile for Families<'_> {
         want: &DesiredTaskDefinition,
         have: &LiveTaskDefinition,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         let document = live_document(self.manifest, self.ctx, have);
         Ok(diff(want, have, &document, &self.used))
     }
@@ -370,7 +379,7 @@ impl Reconcile for Families<'_> {
         &self,
         family: &str,
         have: &LiveTaskDefinition,
-    ) -> Option<Result<Change, super::Conflict>> {
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
         let mut arns: Vec<String> = have
             .active_revisions
             .iter()
@@ -380,11 +389,11 @@ impl Reconcile for Families<'_> {
         if arns.is_empty() {
             arns.push(have.arn.clone());
         }
-        Some(Ok(super::delete_because_not_in_manifest(
+        Some(Ok(crate::resources::delete_because_not_in_manifest(
             address(family),
             format!(
                 "{}; its revisions are deregistered",
-                super::owned_not_declared(&self.manifest.stack)
+                crate::resources::owned_not_declared(&self.manifest.stack)
             ),
             None,
             arns.into_iter()
@@ -418,9 +427,9 @@ fn diff(
         });
     } else {
         // Same content: tags are fixed on the latest revision without a new one.
-        let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+        let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
         fields.extend(tag_fields);
-        ops.extend(super::tag_operations(
+        ops.extend(crate::resources::tag_operations(
             to_tag,
             to_untag,
             |keys| TaskDefinitionOperation::UntagResource {
@@ -465,11 +474,11 @@ fn diff(
     let reason = if registering {
         format!(
             "{}; registers a new revision (latest ACTIVE is {})",
-            super::differs_reason(&fields),
+            crate::resources::differs_reason(&fields),
             have.revision
         )
     } else {
-        super::differs_reason(&fields)
+        crate::resources::differs_reason(&fields)
     };
     Some(Change {
         address: address(&want.family),

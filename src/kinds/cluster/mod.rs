@@ -3,11 +3,13 @@
 //! brought in line with UpdateCluster, PutClusterCapacityProviders and tag calls.
 //! A cluster is deleted only with `--prune`, and never while services run in it.
 
-use super::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use super::{Context, KindPlan, OWNERSHIP_TAG};
+pub mod io;
+
 use crate::live::{LiveCluster, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, FieldChange, Operation};
+use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
+use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -249,7 +251,13 @@ fn create_input(want: &DesiredCluster) -> Value {
 }
 
 pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    plan_with(manifest, ctx, live, prune, super::Adoption::Refuse)
+    plan_with(
+        manifest,
+        ctx,
+        live,
+        prune,
+        crate::resources::Adoption::Refuse,
+    )
 }
 
 /// `plan`, adopting declared clusters that carry no ownership tag when asked to.
@@ -258,7 +266,7 @@ pub fn plan_with(
     _ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: super::Adoption,
+    adoption: crate::resources::Adoption,
 ) -> KindPlan {
     reconcile(&Clusters { manifest, live }, prune, adoption)
 }
@@ -298,9 +306,9 @@ impl Reconcile for Clusters<'_> {
     }
 
     fn create(&self, name: &str, want: &DesiredCluster) -> Change {
-        super::create_because_missing(
+        crate::resources::create_because_missing(
             address(name),
-            super::NOT_PRESENT,
+            crate::resources::NOT_PRESENT,
             create_input(want)
                 .as_object()
                 .into_iter()
@@ -321,7 +329,7 @@ impl Reconcile for Clusters<'_> {
         want: &DesiredCluster,
         have: &LiveCluster,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, super::Conflict> {
+    ) -> Result<Option<Change>, crate::resources::Conflict> {
         Ok(diff(want, have))
     }
 
@@ -331,9 +339,13 @@ impl Reconcile for Clusters<'_> {
         })
     }
 
-    fn delete(&self, name: &str, have: &LiveCluster) -> Option<Result<Change, super::Conflict>> {
+    fn delete(
+        &self,
+        name: &str,
+        have: &LiveCluster,
+    ) -> Option<Result<Change, crate::resources::Conflict>> {
         if !have.services.is_empty() {
-            return Some(Err(super::Conflict {
+            return Some(Err(crate::resources::Conflict {
                 address: address(name),
                 message: format!(
                     "cluster `{name}` left the manifest but still runs services: {}",
@@ -343,9 +355,9 @@ impl Reconcile for Clusters<'_> {
                 pointer: None,
             }));
         }
-        Some(Ok(super::delete_because_not_in_manifest(
+        Some(Ok(crate::resources::delete_because_not_in_manifest(
             address(name),
-            super::owned_not_declared(&self.manifest.stack),
+            crate::resources::owned_not_declared(&self.manifest.stack),
             None,
             vec![Operation::Cluster(ClusterOperation::DeleteCluster {
                 name: name.to_string(),
@@ -424,9 +436,9 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
             default_capacity_provider_strategy: want.default_capacity_provider_strategy.clone(),
         });
     }
-    let (tag_fields, to_tag, to_untag) = super::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(super::tag_operations(
+    ops.extend(crate::resources::tag_operations(
         to_tag,
         to_untag,
         |keys| ClusterOperation::UntagResource {
@@ -441,7 +453,7 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
     if fields.is_empty() {
         return None;
     }
-    Some(super::update_because_drifted(
+    Some(crate::resources::update_because_drifted(
         address(&want.name),
         fields,
         ops.into_iter().map(Operation::Cluster).collect(),
@@ -458,7 +470,7 @@ mod tests {
     /// does not carry fails here instead of being dropped.
     #[test]
     fn every_managed_member_reaches_create_cluster() {
-        let text = include_str!("../../tests/fixtures/ecs_inputs/create_cluster.json");
+        let text = include_str!("../../../tests/fixtures/ecs_inputs/create_cluster.json");
         let Value::Object(mut input) = serde_json::from_str(text).expect("JSON") else {
             panic!("an object")
         };

@@ -1,0 +1,739 @@
+//! A service's I/O: reading services (DescribeServices by 10) and their autoscaling,
+//! executing their operations, and following the deployment an update starts to its
+//! outcome.
+
+use crate::aws::ecs::{
+    EcsScope, create_service_request, tag, tags_of, untag, update_service_request,
+};
+use crate::aws::ecs_codec::{from_json, to_json};
+use crate::aws::{Aws, AwsError};
+use crate::kinds::service::ServiceOperation;
+use crate::live::{LiveCluster, LiveService};
+use crate::resources::OWNERSHIP_TAG;
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::operation::create_service::CreateServiceInput;
+use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
+use aws_sdk_ecs::types::ServiceField;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// The declared services and (with `find_owned`, in these clusters) the ones this stack
+/// owns; and, as (cluster, name), the undeclared ones there without any ownership tag.
+pub async fn read_services(
+    aws: &Aws,
+    scope: &EcsScope<'_>,
+    clusters: &BTreeMap<String, LiveCluster>,
+) -> Result<(BTreeMap<String, LiveService>, BTreeSet<(String, String)>), AwsError> {
+    let mut unmanaged = BTreeSet::new();
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = scope.services.clone();
+    if scope.find_owned {
+        for cluster in clusters.keys() {
+            let arns: Vec<String> = aws
+                .ecs
+                .list_services()
+                .cluster(cluster)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListServices", e))?;
+            wanted.entry(cluster.clone()).or_default().extend(
+                arns.iter()
+                    .map(|a| a.rsplit('/').next().unwrap_or(a).to_string()),
+            );
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (cluster, names) in wanted {
+        let names: Vec<String> = names.into_iter().collect();
+        for chunk in names.chunks(10) {
+            let result = aws
+                .ecs
+                .describe_services()
+                .cluster(&cluster)
+                .set_services(Some(chunk.to_vec()))
+                .include(ServiceField::Tags)
+                .send()
+                .await;
+            let described = match result {
+                Ok(d) => d,
+                // The cluster does not exist (yet): none of its services do either.
+                Err(e) if e.code() == Some("ClusterNotFoundException") => break,
+                Err(e) => return Err(AwsError::from_sdk("DescribeServices", e)),
+            };
+            for service in described.services() {
+                // INACTIVE services are gone; DRAINING ones still hold their name.
+                if !matches!(service.status(), Some("ACTIVE" | "DRAINING")) {
+                    continue;
+                }
+                let name = service.service_name().unwrap_or_default().to_string();
+                let tags = tags_of(service.tags());
+                let declared = scope
+                    .services
+                    .get(&cluster)
+                    .is_some_and(|s| s.contains(&name));
+                let owned = tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
+                if !declared && !owned {
+                    if !tags.contains_key(OWNERSHIP_TAG) {
+                        unmanaged.insert((cluster.clone(), name));
+                    }
+                    continue;
+                }
+                out.insert(
+                    name.clone(),
+                    LiveService {
+                        name,
+                        cluster: cluster.clone(),
+                        status: service.status().unwrap_or_default().to_string(),
+                        arn: service.service_arn().unwrap_or_default().to_string(),
+                        document: to_json(service),
+                        tags,
+                    },
+                );
+            }
+        }
+    }
+    Ok((out, unmanaged))
+}
+
+/// Services without any ownership tag in clusters the snapshot did not enumerate (the
+/// unmanaged clusters `drift --include-unmanaged` lists): the same listing and batched
+/// description as for owned services, over those clusters only.
+pub async fn unmanaged_services_in(
+    aws: &Aws,
+    clusters: &BTreeSet<String>,
+    stack: &str,
+) -> Result<BTreeSet<(String, String)>, AwsError> {
+    if clusters.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let scope = EcsScope {
+        clusters: BTreeSet::new(),
+        families: BTreeSet::new(),
+        revision_families: BTreeSet::new(),
+        services: BTreeMap::new(),
+        find_owned: true,
+        stack,
+    };
+    // read_services enumerates the clusters it is given; their details are not needed.
+    let named: BTreeMap<String, LiveCluster> = clusters
+        .iter()
+        .map(|name| (name.clone(), LiveCluster::default()))
+        .collect();
+    let (_, unmanaged) = read_services(aws, &scope, &named).await?;
+    Ok(unmanaged)
+}
+
+/// Application Auto Scaling targets among these ECS resource ids
+/// (`service/CLUSTER/NAME`), with their min and max capacity.
+pub async fn scalable_targets(
+    aws: &Aws,
+    resource_ids: Vec<String>,
+) -> Result<BTreeMap<String, (i32, i32)>, AwsError> {
+    let mut out = BTreeMap::new();
+    for chunk in resource_ids.chunks(50) {
+        let found = aws
+            .autoscaling
+            .describe_scalable_targets()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .set_resource_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeScalableTargets", e))?;
+        for target in found.scalable_targets() {
+            out.insert(
+                target.resource_id().to_string(),
+                (target.min_capacity(), target.max_capacity()),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Runs one service operation; a create or update returns the deployment it started, for
+/// the wait that follows to track.
+pub async fn execute_service(
+    aws: &Aws,
+    operation: &ServiceOperation,
+) -> Result<Option<StartedDeployment>, AwsError> {
+    let ecs = &aws.ecs;
+    match operation {
+        ServiceOperation::CreateService { input, .. } => {
+            let i = from_json(input, CreateServiceInput::deserialize, "service")?;
+            let out = create_service_request(ecs, i)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("CreateService", e))?;
+            return Ok(out.service().map(|s| StartedDeployment::of(&to_json(s))));
+        }
+        ServiceOperation::UpdateService { input, .. } => {
+            let i = from_json(input, UpdateServiceInput::deserialize, "service update")?;
+            let out = update_service_request(ecs, i)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateService", e))?;
+            return Ok(out.service().map(|s| StartedDeployment::of(&to_json(s))));
+        }
+        ServiceOperation::WaitForDeployment {
+            cluster,
+            name,
+            timeout_seconds,
+        } => wait_for_deployment(aws, cluster, name, Duration::from_secs(*timeout_seconds)).await?,
+        ServiceOperation::DeleteService { cluster, name } => {
+            ecs.delete_service()
+                .cluster(cluster)
+                .service(name)
+                .force(true)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteService", e))?;
+            // ECS keeps a deleted service DRAINING for a while and refuses to create one
+            // with its name until it is INACTIVE; a replace creates it right after.
+            wait_until_gone(aws, cluster, name, Duration::from_secs(600)).await?;
+        }
+        ServiceOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
+        ServiceOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
+    }
+    Ok(None)
+}
+
+/// Polls DescribeServices until the PRIMARY deployment's rollout is COMPLETED; a FAILED
+/// rollout (the circuit breaker tripped) or the timeout is an error naming the reason.
+pub async fn wait_for_deployment(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    wait_for_deployment_reporting(aws, cluster, name, None, timeout, &|_| {}).await
+}
+
+/// Polls until a deleted service is INACTIVE (or gone), so its name can be reused.
+async fn wait_until_gone(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let described = aws
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+        let draining = described
+            .services()
+            .iter()
+            .any(|s| matches!(s.status(), Some("ACTIVE" | "DRAINING")));
+        if !draining {
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            return Err(AwsError::new(format!(
+                "service {name} is still DRAINING after {}s; its name cannot be reused yet",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// `running 1/2, pending 1, rollout IN_PROGRESS` for a DescribeServices service.
+pub fn deployment_status(service: &Value) -> String {
+    let deployments = service["deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let primary = deployments
+        .iter()
+        .find(|d| d["status"] == "PRIMARY")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let count = |v: &Value, k: &str| v[k].as_i64().unwrap_or(0);
+    let mut text = format!(
+        "running {}/{}, pending {}",
+        count(&primary, "runningCount"),
+        count(&primary, "desiredCount"),
+        count(&primary, "pendingCount")
+    );
+    if let Some(state) = primary["rolloutState"].as_str() {
+        text.push_str(&format!(", rollout {state}"));
+    }
+    if deployments.len() > 1 {
+        text.push_str(&format!(", {} deployments", deployments.len()));
+    }
+    text
+}
+
+/// The service's most recent events, newest first (what ECS says went wrong).
+fn recent_events(service: &Value, count: usize) -> String {
+    service["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(count)
+        .filter_map(|e| e["message"].as_str().map(|m| format!("\n    event: {m}")))
+        .collect()
+}
+
+/// The deployment a CreateService or UpdateService started, as its answer reports it: the
+/// PRIMARY deployment's id and task definition, and the service deployment's ARN where
+/// ECS reports one (`currentServiceDeployment`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartedDeployment {
+    pub id: Option<String>,
+    pub task_definition: Option<String>,
+    pub service_deployment_arn: Option<String>,
+}
+
+impl StartedDeployment {
+    pub fn of(service: &Value) -> Self {
+        let primary = primary_deployment(service);
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        Self {
+            id: primary.and_then(|p| text(&p["id"])),
+            task_definition: primary.and_then(|p| text(&p["taskDefinition"])),
+            service_deployment_arn: text(&service["currentServiceDeployment"]),
+        }
+    }
+}
+
+fn primary_deployment(service: &Value) -> Option<&Value> {
+    service["deployments"]
+        .as_array()?
+        .iter()
+        .find(|d| d["status"] == "PRIMARY")
+}
+
+fn short_task_definition(value: &Value) -> String {
+    crate::kinds::task_definition::short_arn(value.as_str().unwrap_or("?")).to_string()
+}
+
+/// Like `wait_for_deployment`, following the deployment `started` (when known) and
+/// reporting each new status line to `report` when it changes, so a log stays calm.
+pub async fn wait_for_deployment_reporting(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    started: Option<&StartedDeployment>,
+    timeout: Duration,
+    report: &(dyn Fn(&str) + Sync),
+) -> Result<(), AwsError> {
+    let mut last_status = String::new();
+    let begun = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    // DescribeServiceDeployments names the stage and says how a deployment ended; where
+    // it is not answered (older endpoints, emulators), the service's deployments tell.
+    let mut service_deployments = started.and_then(|s| s.service_deployment_arn.clone());
+    loop {
+        let described = aws
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+        let Some(service) = described.services().first() else {
+            return Err(AwsError::new(format!(
+                "service {name} vanished while waiting for its deployment"
+            )));
+        };
+        let document = to_json(service);
+        let mut record = Value::Null;
+        if let Some(arn) = &service_deployments {
+            match aws
+                .ecs
+                .describe_service_deployments()
+                .service_deployment_arns(arn)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    record = out
+                        .service_deployments()
+                        .first()
+                        .map(|d| to_json(d))
+                        .unwrap_or(Value::Null)
+                }
+                Err(e) => {
+                    tracing::debug!(
+                        "DescribeServiceDeployments unavailable ({}); following the service's deployments",
+                        AwsError::from_sdk("DescribeServiceDeployments", e).message
+                    );
+                    service_deployments = None;
+                }
+            }
+        }
+        // The revision a rollback went back to, as a task definition (the record names a
+        // service revision): DescribeServiceRevisions says which.
+        if let Some(revision) = record["rollback"]["serviceRevisionArn"].as_str()
+            && record["rollback"]["taskDefinition"].is_null()
+            && let Ok(out) = aws
+                .ecs
+                .describe_service_revisions()
+                .service_revision_arns(revision)
+                .send()
+                .await
+            && let Some(td) = out
+                .service_revisions()
+                .first()
+                .and_then(|r| r.task_definition())
+        {
+            record["rollback"]["taskDefinition"] = json!(td);
+        }
+        let state = deployment_outcome(&document, started, &record);
+        let status = format!("{}{}", deployment_status(&document), stage_text(&record));
+        if status != last_status {
+            report(&status);
+            last_status = status;
+        }
+        match state {
+            DeploymentState::Completed => return Ok(()),
+            DeploymentState::Failed(reason) => {
+                // Read the service once more: the events that tell the story (the
+                // failure, the rollback) are often newer than the answer that showed it.
+                let events = match aws
+                    .ecs
+                    .describe_services()
+                    .cluster(cluster)
+                    .services(name)
+                    .send()
+                    .await
+                {
+                    Ok(out) => out
+                        .services()
+                        .first()
+                        .map(|s| recent_events(&to_json(s), 5))
+                        .unwrap_or_else(|| recent_events(&document, 5)),
+                    Err(_) => recent_events(&document, 5),
+                };
+                return Err(AwsError::new(format!(
+                    "deployment of {name} failed: {reason}{events}"
+                )));
+            }
+            DeploymentState::InProgress(detail) => {
+                if begun.elapsed() >= timeout {
+                    return Err(AwsError::new(format!(
+                        "deployment of {name} did not finish within {}s ({detail}){}",
+                        timeout.as_secs(),
+                        recent_events(&document, 5)
+                    )));
+                }
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// `, stage BAKE_TIME` from a DescribeServiceDeployments record, or nothing.
+fn stage_text(record: &Value) -> String {
+    match (record["status"].as_str(), record["lifecycleStage"].as_str()) {
+        (Some(status), Some(stage)) => format!(", {status} at stage {stage}"),
+        (Some(status), None) => format!(", {status}"),
+        _ => String::new(),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeploymentState {
+    Completed,
+    Failed(String),
+    InProgress(String),
+}
+
+/// How the deployment apply started is doing, from DescribeServices' service (AWS JSON)
+/// and, when ECS answered it, the DescribeServiceDeployments record (else null).
+///
+/// A deployment ECS rolled back is a failure, though the rollback itself completes: on a
+/// circuit-breaker or alarm rollback ECS marks the deployment it was given FAILED and
+/// makes a new PRIMARY deployment of the last good revision (ECS Developer Guide,
+/// "deployment circuit breaker" and "CloudWatch alarms" rollback; API Reference,
+/// ServiceDeployment `status` ROLLBACK_*). So the started deployment is followed by id;
+/// a PRIMARY deployment of another revision means the started one did not win.
+pub fn deployment_outcome(
+    service: &Value,
+    started: Option<&StartedDeployment>,
+    record: &Value,
+) -> DeploymentState {
+    if service["deploymentController"]["type"]
+        .as_str()
+        .is_some_and(|t| t != "ECS")
+    {
+        return DeploymentState::Completed;
+    }
+    if let Some(state) = record_outcome(service, record) {
+        return state;
+    }
+    let deployments = service["deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let primary = primary_deployment(service);
+    let ours = started
+        .and_then(|s| s.id.as_deref())
+        .and_then(|id| deployments.iter().find(|d| d["id"] == id));
+    if let (Some(started), Some(ours)) = (started, ours) {
+        if ours["rolloutState"] == "FAILED" {
+            return DeploymentState::Failed(failure_text(ours, primary, started));
+        }
+        if ours["status"] != "PRIMARY"
+            && let Some(primary) = primary
+        {
+            return DeploymentState::Failed(format!(
+                "ECS replaced it with deployment {} of {} before it finished",
+                primary["id"].as_str().unwrap_or("?"),
+                short_task_definition(&primary["taskDefinition"])
+            ));
+        }
+    } else if let (Some(started), Some(primary)) = (started, primary)
+        && started.id.is_some()
+        && started.task_definition.is_some()
+        && primary["taskDefinition"].as_str() != started.task_definition.as_deref()
+    {
+        // The started deployment is gone and another revision is PRIMARY: rolled back.
+        return DeploymentState::Failed(format!(
+            "the deployment of {} is gone and the service runs {} (deployment {}): ECS rolled it back or another deployment replaced it",
+            short_task_definition(&json!(started.task_definition)),
+            short_task_definition(&primary["taskDefinition"]),
+            primary["id"].as_str().unwrap_or("?")
+        ));
+    }
+    let Some(current) = ours.or(primary) else {
+        return DeploymentState::Completed;
+    };
+    let running = current["runningCount"].as_i64().unwrap_or(0);
+    let desired = current["desiredCount"].as_i64().unwrap_or(0);
+    match current["rolloutState"].as_str() {
+        Some("COMPLETED") => DeploymentState::Completed,
+        Some("FAILED") => DeploymentState::Failed(
+            current["rolloutStateReason"]
+                .as_str()
+                .unwrap_or("the rollout failed")
+                .to_string(),
+        ),
+        // Without a rollout state, a single deployment at its desired count is done.
+        None if deployments.len() == 1 && running == desired => DeploymentState::Completed,
+        _ => DeploymentState::InProgress(format!(
+            "{running} of {desired} tasks running, {} failed",
+            current["failedTasks"].as_i64().unwrap_or(0)
+        )),
+    }
+}
+
+/// "the circuit breaker tripped ...; ECS rolled back to web:3".
+fn failure_text(ours: &Value, primary: Option<&Value>, started: &StartedDeployment) -> String {
+    let mut text = ours["rolloutStateReason"]
+        .as_str()
+        .unwrap_or("the rollout failed")
+        .to_string();
+    if let Some(primary) = primary.filter(|p| p["id"] != ours["id"]) {
+        let revision = short_task_definition(&primary["taskDefinition"]);
+        let state = primary["rolloutState"].as_str().unwrap_or("IN_PROGRESS");
+        text.push_str(&format!(
+            "; ECS rolled the service back to {revision} (deployment {}, {state})",
+            primary["id"].as_str().unwrap_or("?")
+        ));
+    } else if let Some(td) = &started.task_definition {
+        text.push_str(&format!(
+            "; {} did not reach a steady state",
+            short_task_definition(&json!(td))
+        ));
+    }
+    text
+}
+
+/// The outcome a DescribeServiceDeployments record states, when it states one.
+fn record_outcome(service: &Value, record: &Value) -> Option<DeploymentState> {
+    let status = record["status"].as_str()?;
+    let reason = record["statusReason"]
+        .as_str()
+        .or(record["rollback"]["reason"].as_str())
+        .unwrap_or("no reason given");
+    let rolled_back_to = record["rollback"]["taskDefinition"]
+        .as_str()
+        .map(|td| format!("; rolled back to {}", short_task_definition(&json!(td))))
+        .or_else(|| {
+            record["rollback"]["serviceRevisionArn"]
+                .as_str()
+                .map(|r| format!("; rolled back to service revision {r}"))
+        })
+        .or_else(|| {
+            primary_deployment(service).map(|p| {
+                format!(
+                    "; the service runs {}",
+                    short_task_definition(&p["taskDefinition"])
+                )
+            })
+        })
+        .unwrap_or_default();
+    Some(match status {
+        "SUCCESSFUL" => DeploymentState::Completed,
+        "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS" | "ROLLBACK_SUCCESSFUL" => {
+            DeploymentState::Failed(format!(
+                "ECS rolled it back ({status}): {reason}{rolled_back_to}"
+            ))
+        }
+        "ROLLBACK_FAILED" => {
+            DeploymentState::Failed(format!("it failed and so did ECS's rollback: {reason}"))
+        }
+        "STOPPED" | "STOP_REQUESTED" => {
+            DeploymentState::Failed(format!("it was stopped ({status}): {reason}"))
+        }
+        _ => DeploymentState::InProgress(format!(
+            "{status}{}",
+            record["lifecycleStage"]
+                .as_str()
+                .map(|s| format!(" at stage {s}"))
+                .unwrap_or_default()
+        )),
+    })
+}
+
+/// Reads the rollout of a DescribeServices service with no started deployment known.
+pub fn deployment_state(service: &Value) -> DeploymentState {
+    deployment_outcome(service, None, &Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn started(id: &str, td: &str) -> StartedDeployment {
+        StartedDeployment {
+            id: Some(id.into()),
+            task_definition: Some(format!(
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/{td}"
+            )),
+            service_deployment_arn: None,
+        }
+    }
+
+    fn deployment(id: &str, status: &str, td: &str, rollout: &str) -> Value {
+        json!({"id": id, "status": status, "rolloutState": rollout, "runningCount": 2, "desiredCount": 2,
+            "taskDefinition": format!("arn:aws:ecs:eu-west-1:123456789012:task-definition/{td}")})
+    }
+
+    /// The circuit breaker's rollback: the deployment apply started is FAILED, and a new
+    /// PRIMARY of the last good revision completes. That is a failure, naming both.
+    #[test]
+    fn a_rolled_back_deployment_is_a_failure() {
+        let mut failed = deployment("ecs-svc/2", "ACTIVE", "web:4", "FAILED");
+        failed["rolloutStateReason"] =
+            json!("ECS deployment circuit breaker: tasks failed to start.");
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED"), failed]});
+        let state =
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null);
+        let DeploymentState::Failed(reason) = state else {
+            panic!("{state:?}")
+        };
+        assert!(reason.contains("circuit breaker"), "{reason}");
+        assert!(
+            reason.contains("rolled the service back to web:3"),
+            "{reason}"
+        );
+        // Without knowing the started deployment, the PRIMARY alone looks complete.
+        assert_eq!(deployment_state(&service), DeploymentState::Completed);
+    }
+
+    #[test]
+    fn a_started_deployment_that_vanished_behind_another_revision_is_a_failure() {
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED")]});
+        let state =
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null);
+        assert!(
+            matches!(state, DeploymentState::Failed(ref r) if r.contains("runs web:3")),
+            "{state:?}"
+        );
+    }
+
+    #[test]
+    fn the_started_deployment_completing_is_success() {
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/2", "PRIMARY", "web:4", "COMPLETED"),
+            deployment("ecs-svc/1", "ACTIVE", "web:3", "COMPLETED")]});
+        assert_eq!(
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null),
+            DeploymentState::Completed
+        );
+        let in_progress = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/2", "PRIMARY", "web:4", "IN_PROGRESS")]});
+        assert!(matches!(
+            deployment_outcome(
+                &in_progress,
+                Some(&started("ecs-svc/2", "web:4")),
+                &Value::Null
+            ),
+            DeploymentState::InProgress(_)
+        ));
+    }
+
+    #[test]
+    fn a_service_deployment_record_decides_and_names_the_stage() {
+        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
+            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED")]});
+        let rolled_back = json!({"status": "ROLLBACK_SUCCESSFUL", "statusReason": "alarm web-5xx in ALARM",
+            "rollback": {"reason": "alarm", "serviceRevisionArn": "arn:aws:ecs:eu-west-1:123456789012:service-revision/shop/web/1"}});
+        let state =
+            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &rolled_back);
+        assert!(
+            matches!(state, DeploymentState::Failed(ref r) if r.contains("ROLLBACK_SUCCESSFUL") && r.contains("alarm web-5xx")),
+            "{state:?}"
+        );
+        let baking = json!({"status": "IN_PROGRESS", "lifecycleStage": "BAKE_TIME"});
+        assert!(matches!(
+            deployment_outcome(&service, None, &baking),
+            DeploymentState::InProgress(ref d) if d.contains("BAKE_TIME")
+        ));
+        assert_eq!(stage_text(&baking), ", IN_PROGRESS at stage BAKE_TIME");
+        assert_eq!(
+            deployment_outcome(&service, None, &json!({"status": "SUCCESSFUL"})),
+            DeploymentState::Completed
+        );
+    }
+
+    #[test]
+    fn deployment_state_table() {
+        let with = |deployments: Value| json!({"deploymentController": {"type": "ECS"}, "deployments": deployments});
+        assert_eq!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "rolloutState": "COMPLETED"}])
+            )),
+            DeploymentState::Completed
+        );
+        assert_eq!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "rolloutState": "FAILED", "rolloutStateReason": "circuit breaker"}])
+            )),
+            DeploymentState::Failed("circuit breaker".into())
+        );
+        assert!(matches!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "rolloutState": "IN_PROGRESS", "runningCount": 1, "desiredCount": 2}])
+            )),
+            DeploymentState::InProgress(_)
+        ));
+        assert_eq!(
+            deployment_state(&with(
+                json!([{"status": "PRIMARY", "runningCount": 2, "desiredCount": 2}])
+            )),
+            DeploymentState::Completed
+        );
+        assert_eq!(
+            deployment_state(&json!({"deploymentController": {"type": "CODE_DEPLOY"}})),
+            DeploymentState::Completed
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! A task definition family's I/O: reading each family's latest ACTIVE revision (and
+//! the ones `keepRevisions` counts), and registering and deregistering revisions.
+
+use crate::aws::ecs::{
+    EcsScope, READ_CONCURRENCY, register_task_definition_request, tag, tags_of, untag,
+};
+use crate::aws::ecs_codec::{from_json, to_json};
+use crate::aws::{Aws, AwsError};
+use crate::kinds::task_definition::TaskDefinitionOperation;
+use crate::live::{LiveRevision, LiveTaskDefinition};
+use crate::resources::OWNERSHIP_TAG;
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
+use aws_sdk_ecs::types::{TaskDefinitionFamilyStatus, TaskDefinitionField, TaskDefinitionStatus};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The latest ACTIVE revision of a family, or None when it has none.
+async fn describe_family(aws: &Aws, family: &str) -> Result<Option<LiveTaskDefinition>, AwsError> {
+    let result = aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(family)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await;
+    let out = match result {
+        Ok(out) => out,
+        // ECS answers ClientException for a family with no ACTIVE revision.
+        Err(e) if e.code() == Some("ClientException") => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk("DescribeTaskDefinition", e)),
+    };
+    let Some(definition) = out.task_definition() else {
+        return Ok(None);
+    };
+    if definition.status() != Some(&TaskDefinitionStatus::Active) {
+        return Ok(None);
+    }
+    Ok(Some(LiveTaskDefinition {
+        family: family.to_string(),
+        arn: definition
+            .task_definition_arn()
+            .unwrap_or_default()
+            .to_string(),
+        revision: i64::from(definition.revision()),
+        document: to_json(definition),
+        tags: tags_of(out.tags()),
+        active_revisions: Vec::new(),
+    }))
+}
+
+/// ACTIVE revisions of a family, newest first, each with its ownership.
+async fn active_revisions(
+    aws: &Aws,
+    family: &str,
+    stack: &str,
+) -> Result<Vec<LiveRevision>, AwsError> {
+    let arns: Vec<String> = aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .sort(aws_sdk_ecs::types::SortOrder::Desc)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListTaskDefinitions", e))?;
+    // familyPrefix matches prefixes: keep this family's revisions only.
+    let arns: Vec<String> = arns
+        .into_iter()
+        .filter(|a| {
+            crate::kinds::task_definition::short_arn(a)
+                .rsplit_once(':')
+                .is_some_and(|(f, _)| f == family)
+        })
+        .collect();
+    let mut revisions: Vec<LiveRevision> = stream::iter(arns)
+        .map(|arn| async move {
+            let tags = aws
+                .ecs
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
+            let owned = tags_of(tags.tags()).get(OWNERSHIP_TAG).map(String::as_str) == Some(stack);
+            let revision = arn
+                .rsplit(':')
+                .next()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0);
+            Ok::<_, AwsError>(LiveRevision {
+                arn,
+                revision,
+                owned,
+            })
+        })
+        .buffered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    // Newest first, whatever order the listing came in.
+    revisions.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    Ok(revisions)
+}
+
+/// The declared families and (with `find_owned`) the ones this stack owns; and the
+/// undeclared families whose latest revision has no ownership tag at all.
+pub async fn read_task_definitions(
+    aws: &Aws,
+    scope: &EcsScope<'_>,
+) -> Result<(BTreeMap<String, LiveTaskDefinition>, BTreeSet<String>), AwsError> {
+    let mut families = scope.families.clone();
+    if scope.find_owned {
+        let listed: Vec<String> = aws
+            .ecs
+            .list_task_definition_families()
+            .status(TaskDefinitionFamilyStatus::Active)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListTaskDefinitionFamilies", e))?;
+        families.extend(listed);
+    }
+    // Each family: its live definition when wharf manages it, or its name when no stack does.
+    let found: Vec<(Option<LiveTaskDefinition>, Option<String>)> = stream::iter(families)
+        .map(|family| async move {
+            let Some(mut live) = describe_family(aws, &family).await? else {
+                return Ok((None, None));
+            };
+            let declared = scope.families.contains(&family);
+            let owned = live.tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(scope.stack);
+            if !declared && !owned {
+                let unmanaged = !live.tags.contains_key(OWNERSHIP_TAG);
+                return Ok((None, unmanaged.then_some(family)));
+            }
+            if scope.revision_families.contains(&family) || (!declared && owned) {
+                live.active_revisions = active_revisions(aws, &family, scope.stack).await?;
+            }
+            Ok::<_, AwsError>((Some(live), None))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut definitions = BTreeMap::new();
+    let mut unmanaged = BTreeSet::new();
+    for (live, family) in found {
+        if let Some(live) = live {
+            definitions.insert(live.family.clone(), live);
+        }
+        unmanaged.extend(family);
+    }
+    Ok((definitions, unmanaged))
+}
+
+/// Runs one task-definition operation; a registration returns the new revision's ARN.
+pub async fn execute_task_definition(
+    aws: &Aws,
+    operation: &TaskDefinitionOperation,
+) -> Result<Option<String>, AwsError> {
+    match operation {
+        TaskDefinitionOperation::RegisterTaskDefinition { input, .. } => {
+            let i = from_json(
+                input,
+                RegisterTaskDefinitionInput::deserialize,
+                "task definition",
+            )?;
+            let registered = register_task_definition_request(&aws.ecs, i)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("RegisterTaskDefinition", e))?;
+            return Ok(registered
+                .task_definition()
+                .and_then(|t| t.task_definition_arn())
+                .map(str::to_string));
+        }
+        TaskDefinitionOperation::DeregisterTaskDefinition { arn } => {
+            aws.ecs
+                .deregister_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeregisterTaskDefinition", e))?;
+        }
+        TaskDefinitionOperation::TagResource { arn, tags } => tag(aws, arn, tags).await?,
+        TaskDefinitionOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
+    }
+    Ok(None)
+}
