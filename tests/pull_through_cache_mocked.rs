@@ -99,7 +99,7 @@ fn delete_rule_for(prefix: &'static str) -> Rule {
 /// Reads through the SDK the way `read_snapshot` does (the ledger first when pruning,
 /// then the rules it and the manifest name) and plans against that snapshot.
 async fn read_and_plan(aws: &Aws, m: &Manifest, prune: bool) -> Plan {
-    let read = wharf::aws::read_untaggable(aws, m, prune)
+    let read = wharf::aws::snapshot::read_untaggable(aws, m, prune)
         .await
         .expect("read");
     let live = LiveSnapshot {
@@ -358,7 +358,7 @@ async fn no_rules_declared_reads_nothing() {
     )
     .expect("loads")
     .manifest;
-    let read = wharf::aws::read_untaggable(&aws, &m, false)
+    let read = wharf::aws::snapshot::read_untaggable(&aws, &m, false)
         .await
         .expect("read");
     assert!(read.pull_through_cache_rules.is_empty());

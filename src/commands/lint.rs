@@ -25,7 +25,7 @@ pub(super) fn run_lint(
             let aws = Aws::connect(&connect).await?;
             let account_id = ops::plan::guarded_account(&aws, manifest).await?;
             // Owned resources the manifest dropped are linted too.
-            aws::read_snapshot(&aws, manifest, &account_id, true).await
+            aws::snapshot::read_snapshot(&aws, manifest, &account_id, true).await
         });
         spinner.finish_and_clear();
         match result {

@@ -63,7 +63,8 @@ pub(super) fn apply_saved(
             return Ok((aws, elsewhere));
         }
         let mut live =
-            aws::read_snapshot(&aws, &context.manifest, &account_id, context.prune).await?;
+            aws::snapshot::read_snapshot(&aws, &context.manifest, &account_id, context.prune)
+                .await?;
         // The plan read image counts of what it destroys; read them again to compare.
         ops::plan::read_image_counts(&aws, &mut live, &document.plan.changes).await?;
         let now = fingerprint::fingerprints(&live);

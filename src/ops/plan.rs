@@ -26,7 +26,7 @@ pub async fn plan(
 ) -> Result<(Planned, LiveSnapshot), AwsError> {
     let manifest = &loaded.manifest;
     let account_id = guarded_account(aws, manifest).await?;
-    let mut live = aws::read_snapshot(aws, manifest, &account_id, options.prune).await?;
+    let mut live = aws::snapshot::read_snapshot(aws, manifest, &account_id, options.prune).await?;
     // The logos' digests (checked by `load`; one that fails now is left alone, with a warning).
     live.logo_files = crate::logo::read_all(loaded).unwrap_or_default();
     let mut planned = build::build_with(manifest, &live, options, adoption);

@@ -7,15 +7,15 @@ pub mod fingerprint;
 pub mod order;
 pub mod saved;
 
-use crate::kinds::cluster::ClusterOperation;
-use crate::kinds::creation_template::CreationTemplateOperation;
-use crate::kinds::public_repository::PublicRepositoryOperation;
-use crate::kinds::pull_through_cache::PullThroughCacheOperation;
-use crate::kinds::registry::RegistryOperation;
-use crate::kinds::repository::RepositoryOperation;
-use crate::kinds::role::RoleOperation;
-use crate::kinds::service::ServiceOperation;
-use crate::kinds::task_definition::TaskDefinitionOperation;
+use crate::kinds::cluster::operation::ClusterOperation;
+use crate::kinds::creation_template::operation::CreationTemplateOperation;
+use crate::kinds::public_repository::operation::PublicRepositoryOperation;
+use crate::kinds::pull_through_cache::operation::PullThroughCacheOperation;
+use crate::kinds::registry::operation::RegistryOperation;
+use crate::kinds::repository::operation::RepositoryOperation;
+use crate::kinds::role::operation::RoleOperation;
+use crate::kinds::service::operation::ServiceOperation;
+use crate::kinds::task_definition::operation::TaskDefinitionOperation;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -212,19 +212,13 @@ impl Operation {
         match self {
             Operation::Repository(op) => op.propagation_wait(&message),
             Operation::PublicRepository(op) => op.propagation_wait(&message),
-            Operation::CreationTemplate(_) => {
-                // A creation template's repository policy may name a new role.
-                message
-                    .contains("invalid repository policy")
-                    .then_some("waiting for IAM to propagate a new role to ECR")
-            }
-            Operation::TaskDefinition(_) | Operation::Service(_) => {
-                crate::kinds::task_definition::ecs_propagation_wait(&message)
-            }
-            Operation::Registry(_)
-            | Operation::PullThroughCache(_)
-            | Operation::Role(_)
-            | Operation::Cluster(_) => None,
+            Operation::Registry(op) => op.propagation_wait(&message),
+            Operation::PullThroughCache(op) => op.propagation_wait(&message),
+            Operation::CreationTemplate(op) => op.propagation_wait(&message),
+            Operation::Role(op) => op.propagation_wait(&message),
+            Operation::Cluster(op) => op.propagation_wait(&message),
+            Operation::TaskDefinition(op) => op.propagation_wait(&message),
+            Operation::Service(op) => op.propagation_wait(&message),
         }
     }
 

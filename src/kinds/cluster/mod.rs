@@ -4,13 +4,14 @@
 //! A cluster is deleted only with `--prune`, and never while services run in it.
 
 pub mod io;
+pub mod operation;
 
 use crate::live::{LiveCluster, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
-use serde::{Deserialize, Serialize};
+pub use operation::ClusterOperation;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -28,52 +29,6 @@ pub const VOLATILE_MEMBERS: &[&str] = &[
 
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum ClusterOperation {
-    /// CreateCluster with the whole desired input (AWS JSON shape).
-    CreateCluster {
-        name: String,
-        input: Value,
-    },
-    /// UpdateCluster with settings, configuration and serviceConnectDefaults.
-    UpdateCluster {
-        name: String,
-        input: Value,
-    },
-    PutClusterCapacityProviders {
-        name: String,
-        capacity_providers: Vec<String>,
-        default_capacity_provider_strategy: Value,
-    },
-    TagResource {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    UntagResource {
-        arn: String,
-        keys: Vec<String>,
-    },
-    DeleteCluster {
-        name: String,
-    },
-}
-
-impl ClusterOperation {
-    pub fn describe(&self) -> String {
-        match self {
-            Self::CreateCluster { name, .. } => format!("CreateCluster {name}"),
-            Self::UpdateCluster { name, .. } => format!("UpdateCluster {name}"),
-            Self::PutClusterCapacityProviders { name, .. } => {
-                format!("PutClusterCapacityProviders {name}")
-            }
-            Self::TagResource { arn, .. } => format!("TagResource {arn}"),
-            Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
-            Self::DeleteCluster { name } => format!("DeleteCluster {name}"),
-        }
-    }
 }
 
 /// The fields wharf manages, in AWS's shape, with AWS's defaults filled in so that an

@@ -17,6 +17,7 @@
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
 pub mod io;
+pub mod operation;
 pub mod validate;
 
 use crate::kinds::repository;
@@ -25,7 +26,7 @@ use crate::manifest::model::{Manifest, PublicRepository, Pull};
 use crate::plan::{Change, Destroys, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy};
-use serde::{Deserialize, Serialize};
+pub use operation::{Catalog, CatalogInput, LogoChange, PublicRepositoryOperation};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -58,40 +59,6 @@ pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
 }
 
-/// The repository's catalog data as sent to AWS: text exactly as written (None when left
-/// out or empty), lists in the manifest's order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Catalog {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub about_text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage_text: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub architectures: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub operating_systems: Vec<String>,
-}
-
-impl Catalog {
-    pub fn is_empty(&self) -> bool {
-        *self == Catalog::default()
-    }
-
-    /// The form two catalogs are compared in.
-    pub fn normalized(&self) -> Catalog {
-        Catalog {
-            description: normalize_text(self.description.as_deref()),
-            about_text: normalize_text(self.about_text.as_deref()),
-            usage_text: normalize_text(self.usage_text.as_deref()),
-            architectures: normalize_badges(&self.architectures),
-            operating_systems: normalize_badges(&self.operating_systems),
-        }
-    }
-}
-
 /// Absent and empty text are the same (AWS omits empty catalog fields, and wharf clears a
 /// field by sending ""). Trailing white space carries no meaning in Markdown, and a YAML
 /// block scalar (`|`) adds a final newline: comparing without it means a `|` block never
@@ -109,32 +76,6 @@ fn normalize_badges(values: &[String]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// What to do with the logo in a catalog write.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "action",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum LogoChange {
-    /// Send this file; apply re-reads it and refuses when its sha256 is no longer this one,
-    /// so what is uploaded is exactly what the plan was made from.
-    Upload { path: String, sha256: String },
-    /// Clear the logo wharf uploaded (an empty logoImageBlob).
-    Remove,
-}
-
-/// The catalogData of CreateRepository and PutRepositoryCatalogData.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CatalogInput {
-    #[serde(flatten)]
-    pub data: Catalog,
-    /// None: the logo is not sent (AWS keeps whatever it has).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logo: Option<LogoChange>,
 }
 
 /// The logo the manifest asks for.
@@ -157,82 +98,6 @@ pub struct DesiredPublicRepository {
     pub force_delete: bool,
     /// User tags and the ownership tag; the logo tag is kept apart (see `LOGO_TAG`).
     pub tags: BTreeMap<String, String>,
-}
-
-/// One write call against ECR Public, with everything it needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum PublicRepositoryOperation {
-    CreateRepository {
-        name: String,
-        #[serde(default)]
-        catalog: CatalogInput,
-        tags: BTreeMap<String, String>,
-    },
-    DeleteRepository {
-        name: String,
-        force: bool,
-    },
-    PutRepositoryCatalogData {
-        name: String,
-        catalog: CatalogInput,
-    },
-    SetRepositoryPolicy {
-        name: String,
-        document: String,
-    },
-    DeleteRepositoryPolicy {
-        name: String,
-    },
-    TagResource {
-        name: String,
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    UntagResource {
-        name: String,
-        arn: String,
-        keys: Vec<String>,
-    },
-}
-
-impl PublicRepositoryOperation {
-    /// ECR Public rejects a repository policy naming a role IAM has not yet propagated;
-    /// `message` is lowercase.
-    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
-        (matches!(self, Self::SetRepositoryPolicy { .. })
-            && message.contains("invalid repository policy"))
-        .then_some("waiting for IAM to propagate a new role to ECR Public")
-    }
-
-    pub fn describe(&self) -> String {
-        let logo = |catalog: &CatalogInput| match &catalog.logo {
-            Some(LogoChange::Upload { path, .. }) => format!(" (logo {path})"),
-            Some(LogoChange::Remove) => " (logo removed)".to_string(),
-            None => String::new(),
-        };
-        match self {
-            Self::CreateRepository { name, catalog, .. } => {
-                format!("CreateRepository {name}{}", logo(catalog))
-            }
-            Self::DeleteRepository { name, force } => format!(
-                "DeleteRepository {name}{}",
-                if *force { " (force)" } else { "" }
-            ),
-            Self::PutRepositoryCatalogData { name, catalog } => {
-                format!("PutRepositoryCatalogData {name}{}", logo(catalog))
-            }
-            Self::SetRepositoryPolicy { name, .. } => format!("SetRepositoryPolicy {name}"),
-            Self::DeleteRepositoryPolicy { name } => format!("DeleteRepositoryPolicy {name}"),
-            Self::TagResource { name, tags, .. } => format!(
-                "TagResource {name} {}",
-                tags.keys().cloned().collect::<Vec<_>>().join(",")
-            ),
-            Self::UntagResource { name, keys, .. } => {
-                format!("UntagResource {name} {}", keys.join(","))
-            }
-        }
-    }
 }
 
 /// All tags a public repository carries apart from the logo tag: defaults.tags, then its
@@ -738,6 +603,23 @@ pub fn after(live: &mut BTreeMap<String, LivePublicRepository>, op: &PublicRepos
                     repo.tags.remove(key);
                 }
             }
+        }
+    }
+}
+
+impl Catalog {
+    pub fn is_empty(&self) -> bool {
+        *self == Catalog::default()
+    }
+
+    /// The form two catalogs are compared in.
+    pub fn normalized(&self) -> Catalog {
+        Catalog {
+            description: normalize_text(self.description.as_deref()),
+            about_text: normalize_text(self.about_text.as_deref()),
+            usage_text: normalize_text(self.usage_text.as_deref()),
+            architectures: normalize_badges(&self.architectures),
+            operating_systems: normalize_badges(&self.operating_systems),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! is never touched. PURE.
 
 pub mod io;
+pub mod operation;
 pub mod validate;
 
 use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
@@ -18,7 +19,7 @@ use crate::manifest::model::{Manifest, PullThroughCacheRule};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::resources::{Context, KindPlan, non_empty};
-use serde::{Deserialize, Serialize};
+pub use operation::PullThroughCacheOperation;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -38,49 +39,6 @@ pub struct RuleSpec {
     pub credential_arn: Option<String>,
     pub custom_role_arn: Option<String>,
     pub upstream_repository_prefix: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum PullThroughCacheOperation {
-    CreatePullThroughCacheRule {
-        prefix: String,
-        upstream_registry_url: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        credential_arn: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        custom_role_arn: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        upstream_repository_prefix: Option<String>,
-    },
-    UpdatePullThroughCacheRule {
-        prefix: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        credential_arn: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        custom_role_arn: Option<String>,
-    },
-    DeletePullThroughCacheRule {
-        prefix: String,
-    },
-}
-
-impl PullThroughCacheOperation {
-    pub fn describe(&self) -> String {
-        match self {
-            Self::CreatePullThroughCacheRule {
-                prefix,
-                upstream_registry_url,
-                ..
-            } => format!("CreatePullThroughCacheRule {prefix} <- {upstream_registry_url}"),
-            Self::UpdatePullThroughCacheRule { prefix, .. } => {
-                format!("UpdatePullThroughCacheRule {prefix}")
-            }
-            Self::DeletePullThroughCacheRule { prefix } => {
-                format!("DeletePullThroughCacheRule {prefix}")
-            }
-        }
-    }
 }
 
 fn upstream_prefix(value: Option<&str>) -> Option<String> {

@@ -11,6 +11,7 @@
 
 pub mod export;
 pub mod io;
+pub mod operation;
 pub mod validate;
 
 use crate::kinds::role;
@@ -18,7 +19,7 @@ use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Manifest, Registry, RegistryScanning, Replication, ScanType};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
 use crate::resources::{Conflict, Context, KindPlan, policy};
-use serde::{Deserialize, Serialize};
+pub use operation::{DestinationSpec, RegistryOperation, ReplicationRuleSpec, ScanningRuleSpec};
 use serde_json::{Value, json};
 
 pub const SCANNING_ADDRESS: &str = "ecr.registry.scanning";
@@ -27,30 +28,6 @@ pub const POLICY_ADDRESS: &str = "ecr.registry.policy";
 
 /// AWS's scan type when nobody set one.
 pub const DEFAULT_SCAN_TYPE: &str = "BASIC";
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScanningRuleSpec {
-    pub scan_frequency: String,
-    /// WILDCARD filters, sorted and unique.
-    pub filters: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DestinationSpec {
-    pub region: String,
-    pub registry_id: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReplicationRuleSpec {
-    /// Sorted and unique: a rule's destinations are a set.
-    pub destinations: Vec<DestinationSpec>,
-    /// PREFIX_MATCH filters, sorted and unique; empty: every repository.
-    pub repository_filters: Vec<String>,
-}
 
 /// Scanning in canonical form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,39 +41,6 @@ impl ScanningSpec {
     /// AWS's default: BASIC, no rules.
     pub fn is_default(&self) -> bool {
         self.scan_type == DEFAULT_SCAN_TYPE && self.rules.is_empty()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum RegistryOperation {
-    PutRegistryScanningConfiguration {
-        scan_type: String,
-        rules: Vec<ScanningRuleSpec>,
-    },
-    /// Empty rules clear replication.
-    PutReplicationConfiguration {
-        rules: Vec<ReplicationRuleSpec>,
-    },
-    PutRegistryPolicy {
-        document: String,
-    },
-    DeleteRegistryPolicy,
-}
-
-impl RegistryOperation {
-    pub fn describe(&self) -> String {
-        match self {
-            Self::PutRegistryScanningConfiguration { scan_type, rules } => format!(
-                "PutRegistryScanningConfiguration {scan_type} ({} rules)",
-                rules.len()
-            ),
-            Self::PutReplicationConfiguration { rules } => {
-                format!("PutReplicationConfiguration ({} rules)", rules.len())
-            }
-            Self::PutRegistryPolicy { .. } => "PutRegistryPolicy".into(),
-            Self::DeleteRegistryPolicy => "DeleteRegistryPolicy".into(),
-        }
     }
 }
 

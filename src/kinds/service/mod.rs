@@ -6,6 +6,7 @@
 //! the deployment to finish, and a failed rollout is an error.
 
 pub mod io;
+pub mod operation;
 
 use crate::kinds::task_definition;
 use crate::live::{LiveService, LiveSnapshot};
@@ -13,7 +14,7 @@ use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
-use serde::{Deserialize, Serialize};
+pub use operation::ServiceOperation;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,53 +34,6 @@ pub const DEFAULT_WAIT_SECONDS: u64 = 600;
 
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum ServiceOperation {
-    /// CreateService with the whole input (AWS JSON shape).
-    CreateService {
-        name: String,
-        input: Value,
-    },
-    /// UpdateService with the changed members (AWS JSON shape).
-    UpdateService {
-        name: String,
-        input: Value,
-    },
-    /// Waits until the newest deployment is COMPLETED (or fails on FAILED).
-    WaitForDeployment {
-        cluster: String,
-        name: String,
-        timeout_seconds: u64,
-    },
-    /// DeleteService with force, then waits until it is gone.
-    DeleteService {
-        cluster: String,
-        name: String,
-    },
-    TagResource {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    UntagResource {
-        arn: String,
-        keys: Vec<String>,
-    },
-}
-
-impl ServiceOperation {
-    pub fn describe(&self) -> String {
-        match self {
-            Self::CreateService { name, .. } => format!("CreateService {name}"),
-            Self::UpdateService { name, .. } => format!("UpdateService {name}"),
-            Self::WaitForDeployment { name, .. } => format!("WaitForDeployment {name}"),
-            Self::DeleteService { name, .. } => format!("DeleteService {name}"),
-            Self::TagResource { arn, .. } => format!("TagResource {arn}"),
-            Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
-        }
-    }
 }
 
 /// Members UpdateService cannot change: a difference replaces the service. (A test

@@ -7,13 +7,14 @@
 
 pub mod io;
 pub mod normalize;
+pub mod operation;
 
 use crate::live::{LiveSnapshot, LiveTaskDefinition};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
-use serde::{Deserialize, Serialize};
+pub use operation::{TaskDefinitionOperation, short_arn};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,42 +22,6 @@ pub const ADDRESS_PREFIX: &str = "ecs.task_definition.";
 
 pub fn address(family: &str) -> String {
     format!("{ADDRESS_PREFIX}{family}")
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum TaskDefinitionOperation {
-    /// RegisterTaskDefinition with the whole input (AWS JSON shape, tags included).
-    RegisterTaskDefinition {
-        family: String,
-        input: Value,
-    },
-    DeregisterTaskDefinition {
-        arn: String,
-    },
-    TagResource {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    UntagResource {
-        arn: String,
-        keys: Vec<String>,
-    },
-}
-
-impl TaskDefinitionOperation {
-    pub fn describe(&self) -> String {
-        match self {
-            Self::RegisterTaskDefinition { family, .. } => {
-                format!("RegisterTaskDefinition {family}")
-            }
-            Self::DeregisterTaskDefinition { arn } => {
-                format!("DeregisterTaskDefinition {}", short_arn(arn))
-            }
-            Self::TagResource { arn, .. } => format!("TagResource {}", short_arn(arn)),
-            Self::UntagResource { arn, .. } => format!("UntagResource {}", short_arn(arn)),
-        }
-    }
 }
 
 /// What a task definition needs first: the roles of this manifest it runs with.
@@ -70,18 +35,6 @@ pub fn dependencies(manifest: &Manifest, family: &str) -> Vec<String> {
         .filter(|name| manifest.iam.roles.contains_key(*name))
         .map(crate::kinds::role::address)
         .collect()
-}
-
-/// ECS cannot assume a task, execution or service role it cannot see yet: "unable to
-/// assume role" while IAM propagates a new one (`message` is lowercase).
-pub fn ecs_propagation_wait(message: &str) -> Option<&'static str> {
-    (message.contains("unable to assume role") || message.contains("unable to assume the role"))
-        .then_some("waiting for IAM to propagate a new role to ECS")
-}
-
-/// `family:revision` of a task-definition ARN (or the text itself).
-pub fn short_arn(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,57 @@
+//! What apply calls for a cluster: the operations a plan carries, as plain data
+//! (serialized into plans), with their one-line descriptions.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ClusterOperation {
+    /// CreateCluster with the whole desired input (AWS JSON shape).
+    CreateCluster {
+        name: String,
+        input: Value,
+    },
+    /// UpdateCluster with settings, configuration and serviceConnectDefaults.
+    UpdateCluster {
+        name: String,
+        input: Value,
+    },
+    PutClusterCapacityProviders {
+        name: String,
+        capacity_providers: Vec<String>,
+        default_capacity_provider_strategy: Value,
+    },
+    TagResource {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagResource {
+        arn: String,
+        keys: Vec<String>,
+    },
+    DeleteCluster {
+        name: String,
+    },
+}
+
+impl ClusterOperation {
+    /// Never IAM's eventual consistency: these calls name no role that may be new.
+    pub fn propagation_wait(&self, _message: &str) -> Option<&'static str> {
+        None
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateCluster { name, .. } => format!("CreateCluster {name}"),
+            Self::UpdateCluster { name, .. } => format!("UpdateCluster {name}"),
+            Self::PutClusterCapacityProviders { name, .. } => {
+                format!("PutClusterCapacityProviders {name}")
+            }
+            Self::TagResource { arn, .. } => format!("TagResource {arn}"),
+            Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
+            Self::DeleteCluster { name } => format!("DeleteCluster {name}"),
+        }
+    }
+}
