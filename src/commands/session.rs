@@ -115,8 +115,8 @@ pub(super) fn report_conflicts(
             .pointer
             .as_ref()
             .filter(|p| loaded.spans.contains(p));
-        let resource = crate::resources::manifest_pointer(&conflict.address)
-            .filter(|p| loaded.spans.contains(p));
+        let resource =
+            crate::kinds::manifest_pointer(&conflict.address).filter(|p| loaded.spans.contains(p));
         let span = match (exact, resource) {
             (Some(pointer), _) => loaded.spans.at(pointer),
             (None, Some(pointer)) => loaded.spans.key(&pointer),

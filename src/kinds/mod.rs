@@ -1,14 +1,17 @@
-//! The registry of resource kinds, PURE: one entry per kind wharf manages, in dependency
-//! order (what others refer to first), with its address prefix, where the manifest
-//! declares it and how many the manifest declares. What enumerates kinds — the order of
-//! a plan, where a refusal points in the manifest, `validate`'s summary — reads it here,
-//! so a new kind is one more entry, not one more copy of the list.
+//! The registry of resource kinds, PURE: one folder per kind (`kinds/repository/`, ...)
+//! holds everything about it, and [`with_kinds!`] is the one list of them, in dependency
+//! order (what others refer to first). What enumerates kinds — the plan's operation enum,
+//! building a plan, fingerprints, the order of changes, where a refusal points in the
+//! manifest, `--target`'s prefixes and dependencies, `validate`'s summary — expands that
+//! list or reads [`KINDS`], so a new kind is one folder, one line in the list and one
+//! manifest field (see docs/architecture.md).
 //!
-//! A leaf: it depends on the manifest model only, so the plan and every kind module may
-//! use it without a cycle.
+//! This file reads only each kind's `operation.rs` (its entry and operations, plain
+//! data), never its planning code, so the plan types may order by it without a cycle.
 
 pub mod cluster;
 pub mod creation_template;
+pub mod kind;
 pub mod public_repository;
 pub mod pull_through_cache;
 pub mod registry;
@@ -17,97 +20,43 @@ pub mod role;
 pub mod service;
 pub mod task_definition;
 
+pub use kind::{Entry, Kind};
+
 use crate::manifest::{Manifest, pointer};
 
-/// One kind of resource.
-#[derive(Clone, Copy, Debug)]
-pub struct Kind {
-    /// As people say it: `repository`, `registry setting`.
-    pub singular: &'static str,
-    pub plural: &'static str,
-    /// The address prefix: `ecr.repository.` (an address is the prefix and the name).
-    pub prefix: &'static str,
-    /// Where the manifest declares these, as path segments (the name is the key under it).
-    pub manifest_path: &'static [&'static str],
-    /// How many the manifest declares.
-    pub count: fn(&Manifest) -> usize,
+/// Calls the macro `$then` with every kind, in dependency order: roles before the
+/// repository policies and task definitions that name them, registry settings and
+/// templates before the repositories they shape, clusters and task definitions before
+/// the services that run them. Each line: the kind's name in plans (its operations'
+/// `kind`, camelCased), its folder, its operation type and the type that implements
+/// [`Kind`] for it.
+#[macro_export]
+macro_rules! with_kinds {
+    ($then:ident) => {
+        $then! {
+            Role role RoleOperation RoleKind,
+            Registry registry RegistryOperation RegistryKind,
+            PullThroughCache pull_through_cache PullThroughCacheOperation PullThroughCacheKind,
+            CreationTemplate creation_template CreationTemplateOperation CreationTemplateKind,
+            Repository repository RepositoryOperation RepositoryKind,
+            PublicRepository public_repository PublicRepositoryOperation PublicRepositoryKind,
+            Cluster cluster ClusterOperation ClusterKind,
+            TaskDefinition task_definition TaskDefinitionOperation TaskDefinitionKind,
+            Service service ServiceOperation ServiceKind,
+        }
+    };
 }
 
-/// Every kind, in dependency order: roles before the repository policies and task
-/// definitions that name them, registry settings and templates before the repositories
-/// they shape, clusters and task definitions before the services that run them.
-pub const KINDS: [Kind; 9] = [
-    Kind {
-        singular: "role",
-        plural: "roles",
-        prefix: "iam.role.",
-        manifest_path: &["iam", "roles"],
-        count: |m| m.iam.roles.len(),
-    },
-    Kind {
-        singular: "registry setting",
-        plural: "registry settings",
-        prefix: "ecr.registry.",
-        manifest_path: &["registry"],
-        count: |m| {
-            usize::from(m.registry.scanning.is_some())
-                + usize::from(m.registry.replication.is_some())
-                + usize::from(m.registry.policy.is_some())
-        },
-    },
-    Kind {
-        singular: "pull through cache rule",
-        plural: "pull through cache rules",
-        prefix: "ecr.pull_through_cache.",
-        manifest_path: &["registry", "pullThroughCache"],
-        count: |m| m.registry.pull_through_cache.len(),
-    },
-    Kind {
-        singular: "creation template",
-        plural: "creation templates",
-        prefix: "ecr.creation_template.",
-        manifest_path: &["registry", "creationTemplates"],
-        count: |m| m.registry.creation_templates.len(),
-    },
-    Kind {
-        singular: "repository",
-        plural: "repositories",
-        prefix: "ecr.repository.",
-        manifest_path: &["repositories"],
-        count: |m| m.repositories.len(),
-    },
-    Kind {
-        singular: "public repository",
-        plural: "public repositories",
-        prefix: "ecr.public_repository.",
-        manifest_path: &["publicRepositories"],
-        count: |m| m.public_repositories.as_ref().map_or(0, |p| p.len()),
-    },
-    Kind {
-        singular: "cluster",
-        plural: "clusters",
-        prefix: "ecs.cluster.",
-        manifest_path: &["ecs", "clusters"],
-        count: |m| m.ecs.clusters.len(),
-    },
-    Kind {
-        singular: "task definition",
-        plural: "task definitions",
-        prefix: "ecs.task_definition.",
-        manifest_path: &["ecs", "taskDefinitions"],
-        count: |m| m.ecs.task_definitions.len(),
-    },
-    Kind {
-        singular: "service",
-        plural: "services",
-        prefix: "ecs.service.",
-        manifest_path: &["ecs", "services"],
-        count: |m| m.ecs.services.len(),
-    },
-];
+macro_rules! entries {
+    ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+        /// Every kind's entry, in dependency order.
+        pub const KINDS: &[Entry] = &[$($module::operation::ENTRY),*];
+    };
+}
+with_kinds!(entries);
 
 /// The kind of an address, with its position in dependency order.
-pub fn of(address: &str) -> Option<(usize, &'static Kind)> {
+pub fn of(address: &str) -> Option<(usize, &'static Entry)> {
     KINDS
         .iter()
         .enumerate()

@@ -3,14 +3,7 @@
 //! resource that exists but is not ours) stop the plan.
 
 use super::Plan;
-use crate::kinds::cluster;
-use crate::kinds::creation_template;
-use crate::kinds::pull_through_cache;
-use crate::kinds::registry;
-use crate::kinds::repository;
-use crate::kinds::role;
-use crate::kinds::service;
-use crate::kinds::task_definition;
+use crate::kinds::Kind;
 use crate::live::LiveSnapshot;
 use crate::manifest::Manifest;
 use crate::resources::{Adoption, Conflict, Context, KindPlan, pull_check};
@@ -42,31 +35,19 @@ pub fn build_with(
         region: &live.region,
         kms_keys: &live.kms_keys,
     };
-    let prune = options.prune;
     let mut all = KindPlan::default();
-    all.extend(role::plan_with(manifest, &ctx, live, prune, adoption));
-    all.extend(registry::plan(manifest, &ctx, live, options.prune));
-    all.extend(pull_through_cache::plan(
-        manifest,
-        &ctx,
-        live,
-        options.prune,
-    ));
-    if prune && let Some(reason) = &live.ledger_unreadable {
-        all.warnings.push(format!(
-            "the ownership ledger could not be read ({reason}); pull through cache rules and creation templates wharf created are not pruned"
-        ));
+    macro_rules! plan_every_kind {
+        ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+            $(all.extend(<crate::kinds::$module::$kind as Kind>::plan(
+                manifest,
+                &ctx,
+                live,
+                options.prune,
+                adoption,
+            ));)*
+        };
     }
-    all.extend(creation_template::plan(manifest, &ctx, live, options.prune));
-    all.extend(repository::plan_with(manifest, &ctx, live, prune, adoption));
-    all.extend(crate::kinds::public_repository::plan_with(
-        manifest, &ctx, live, prune, adoption,
-    ));
-    all.extend(cluster::plan_with(manifest, &ctx, live, prune, adoption));
-    all.extend(task_definition::plan_with(
-        manifest, &ctx, live, prune, adoption,
-    ));
-    all.extend(service::plan_with(manifest, &ctx, live, prune, adoption));
+    crate::with_kinds!(plan_every_kind);
     all.warnings.extend(pull_check::check(manifest, &ctx));
     let KindPlan {
         mut changes,
@@ -79,7 +60,7 @@ pub fn build_with(
         let mut targets = options.targets.clone();
         let mut i = 0;
         while i < targets.len() {
-            for dependency in crate::resources::dependencies(manifest, &targets[i]) {
+            for dependency in dependencies(manifest, &targets[i]) {
                 if !targets.contains(&dependency) {
                     targets.push(dependency);
                 }
@@ -93,6 +74,21 @@ pub fn build_with(
         return Err(conflicts);
     }
     Ok(Plan::new(&manifest.stack, changes, warnings))
+}
+
+/// Addresses the resource at `address` needs to exist first: what its manifest entry
+/// names of this manifest (each kind says which of its fields refer to other kinds).
+/// `--target` brings these along, as Terraform does.
+pub fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
+    macro_rules! of_its_kind {
+        ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+            $(if let Some(name) = address.strip_prefix(crate::kinds::$module::operation::ENTRY.prefix) {
+                return <crate::kinds::$module::$kind as Kind>::dependencies(manifest, name);
+            })*
+        };
+    }
+    crate::with_kinds!(of_its_kind);
+    Vec::new()
 }
 
 /// `ecr.repository.shop/*` matches `ecr.repository.shop/web`; a bare kind prefix such as
@@ -113,7 +109,7 @@ pub fn address_matches(pattern: &str, address: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::address_matches;
+    use super::{address_matches, dependencies};
 
     #[test]
     fn target_matching() {
@@ -134,5 +130,29 @@ mod tests {
             "ecr.repository.shop",
             "ecr.repository.shop/web"
         ));
+    }
+
+    /// What `--target` brings along: each kind names what its entry refers to.
+    #[test]
+    fn dependencies_follow_the_manifest_references() {
+        let source = "version: 1\nstack: shop\ndefaults:\n  repository: { pull: { roles: [ci] } }\niam:\n  roles:\n    exec: { assumedBy: [ecs-tasks.amazonaws.com] }\n    ci: { assumedBy: [ecs-tasks.amazonaws.com] }\nrepositories:\n  shop/web: {}\n  shop/own: { pull: { roles: [exec, \"arn:aws:iam::111122223333:role/x\"] } }\necs:\n  clusters: { shop: {} }\n  taskDefinitions:\n    web:\n      executionRole: exec\n      containerDefinitions: [ { name: web, image: nginx, memory: 256 } ]\n  services:\n    web: { cluster: shop, taskDefinition: web }\n    other: { cluster: \"arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere\", taskDefinition: \"web:3\" }\n";
+        let loaded = crate::manifest::load("wharf.yaml", source, &Default::default())
+            .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
+        let m = &loaded.manifest;
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "ecs.service.web",
+                &["ecs.task_definition.web", "ecs.cluster.shop"],
+            ),
+            ("ecs.service.other", &[]),
+            ("ecs.task_definition.web", &["iam.role.exec"]),
+            ("ecr.repository.shop/web", &["iam.role.ci"]),
+            ("ecr.repository.shop/own", &["iam.role.exec"]),
+            ("iam.role.exec", &[]),
+            ("ecs.service.missing", &[]),
+        ];
+        for (address, expected) in cases {
+            assert_eq!(&dependencies(m, address), expected, "{address}");
+        }
     }
 }

@@ -4,17 +4,8 @@
 //! fields. Fields AWS changes on its own (each kind lists them as `VOLATILE_MEMBERS`) are left out,
 //! so a service that is merely running never makes a plan stale. PURE.
 
-use crate::kinds::cluster;
-use crate::kinds::creation_template;
-use crate::kinds::public_repository;
-use crate::kinds::pull_through_cache;
-use crate::kinds::registry;
-use crate::kinds::repository;
-use crate::kinds::role;
-use crate::kinds::service;
-use crate::kinds::task_definition;
+use crate::kinds::Kind;
 use crate::live::LiveSnapshot;
-use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -30,65 +21,18 @@ const WHARF_VOLATILE: &[&str] = &["detailsRead"];
 
 pub fn fingerprints(live: &LiveSnapshot) -> Fingerprints {
     let mut out = Fingerprints::new();
-    let mut add = |address: String, object: Value, volatile: &[&str]| {
-        out.insert(address, fingerprint(&object, volatile));
-    };
-    for (name, repo) in &live.repositories {
-        add(repository::address(name), json(repo), &[]);
+    macro_rules! every_kind {
+        ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+            $({
+                type K = crate::kinds::$module::$kind;
+                for (address, object) in K::live_objects(live) {
+                    out.insert(address, fingerprint(&object, K::VOLATILE));
+                }
+            })*
+        };
     }
-    for (name, repo) in &live.public_repositories {
-        add(public_repository::address(name), json(repo), &[]);
-    }
-    for (name, role_) in &live.roles {
-        add(role::address(name), json(role_), &[]);
-    }
-    for (name, cluster_) in &live.clusters {
-        add(
-            cluster::address(name),
-            json(cluster_),
-            cluster::VOLATILE_MEMBERS,
-        );
-    }
-    for (family, definition) in &live.task_definitions {
-        add(task_definition::address(family), json(definition), &[]);
-    }
-    for (name, service_) in &live.services {
-        add(
-            service::address(name),
-            json(service_),
-            service::VOLATILE_MEMBERS,
-        );
-    }
-    for (prefix, rule) in &live.pull_through_cache_rules {
-        add(pull_through_cache::address(prefix), json(rule), &[]);
-    }
-    for (prefix, template) in &live.creation_templates {
-        add(creation_template::address(prefix), json(template), &[]);
-    }
-    let singletons = [
-        (registry::SCANNING_ADDRESS, live.registry.scanning.clone()),
-        (
-            registry::REPLICATION_ADDRESS,
-            live.registry.replication.clone(),
-        ),
-        (
-            registry::POLICY_ADDRESS,
-            live.registry
-                .policy
-                .clone()
-                .map(|policy| serde_json::json!({ "policy": policy })),
-        ),
-    ];
-    for (address, value) in singletons {
-        if let Some(value) = value {
-            add(address.to_string(), value, &[]);
-        }
-    }
+    crate::with_kinds!(every_kind);
     out
-}
-
-fn json(value: &impl Serialize) -> Value {
-    serde_json::to_value(value).expect("live objects serialize")
 }
 
 /// One digest per top-level field; an AWS `document` contributes its own members.

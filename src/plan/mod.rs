@@ -7,15 +7,6 @@ pub mod fingerprint;
 pub mod order;
 pub mod saved;
 
-use crate::kinds::cluster::operation::ClusterOperation;
-use crate::kinds::creation_template::operation::CreationTemplateOperation;
-use crate::kinds::public_repository::operation::PublicRepositoryOperation;
-use crate::kinds::pull_through_cache::operation::PullThroughCacheOperation;
-use crate::kinds::registry::operation::RegistryOperation;
-use crate::kinds::repository::operation::RepositoryOperation;
-use crate::kinds::role::operation::RoleOperation;
-use crate::kinds::service::operation::ServiceOperation;
-use crate::kinds::task_definition::operation::TaskDefinitionOperation;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -187,52 +178,35 @@ pub struct Destroys {
     pub force_delete: bool,
 }
 
-/// One AWS write call. Each kind's operations live in its own module; `kind` names it,
-/// so operations of different kinds with the same AWS name never mix up.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum Operation {
-    Repository(RepositoryOperation),
-    PublicRepository(PublicRepositoryOperation),
-    Registry(RegistryOperation),
-    PullThroughCache(PullThroughCacheOperation),
-    CreationTemplate(CreationTemplateOperation),
-    Role(RoleOperation),
-    Cluster(ClusterOperation),
-    TaskDefinition(TaskDefinitionOperation),
-    Service(ServiceOperation),
-}
-
-impl Operation {
-    /// Why this operation failing with `message` is IAM's eventual consistency (a role
-    /// created moments ago that the service cannot see yet) rather than a real error, if
-    /// it is: apply then retries it for a while. Each kind knows its own services' words.
-    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
-        let message = message.to_lowercase();
-        match self {
-            Operation::Repository(op) => op.propagation_wait(&message),
-            Operation::PublicRepository(op) => op.propagation_wait(&message),
-            Operation::Registry(op) => op.propagation_wait(&message),
-            Operation::PullThroughCache(op) => op.propagation_wait(&message),
-            Operation::CreationTemplate(op) => op.propagation_wait(&message),
-            Operation::Role(op) => op.propagation_wait(&message),
-            Operation::Cluster(op) => op.propagation_wait(&message),
-            Operation::TaskDefinition(op) => op.propagation_wait(&message),
-            Operation::Service(op) => op.propagation_wait(&message),
+macro_rules! operations {
+    ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+        /// One AWS write call. Each kind's operations live in its folder's `operation.rs`;
+        /// `kind` names it, so operations of different kinds with the same AWS name never
+        /// mix up. The registry's list of kinds generates the variants.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "camelCase")]
+        pub enum Operation {
+            $($variant(crate::kinds::$module::operation::$operation),)*
         }
-    }
 
-    pub fn describe(&self) -> String {
-        match self {
-            Operation::Repository(op) => op.describe(),
-            Operation::PublicRepository(op) => op.describe(),
-            Operation::Registry(op) => op.describe(),
-            Operation::PullThroughCache(op) => op.describe(),
-            Operation::CreationTemplate(op) => op.describe(),
-            Operation::Role(op) => op.describe(),
-            Operation::Cluster(op) => op.describe(),
-            Operation::TaskDefinition(op) => op.describe(),
-            Operation::Service(op) => op.describe(),
+        impl Operation {
+            /// Why this operation failing with `message` is IAM's eventual consistency (a
+            /// role created moments ago that the service cannot see yet) rather than a real
+            /// error, if it is: apply then retries it for a while. Each kind knows its own
+            /// services' words.
+            pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
+                let message = message.to_lowercase();
+                match self {
+                    $(Operation::$variant(op) => op.propagation_wait(&message),)*
+                }
+            }
+
+            pub fn describe(&self) -> String {
+                match self {
+                    $(Operation::$variant(op) => op.describe(),)*
+                }
+            }
         }
-    }
+    };
 }
+crate::with_kinds!(operations);

@@ -11,8 +11,6 @@ pub mod pull_check;
 pub mod reconcile;
 
 use crate::live::KmsKey;
-use crate::manifest::Manifest;
-use crate::manifest::model::Pull;
 use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -50,48 +48,6 @@ pub struct Conflict {
     /// The manifest node it is about (a JSON pointer), when more precise than the
     /// resource itself; `manifest_pointer(address)` otherwise.
     pub pointer: Option<String>,
-}
-
-/// Addresses the resource at `address` needs to exist first: what its manifest entry
-/// names of this manifest (each kind says which of its fields refer to other kinds).
-/// `--target` brings these along, as Terraform does.
-pub fn dependencies(manifest: &Manifest, address: &str) -> Vec<String> {
-    let Some((_, kind)) = crate::kinds::of(address) else {
-        return Vec::new();
-    };
-    let name = &address[kind.prefix.len()..];
-    match kind.prefix {
-        crate::kinds::service::ADDRESS_PREFIX => {
-            crate::kinds::service::dependencies(manifest, name)
-        }
-        crate::kinds::task_definition::ADDRESS_PREFIX => {
-            crate::kinds::task_definition::dependencies(manifest, name)
-        }
-        crate::kinds::repository::ADDRESS_PREFIX => {
-            crate::kinds::repository::dependencies(manifest, name)
-        }
-        crate::kinds::public_repository::ADDRESS_PREFIX => {
-            crate::kinds::public_repository::dependencies(manifest, name)
-        }
-        crate::kinds::creation_template::ADDRESS_PREFIX => {
-            crate::kinds::creation_template::dependencies(manifest, name)
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The roles of this manifest a `pull` block names, as addresses.
-pub(crate) fn pull_role_dependencies(manifest: &Manifest, pull: Option<&Pull>) -> Vec<String> {
-    pull.iter()
-        .flat_map(|p| p.roles.iter())
-        .filter(|name| manifest.iam.roles.contains_key(*name))
-        .map(|name| crate::kinds::role::address(name))
-        .collect()
-}
-
-/// Where a resource is declared in the manifest, as a JSON pointer, by its address.
-pub fn manifest_pointer(address: &str) -> Option<String> {
-    crate::kinds::manifest_pointer(address)
 }
 
 impl Conflict {
@@ -431,29 +387,5 @@ mod adoption_tests {
         ));
         assert_eq!(replace.reason_code, ChangeReason::UpdateBecauseDrifted);
         assert!(replace.reason.starts_with("adopt: "), "{}", replace.reason);
-    }
-
-    /// What `--target` brings along: each kind names what its entry refers to.
-    #[test]
-    fn dependencies_follow_the_manifest_references() {
-        let source = "version: 1\nstack: shop\ndefaults:\n  repository: { pull: { roles: [ci] } }\niam:\n  roles:\n    exec: { assumedBy: [ecs-tasks.amazonaws.com] }\n    ci: { assumedBy: [ecs-tasks.amazonaws.com] }\nrepositories:\n  shop/web: {}\n  shop/own: { pull: { roles: [exec, \"arn:aws:iam::111122223333:role/x\"] } }\necs:\n  clusters: { shop: {} }\n  taskDefinitions:\n    web:\n      executionRole: exec\n      containerDefinitions: [ { name: web, image: nginx, memory: 256 } ]\n  services:\n    web: { cluster: shop, taskDefinition: web }\n    other: { cluster: \"arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere\", taskDefinition: \"web:3\" }\n";
-        let loaded = crate::manifest::load("wharf.yaml", source, &Default::default())
-            .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
-        let m = &loaded.manifest;
-        let cases: &[(&str, &[&str])] = &[
-            (
-                "ecs.service.web",
-                &["ecs.task_definition.web", "ecs.cluster.shop"],
-            ),
-            ("ecs.service.other", &[]),
-            ("ecs.task_definition.web", &["iam.role.exec"]),
-            ("ecr.repository.shop/web", &["iam.role.ci"]),
-            ("ecr.repository.shop/own", &["iam.role.exec"]),
-            ("iam.role.exec", &[]),
-            ("ecs.service.missing", &[]),
-        ];
-        for (address, expected) in cases {
-            assert_eq!(&dependencies(m, address), expected, "{address}");
-        }
     }
 }

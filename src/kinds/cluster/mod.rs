@@ -15,7 +15,7 @@ pub use operation::ClusterOperation;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-pub const ADDRESS_PREFIX: &str = "ecs.cluster.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 /// Members of DescribeClusters' cluster that move while nobody changes anything.
 pub const VOLATILE_MEMBERS: &[&str] = &[
@@ -413,6 +413,27 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
         fields,
         ops.into_iter().map(Operation::Cluster).collect(),
     ))
+}
+
+/// The cluster kind, as the registry lists it.
+pub struct ClusterKind;
+
+impl crate::kinds::Kind for ClusterKind {
+    const VOLATILE: &'static [&'static str] = VOLATILE_MEMBERS;
+
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan_with(manifest, ctx, live, prune, adoption)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.clusters, address)
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub use operation::{Cleared, CreationTemplateOperation, TemplateSettings};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const ADDRESS_PREFIX: &str = "ecr.creation_template.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 /// The prefix of the registry's default template (repositories no other template matches).
 pub const ROOT: &str = "ROOT";
@@ -40,7 +40,7 @@ pub fn dependencies(manifest: &Manifest, prefix: &str) -> Vec<String> {
         .creation_templates
         .get(prefix)
         .and_then(|t| t.pull.as_ref());
-    crate::resources::pull_role_dependencies(manifest, pull)
+    crate::kinds::role::pull_dependencies(manifest, pull)
 }
 
 pub fn address(prefix: &str) -> String {
@@ -635,6 +635,29 @@ fn reformatted(text: &str) -> String {
         .ok()
         .and_then(|doc| serde_json::to_string_pretty(&doc).ok())
         .unwrap_or_else(|| text.to_string())
+}
+
+/// The creation template kind, as the registry lists it.
+pub struct CreationTemplateKind;
+
+impl crate::kinds::Kind for CreationTemplateKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        _adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan(manifest, ctx, live, prune)
+    }
+
+    fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+        dependencies(manifest, name)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.creation_templates, address)
+    }
 }
 
 #[cfg(test)]

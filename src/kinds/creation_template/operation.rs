@@ -1,8 +1,19 @@
-//! What apply calls for a creation template: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a creation template without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "creation template",
+    plural: "creation templates",
+    prefix: "ecr.creation_template.",
+    manifest_path: &["registry", "creationTemplates"],
+    count: |m| m.registry.creation_templates.len(),
+};
 
 /// One write call against ECR's creation-template API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -30,7 +30,7 @@ pub use operation::{Catalog, CatalogInput, LogoChange, PublicRepositoryOperation
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-pub const ADDRESS_PREFIX: &str = "ecr.public_repository.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 /// The tag in which wharf records the sha256 of the logo it uploaded. It is wharf's own
 /// bookkeeping: never compared as a user tag, never declarable in the manifest.
@@ -52,7 +52,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
         .as_ref()
         .and_then(|p| p.get(name))
         .and_then(|r| r.pull.as_ref());
-    crate::resources::pull_role_dependencies(manifest, pull)
+    crate::kinds::role::pull_dependencies(manifest, pull)
 }
 
 pub fn address(name: &str) -> String {
@@ -621,6 +621,29 @@ impl Catalog {
             architectures: normalize_badges(&self.architectures),
             operating_systems: normalize_badges(&self.operating_systems),
         }
+    }
+}
+
+/// The public repository kind, as the registry lists it.
+pub struct PublicRepositoryKind;
+
+impl crate::kinds::Kind for PublicRepositoryKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan_with(manifest, ctx, live, prune, adoption)
+    }
+
+    fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+        dependencies(manifest, name)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.public_repositories, address)
     }
 }
 

@@ -1,8 +1,19 @@
-//! What apply calls for a public repository: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a public repository without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "public repository",
+    plural: "public repositories",
+    prefix: "ecr.public_repository.",
+    manifest_path: &["publicRepositories"],
+    count: |m| m.public_repositories.as_ref().map_or(0, |p| p.len()),
+};
 
 /// One write call against ECR Public, with everything it needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

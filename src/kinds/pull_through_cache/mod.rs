@@ -23,7 +23,7 @@ pub use operation::PullThroughCacheOperation;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-pub const ADDRESS_PREFIX: &str = "ecr.pull_through_cache.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 /// The upstream repository prefix AWS reports when none was given.
 pub const ROOT: &str = "ROOT";
@@ -167,12 +167,18 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
 
 /// Creates, updates and replaces for the declared rules; with `prune`, deletes for the
 /// rules the ledger records and the manifest no longer declares.
+///
+/// The ledger also speaks for creation templates: when it cannot be read, the plan says
+/// once, here, that neither is pruned.
 pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
-    reconcile(
-        &Rules { manifest, live },
-        prune,
-        crate::resources::Adoption::Refuse,
-    )
+    let rules = Rules { manifest, live };
+    let mut out = reconcile(&rules, prune, crate::resources::Adoption::Refuse);
+    if prune && let Some(reason) = &live.ledger_unreadable {
+        out.warnings.push(format!(
+            "the ownership ledger could not be read ({reason}); pull through cache rules and creation templates wharf created are not pruned"
+        ));
+    }
+    out
 }
 
 /// The pull through cache rules of a manifest against those ECR holds.
@@ -310,6 +316,25 @@ pub fn after(
         }
     }
     next
+}
+
+/// The pull through cache kind, as the registry lists it.
+pub struct PullThroughCacheKind;
+
+impl crate::kinds::Kind for PullThroughCacheKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        _adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan(manifest, ctx, live, prune)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.pull_through_cache_rules, address)
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,18 @@
-//! What apply calls for a pull through cache: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a pull through cache rule without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "pull through cache rule",
+    plural: "pull through cache rules",
+    prefix: "ecr.pull_through_cache.",
+    manifest_path: &["registry", "pullThroughCache"],
+    count: |m| m.registry.pull_through_cache.len(),
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]

@@ -446,6 +446,38 @@ pub fn after(live: &LiveRegistry, operation: &RegistryOperation) -> LiveRegistry
     next
 }
 
+/// The registry kind, as the registry lists it.
+pub struct RegistryKind;
+
+impl crate::kinds::Kind for RegistryKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        _adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan(manifest, ctx, live, prune)
+    }
+
+    /// Each setting the registry holds, at its own address (the policy as an object).
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        let policy = live
+            .registry
+            .policy
+            .clone()
+            .map(|policy| serde_json::json!({ "policy": policy }));
+        [
+            (SCANNING_ADDRESS, live.registry.scanning.clone()),
+            (REPLICATION_ADDRESS, live.registry.replication.clone()),
+            (POLICY_ADDRESS, policy),
+        ]
+        .into_iter()
+        .filter_map(|(address, value)| Some((address.to_string(), value?)))
+        .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

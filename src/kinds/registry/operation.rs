@@ -1,7 +1,22 @@
-//! What apply calls for a registry: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a registry setting without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "registry setting",
+    plural: "registry settings",
+    prefix: "ecr.registry.",
+    manifest_path: &["registry"],
+    count: |m| {
+        usize::from(m.registry.scanning.is_some())
+            + usize::from(m.registry.replication.is_some())
+            + usize::from(m.registry.policy.is_some())
+    },
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]

@@ -22,7 +22,7 @@ pub use operation::RepositoryOperation;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-pub const ADDRESS_PREFIX: &str = "ecr.repository.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 /// What a repository needs first: the roles of this manifest its `pull` names (its own,
 /// else `defaults.repository`'s).
@@ -37,7 +37,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
             .as_ref()
             .and_then(|d| d.pull.as_ref())
     });
-    crate::resources::pull_role_dependencies(manifest, pull)
+    crate::kinds::role::pull_dependencies(manifest, pull)
 }
 
 pub fn address(name: &str) -> String {
@@ -785,6 +785,29 @@ pub fn attach_lifecycle_previews(
             },
         };
         change.lifecycle_preview = Some(preview);
+    }
+}
+
+/// The repository kind, as the registry lists it.
+pub struct RepositoryKind;
+
+impl crate::kinds::Kind for RepositoryKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan_with(manifest, ctx, live, prune, adoption)
+    }
+
+    fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+        dependencies(manifest, name)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.repositories, address)
     }
 }
 

@@ -1,8 +1,19 @@
-//! What apply calls for a repository: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a repository without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "repository",
+    plural: "repositories",
+    prefix: "ecr.repository.",
+    manifest_path: &["repositories"],
+    count: |m| m.repositories.len(),
+};
 
 /// One write call against ECR, with everything it needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

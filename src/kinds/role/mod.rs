@@ -24,7 +24,7 @@ pub use operation::RoleOperation;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const ADDRESS_PREFIX: &str = "iam.role.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 /// The inline policy `pullFrom` compiles into; the name is reserved.
 pub const PULL_POLICY_NAME: &str = "wharf-pull";
 /// IAM's default maximum session duration, in seconds.
@@ -32,6 +32,18 @@ pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
 
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
+}
+
+/// The roles of this manifest a `pull` block names, as addresses.
+pub(crate) fn pull_dependencies(
+    manifest: &Manifest,
+    pull: Option<&crate::manifest::model::Pull>,
+) -> Vec<String> {
+    pull.iter()
+        .flat_map(|p| p.roles.iter())
+        .filter(|name| manifest.iam.roles.contains_key(*name))
+        .map(|name| address(name))
+        .collect()
 }
 
 /// A role's path as IAM stores it: `/` when unset.
@@ -631,6 +643,25 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
         fields,
         ops.into_iter().map(Operation::Role).collect(),
     ))
+}
+
+/// The role kind, as the registry lists it.
+pub struct RoleKind;
+
+impl crate::kinds::Kind for RoleKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan_with(manifest, ctx, live, prune, adoption)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.roles, address)
+    }
 }
 
 #[cfg(test)]

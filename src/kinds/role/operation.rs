@@ -1,8 +1,19 @@
-//! What apply calls for a role: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a role without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "role",
+    plural: "roles",
+    prefix: "iam.role.",
+    manifest_path: &["iam", "roles"],
+    count: |m| m.iam.roles.len(),
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]

@@ -18,7 +18,7 @@ pub use operation::ServiceOperation;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const ADDRESS_PREFIX: &str = "ecs.service.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 /// Members of DescribeServices' service that a running service changes by itself.
 pub const VOLATILE_MEMBERS: &[&str] = &[
@@ -619,7 +619,7 @@ fn diff(
                 "CODE_DEPLOY" => "deploy the new revision with a CodeDeploy deployment (or a task set), or leave taskDefinition as it is live".into(),
                 _ => "deploy the new revision through a task set of your external controller, or leave taskDefinition as it is live".into(),
             },
-            pointer: crate::resources::manifest_pointer(&address(&want.name))
+            pointer: crate::kinds::manifest_pointer(&address(&want.name))
                 .map(|p| format!("{p}/taskDefinition")),
         });
     }
@@ -721,6 +721,31 @@ fn diff(
         fields,
         ops.into_iter().map(Operation::Service).collect(),
     )))
+}
+
+/// The service kind, as the registry lists it.
+pub struct ServiceKind;
+
+impl crate::kinds::Kind for ServiceKind {
+    const VOLATILE: &'static [&'static str] = VOLATILE_MEMBERS;
+
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan_with(manifest, ctx, live, prune, adoption)
+    }
+
+    fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+        dependencies(manifest, name)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.services, address)
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,20 @@
-//! What apply calls for a service: the operations a plan carries, as plain data
-//! (serialized into plans), with their one-line descriptions.
+//! What the plan and the registry know of a service without its planning code: its
+//! registry entry, and the operations a plan carries for it (plain data, serialized into
+//! plans) with their one-line descriptions.
 
+use crate::kinds::kind::Entry;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "service",
+    plural: "services",
+    prefix: "ecs.service.",
+    manifest_path: &["ecs", "services"],
+    count: |m| m.ecs.services.len(),
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]

@@ -18,7 +18,7 @@ pub use operation::{TaskDefinitionOperation, short_arn};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const ADDRESS_PREFIX: &str = "ecs.task_definition.";
+pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
 pub fn address(family: &str) -> String {
     format!("{ADDRESS_PREFIX}{family}")
@@ -465,4 +465,27 @@ pub fn tagged_image_references(manifest: &Manifest) -> Vec<(String, String, Stri
         }
     }
     out
+}
+
+/// The task definition kind, as the registry lists it.
+pub struct TaskDefinitionKind;
+
+impl crate::kinds::Kind for TaskDefinitionKind {
+    fn plan(
+        manifest: &Manifest,
+        ctx: &crate::resources::Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: crate::resources::Adoption,
+    ) -> crate::resources::KindPlan {
+        plan_with(manifest, ctx, live, prune, adoption)
+    }
+
+    fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
+        dependencies(manifest, name)
+    }
+
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, serde_json::Value)> {
+        crate::kinds::kind::objects_by_name(&live.task_definitions, address)
+    }
 }

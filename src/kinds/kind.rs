@@ -1,0 +1,67 @@
+//! What a kind is to the rest of wharf, PURE. [`Entry`] is its line in the registry
+//! (names, address prefix, where the manifest declares it), kept in the kind's
+//! `operation.rs` so that the plan types can order by it without the planning code.
+//! [`Kind`] is what its planning code does; the kind's folder implements it on a unit
+//! type, and the registry's list (`with_kinds!`) names that type, so building a plan,
+//! fingerprinting the snapshot and following `--target` dependencies reach every kind
+//! without naming one.
+
+use crate::live::LiveSnapshot;
+use crate::manifest::model::Manifest;
+use crate::resources::{Adoption, Context, KindPlan};
+use serde_json::Value;
+
+/// One kind's line in the registry.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// As people say it: `repository`, `registry setting`.
+    pub singular: &'static str,
+    pub plural: &'static str,
+    /// The address prefix: `ecr.repository.` (an address is the prefix and the name).
+    pub prefix: &'static str,
+    /// Where the manifest declares these, as path segments (the name is the key under it).
+    pub manifest_path: &'static [&'static str],
+    /// How many the manifest declares.
+    pub count: fn(&Manifest) -> usize,
+}
+
+/// What a kind's planning code does.
+pub trait Kind {
+    /// The members of a live object that AWS changes on its own (counts of running
+    /// tasks): a saved plan does not go stale when only these move.
+    const VOLATILE: &'static [&'static str] = &[];
+
+    /// Its changes, warnings and conflicts: the manifest against the snapshot.
+    fn plan(
+        manifest: &Manifest,
+        ctx: &Context,
+        live: &LiveSnapshot,
+        prune: bool,
+        adoption: Adoption,
+    ) -> KindPlan;
+
+    /// What the resource `name` of this kind needs to exist first, as addresses (what
+    /// its manifest entry names of this manifest). `--target` brings these along.
+    fn dependencies(_manifest: &Manifest, _name: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What the snapshot holds of this kind, by address, as JSON: what a saved plan
+    /// fingerprints.
+    fn live_objects(live: &LiveSnapshot) -> Vec<(String, Value)>;
+}
+
+/// Every live object of a map keyed by name, by address, as JSON.
+pub fn objects_by_name<T: serde::Serialize>(
+    live: &std::collections::BTreeMap<String, T>,
+    address: impl Fn(&str) -> String,
+) -> Vec<(String, Value)> {
+    live.iter()
+        .map(|(name, object)| {
+            (
+                address(name),
+                serde_json::to_value(object).expect("live objects serialize"),
+            )
+        })
+        .collect()
+}
