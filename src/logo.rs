@@ -7,7 +7,8 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::live::LogoFile;
-use crate::manifest::{LoadedManifest, pointer};
+use crate::manifest::LoadedManifest;
+use crate::manifest::spans::pointer;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use super::{Aws, AwsError};
 /// Reads everything planning needs for this manifest into one snapshot.
 pub async fn read_snapshot(
     aws: &Aws,
-    manifest: &crate::manifest::Manifest,
+    manifest: &crate::manifest::model::Manifest,
     account_id: &str,
     find_owned: bool,
 ) -> Result<crate::live::LiveSnapshot, AwsError> {
@@ -102,7 +102,7 @@ pub struct Untaggable {
 /// ledger that cannot be read is reported, not fatal: nothing recorded in it is pruned.
 pub async fn read_untaggable(
     aws: &Aws,
-    manifest: &crate::manifest::Manifest,
+    manifest: &crate::manifest::model::Manifest,
     find_owned: bool,
 ) -> Result<Untaggable, AwsError> {
     let (ledger, ledger_unreadable) = if find_owned {
@@ -132,7 +132,10 @@ pub async fn read_untaggable(
 }
 
 /// What the ECS reads cover: the manifest's clusters, families and services by cluster.
-fn ecs_scope(manifest: &crate::manifest::Manifest, find_owned: bool) -> super::ecs::EcsScope<'_> {
+fn ecs_scope(
+    manifest: &crate::manifest::model::Manifest,
+    find_owned: bool,
+) -> super::ecs::EcsScope<'_> {
     let ecs_section = &manifest.ecs;
     let mut services: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         Default::default();

@@ -7,12 +7,13 @@
 use crate::apply::{self, ApplyOptions, Event, Outcome, StepReport};
 use crate::aws::{self, Aws, ConnectOptions};
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::diagnostics::render_diagnostics;
 use crate::live::LiveSnapshot;
-use crate::manifest::{self, LoadedManifest, Variables};
+use crate::manifest::vars::Variables;
+use crate::manifest::{self, LoadedManifest};
 use crate::ops;
 use crate::plan::Plan;
 use crate::plan::build::PlanOptions;
+use crate::render::diagnostics::render_diagnostics;
 use crate::render::{self, Format, Style};
 use crate::resources::Adoption;
 use anstyle::{AnsiColor, Style as Paint};

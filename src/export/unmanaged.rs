@@ -9,7 +9,7 @@ use crate::kinds::role;
 use crate::kinds::service;
 use crate::kinds::task_definition;
 use crate::live::Unmanaged;
-use crate::manifest::Manifest;
+use crate::manifest::model::Manifest;
 use serde::Serialize;
 
 /// One unmanaged resource, by the address it would have in a manifest.

@@ -44,8 +44,9 @@ fn literal(value: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::load;
     use crate::manifest::model::{ImageTagMutability, Repository};
-    use crate::manifest::{Variables, load};
+    use crate::manifest::vars::Variables;
     use std::collections::BTreeMap;
 
     #[test]

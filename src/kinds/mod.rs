@@ -22,7 +22,8 @@ pub mod task_definition;
 
 pub use kind::{Entry, Kind};
 
-use crate::manifest::{Manifest, pointer};
+use crate::manifest::model::Manifest;
+use crate::manifest::spans::pointer;
 
 /// Calls the macro `$then` with every kind, in dependency order: roles before the
 /// repository policies and task definitions that name them, registry settings and
@@ -139,7 +140,7 @@ mod tests {
         let loaded = crate::manifest::load(
             "wharf.yaml",
             "version: 1\nstack: shop\nrepositories: { shop/a: {}, shop/b: {} }\nregistry:\n  scanning: {}\n  pullThroughCache: { hub: { upstreamRegistryUrl: public.ecr.aws } }\n",
-            &crate::manifest::Variables::default(),
+            &crate::manifest::vars::Variables::default(),
         )
         .expect("valid");
         assert_eq!(

@@ -11,8 +11,9 @@ use crate::kinds::repository;
 use crate::kinds::role;
 use crate::kinds::service;
 use crate::kinds::task_definition;
+use crate::manifest::model::Manifest;
 use crate::manifest::model::{ApiObject, ResourceLint, Suppression};
-use crate::manifest::{Manifest, SpanIndex, pointer};
+use crate::manifest::spans::{SpanIndex, pointer};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A `lint` block: the kind of resource, the pointer of the resource, its suppressions.

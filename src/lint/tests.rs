@@ -4,7 +4,8 @@
 use super::*;
 use crate::diagnostics::Severity as DiagnosticSeverity;
 use crate::live::{KmsKey, LiveRepository, LiveService, LiveTaskDefinition};
-use crate::manifest::{LoadedManifest, Variables, load};
+use crate::manifest::vars::Variables;
+use crate::manifest::{LoadedManifest, load};
 use crate::resources::OWNERSHIP_TAG;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -300,7 +300,7 @@ fn map_of(generator: &mut SchemaGenerator, root: &'static str) -> Schema {
     add_definitions(generator, root);
     if root != CLUSTER {
         // Adds `ResourceLint` to the root's definitions, where `lint_schema` points.
-        let reference = generator.subschema_for::<super::model::ResourceLint>();
+        let reference = generator.subschema_for::<crate::manifest::suppression::ResourceLint>();
         debug_assert_eq!(
             reference.get("$ref").and_then(Value::as_str),
             Some(format!("{DEFINITIONS}{LINT}").as_str())

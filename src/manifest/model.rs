@@ -3,6 +3,7 @@
 //! also what the structural check walks), so the schema can never drift from the
 //! decoder. Semantics live in `validate`; these types only describe shape.
 
+pub use super::suppression::{ResourceLint, Suppression};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -589,22 +590,4 @@ pub enum LintThreshold {
     Medium,
     High,
     Critical,
-}
-
-/// `wharf lint` findings this resource accepts.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ResourceLint {
-    /// Rules not to report for this resource, each with the reason it is accepted.
-    #[serde(default)]
-    pub suppress: Vec<Suppression>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Suppression {
-    /// The rule id, e.g. WHARF-ECR-002.
-    pub id: String,
-    /// Why the finding is accepted (required; shown in reports and SARIF).
-    pub reason: String,
 }

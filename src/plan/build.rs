@@ -5,7 +5,7 @@
 use super::Plan;
 use crate::kinds::Kind;
 use crate::live::LiveSnapshot;
-use crate::manifest::Manifest;
+use crate::manifest::model::Manifest;
 use crate::resources::{Adoption, Conflict, Context, KindPlan, pull_check};
 
 #[derive(Clone, Debug, Default)]

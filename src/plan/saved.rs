@@ -7,7 +7,8 @@
 
 use super::Plan;
 use super::fingerprint::{self, Fingerprints};
-use crate::manifest::{LoadedManifest, Manifest};
+use crate::manifest::LoadedManifest;
+use crate::manifest::model::Manifest;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -176,7 +177,8 @@ pub fn stale(saved: &SavedPlan, now: &Fingerprints) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::live::{LiveRepository, LiveSnapshot};
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
     use crate::plan::build::{PlanOptions, build};
     use serde_json::json;
 

@@ -3,6 +3,7 @@
 //! only the `Plan` value and returns a string — no deciding, no I/O — so the three cannot
 //! disagree. Output must read without colour (colour only repeats what words say).
 
+pub mod diagnostics;
 mod json;
 mod markdown;
 mod text;

@@ -258,7 +258,8 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
     use std::collections::BTreeMap;
 
     fn warnings(yaml: &str) -> Vec<String> {

@@ -40,7 +40,7 @@ pub fn dependencies(manifest: &Manifest, prefix: &str) -> Vec<String> {
         .creation_templates
         .get(prefix)
         .and_then(|t| t.pull.as_ref());
-    crate::kinds::role::pull_dependencies(manifest, pull)
+    crate::kinds::role::references::pull_dependencies(manifest, pull)
 }
 
 pub fn address(prefix: &str) -> String {
@@ -663,7 +663,8 @@ impl crate::kinds::Kind for CreationTemplateKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
     use crate::plan::{ChangeAction, ChangeReason};
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/ecr-templates";

@@ -7,7 +7,7 @@
 
 use crate::kinds::creation_template::{ROOT, canonical_prefix, repository_view};
 use crate::manifest::model::{CreationTemplate, EncryptionType};
-use crate::manifest::pointer;
+use crate::manifest::spans::pointer;
 use crate::manifest::validate::{ROLE_ARN, ROLE_ARN_HINT, TAGS_PER_RESOURCE, Validator, child};
 use crate::resources::OWNERSHIP_TAG;
 use regex::Regex;

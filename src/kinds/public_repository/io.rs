@@ -31,7 +31,7 @@ struct PublicReadScope<'a> {
 /// the declared repositories and, when pruning, every one this stack owns.
 pub async fn read(
     aws: &Aws,
-    manifest: &crate::manifest::Manifest,
+    manifest: &crate::manifest::model::Manifest,
     find_owned: bool,
 ) -> Result<BTreeMap<String, LivePublicRepository>, AwsError> {
     let Some(section) = &manifest.public_repositories else {

@@ -52,7 +52,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
         .as_ref()
         .and_then(|p| p.get(name))
         .and_then(|r| r.pull.as_ref());
-    crate::kinds::role::pull_dependencies(manifest, pull)
+    crate::kinds::role::references::pull_dependencies(manifest, pull)
 }
 
 pub fn address(name: &str) -> String {
@@ -650,7 +650,8 @@ impl crate::kinds::Kind for PublicRepositoryKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
     use crate::plan::ChangeAction;
 
     const ACCOUNT: &str = "123456789012";

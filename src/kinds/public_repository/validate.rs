@@ -8,7 +8,7 @@
 use crate::diagnostics::{did_you_mean, plural};
 use crate::kinds::public_repository::{self, LOGO_TAG};
 use crate::manifest::model::{PublicRepository, Pull};
-use crate::manifest::pointer;
+use crate::manifest::spans::pointer;
 use crate::manifest::validate::{
     REPOSITORY_POLICY_MAX, TAGS_PER_RESOURCE, Validator, check_policy_document, child,
 };

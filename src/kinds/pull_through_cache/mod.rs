@@ -340,7 +340,8 @@ impl crate::kinds::Kind for PullThroughCacheKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
 
     const SECRET: &str =
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub-AbCdEf";

@@ -4,7 +4,7 @@
 //! custom role ARN and the upstream repository prefix.
 
 use crate::manifest::model::PullThroughCacheRule;
-use crate::manifest::pointer;
+use crate::manifest::spans::pointer;
 use crate::manifest::validate::{ROLE_ARN, ROLE_ARN_HINT, Validator, child};
 use regex::Regex;
 use std::sync::LazyLock;

@@ -3,7 +3,7 @@
 //! replication, no policy), pull through cache rules, and repository creation templates
 //! with their repository settings in the same short forms as repositories.
 
-use crate::export::Scope;
+use crate::export::scope::Scope;
 use crate::kinds::pull_through_cache::ROOT;
 use crate::kinds::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
 use crate::kinds::repository::export::{encryption, lifecycle_of, parse_mutability, policy_of};

@@ -204,7 +204,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
                             d.region, d.registry_id
                         ),
                         hint: "replicate to another region or another account".into(),
-                        pointer: Some(crate::manifest::pointer(&[
+                        pointer: Some(crate::manifest::spans::pointer(&[
                             "registry",
                             "replication",
                             "rules",
@@ -481,10 +481,11 @@ impl crate::kinds::Kind for RegistryKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::load;
     use crate::manifest::model::{
         ReplicationDestination, ReplicationRule, ScanFrequency, ScanningRule,
     };
-    use crate::manifest::{Variables, load};
+    use crate::manifest::vars::Variables;
     use std::collections::BTreeMap;
 
     const ACCOUNT: &str = "123456789012";

@@ -4,7 +4,7 @@
 //! is the source registry itself) and the registry policy (IAM grammar, size).
 
 use crate::manifest::model::{RegistryScanning, Replication, ScanFrequency, ScanType};
-use crate::manifest::pointer;
+use crate::manifest::spans::pointer;
 use crate::manifest::validate::{
     ACCOUNT_ID, PolicyKind, REGION, REPOSITORY_POLICY_MAX, Validator, check_policy_document_of,
     child, pointer_join,

@@ -3,7 +3,8 @@
 //! short rules and repository policies as `pull` whenever those compile back to exactly
 //! the live documents, and the user's tags.
 
-use crate::export::{Scope, lifecycle, user_tags};
+use crate::export::lifecycle;
+use crate::export::scope::{Scope, user_tags};
 use crate::live::LiveRepository;
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{

@@ -5,16 +5,16 @@
 use crate::diagnostics::Span;
 use crate::kinds::registry::{self, ScanningSpec};
 use crate::kinds::repository;
+use crate::lint::finding::{Finding, Options, Source, child, exact};
 use crate::lint::policy::{self, PublicStatement};
 use crate::lint::rules::{
     AWS_MANAGED_KEY, MUTABLE_TAGS, NO_LIFECYCLE, NO_SCANNING, PUBLIC_REGISTRY_POLICY,
     PUBLIC_REPOSITORY_POLICY, Rule,
 };
-use crate::lint::{Finding, Options, Source, child, exact};
 use crate::live::{LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, Manifest, Repository};
-use crate::manifest::{SpanIndex, pointer};
+use crate::manifest::spans::{SpanIndex, pointer};
 use crate::resources::{OWNERSHIP_TAG, policy as documents};
 use serde_json::Value;
 

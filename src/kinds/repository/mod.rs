@@ -37,7 +37,7 @@ pub fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
             .as_ref()
             .and_then(|d| d.pull.as_ref())
     });
-    crate::kinds::role::pull_dependencies(manifest, pull)
+    crate::kinds::role::references::pull_dependencies(manifest, pull)
 }
 
 pub fn address(name: &str) -> String {
@@ -136,7 +136,7 @@ pub(crate) fn resolved_pull(manifest: &Manifest, ctx: &Context, pull: &Pull) -> 
         roles: pull
             .roles
             .iter()
-            .map(|r| crate::kinds::role::resolve_reference(manifest, ctx, r))
+            .map(|r| crate::kinds::role::references::resolve_reference(manifest, ctx, r))
             .collect(),
     }
 }
@@ -477,7 +477,9 @@ pub(crate) fn policy_difference(
         return None;
     }
     if let Some(live) = &have {
-        warnings.extend(crate::kinds::role::unique_id_warning(addr, "policy", live));
+        warnings.extend(crate::kinds::role::references::unique_id_warning(
+            addr, "policy", live,
+        ));
     }
     // The reviewer sees both documents normalized, so only what means something differs.
     let field = FieldChange::new(

@@ -4,7 +4,7 @@
 //! description). An inline policy named `wharf-pull` (reserved for `pullFrom`) becomes
 //! `pullFrom` when it compiles back exactly.
 
-use crate::export::{Scope, user_tags};
+use crate::export::scope::{Scope, user_tags};
 use crate::kinds::role::{
     DEFAULT_MAX_SESSION_DURATION, PULL_POLICY_NAME, pull_policy, trust_policy_in,
 };

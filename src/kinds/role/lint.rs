@@ -2,11 +2,12 @@
 //! (`assumedBy` compiled, or the raw `assumeRolePolicy`) and as IAM holds them.
 
 use crate::kinds::role;
+use crate::lint::finding::{Finding, Source, exact};
 use crate::lint::policy::{self, PublicStatement};
 use crate::lint::rules::PUBLIC_TRUST;
-use crate::lint::{Finding, Source, exact};
 use crate::live::LiveSnapshot;
-use crate::manifest::{Manifest, SpanIndex, pointer};
+use crate::manifest::model::Manifest;
+use crate::manifest::spans::{SpanIndex, pointer};
 use crate::resources::{OWNERSHIP_TAG, policy as documents};
 use serde_json::Value;
 

@@ -12,6 +12,7 @@ pub mod export;
 pub mod io;
 pub mod lint;
 pub mod operation;
+pub mod references;
 pub mod validate;
 
 use crate::kinds::repository;
@@ -21,6 +22,10 @@ use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
 use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::resources::{Context, OWNERSHIP_TAG, document_text, parse_live_document, policy};
 pub use operation::RoleOperation;
+pub use references::{
+    address, pull_dependencies, qualify_name, resolve_reference, role_arn, role_path,
+    unique_id_warning,
+};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,63 +34,6 @@ pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 pub const PULL_POLICY_NAME: &str = "wharf-pull";
 /// IAM's default maximum session duration, in seconds.
 pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
-
-pub fn address(name: &str) -> String {
-    format!("{ADDRESS_PREFIX}{name}")
-}
-
-/// The roles of this manifest a `pull` block names, as addresses.
-pub(crate) fn pull_dependencies(
-    manifest: &Manifest,
-    pull: Option<&crate::manifest::model::Pull>,
-) -> Vec<String> {
-    pull.iter()
-        .flat_map(|p| p.roles.iter())
-        .filter(|name| manifest.iam.roles.contains_key(*name))
-        .map(|name| address(name))
-        .collect()
-}
-
-/// A role's path as IAM stores it: `/` when unset.
-pub fn role_path(role: &Role) -> String {
-    role.path.clone().unwrap_or_else(|| "/".to_string())
-}
-
-/// The ARN a role has (or will have): predictable from account, path and name.
-pub fn role_arn(ctx: &Context, path: &str, name: &str) -> String {
-    format!(
-        "arn:{}:iam::{}:role{path}{name}",
-        ctx.partition(),
-        ctx.account_id
-    )
-}
-
-/// Resolves a role reference: a role of the manifest by name, or an ARN as given.
-pub fn resolve_reference(manifest: &Manifest, ctx: &Context, reference: &str) -> String {
-    match manifest.iam.roles.get(reference) {
-        Some(role) if !reference.starts_with("arn:") => role_arn(ctx, &role_path(role), reference),
-        _ => reference.to_string(),
-    }
-}
-
-/// A role the API accepts by name (a service's `role`, a task definition's
-/// `taskRoleArn`) as the ARN AWS reports for it: a role of this manifest by its name, an
-/// ARN as given, else a name in this account, `/path/name` for a role under a path (ECS
-/// API Reference, CreateService `role`: "the name or full ARN ... prefix the role name
-/// with the path").
-pub fn qualify_name(manifest: &Manifest, ctx: &Context, reference: &str) -> String {
-    if reference.starts_with("arn:") || manifest.iam.roles.contains_key(reference) {
-        return resolve_reference(manifest, ctx, reference);
-    }
-    match reference.rsplit_once('/') {
-        Some((path, name)) => {
-            let path = format!("/{}/", path.trim_matches('/'));
-            let path = if path == "//" { "/".to_string() } else { path };
-            role_arn(ctx, &path, name)
-        }
-        None => role_arn(ctx, "/", reference),
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesiredRole {
@@ -467,18 +415,6 @@ fn create_change(want: &DesiredRole) -> Change {
     )
 }
 
-/// A warning when a live policy names principals by unique id: AWS shows `AROA...` /
-/// `AIDA...` in place of an ARN when the principal was deleted (and maybe recreated).
-pub fn unique_id_warning(address: &str, field: &str, live: &Value) -> Option<String> {
-    let ids = policy::unique_id_principals(live);
-    (!ids.is_empty()).then(|| {
-        format!(
-            "{address}: {field} names {} by unique id — AWS shows a principal that way after it was deleted; a role recreated under the same name is a new principal, so apply writes the policy again to name it",
-            ids.join(", ")
-        )
-    })
-}
-
 fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Option<Change> {
     let name = &want.name;
     let addr = address(name);
@@ -668,7 +604,8 @@ impl crate::kinds::Kind for RoleKind {
 mod tests {
     use super::*;
     use crate::live::{KmsKey, LiveSnapshot};
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
 
     const ACCOUNT: &str = "123456789012";
 

@@ -5,7 +5,7 @@
 use crate::diagnostics::{Span, did_you_mean};
 use crate::kinds::role::{self, PULL_POLICY_NAME};
 use crate::manifest::model::Role;
-use crate::manifest::pointer;
+use crate::manifest::spans::pointer;
 use crate::manifest::validate::{
     ACCOUNT_ID, PolicyKind, ROLE_NAME, Validator, check_policy_document_of, child, pointer_join,
 };

@@ -752,7 +752,8 @@ impl crate::kinds::Kind for ServiceKind {
 mod tests {
     use super::*;
     use crate::live::{LiveService, LiveTaskDefinition};
-    use crate::manifest::{Variables, load};
+    use crate::manifest::load;
+    use crate::manifest::vars::Variables;
 
     const MANIFEST: &str = "version: 1\nstack: shop\necs:\n  clusters:\n    shop: {}\n  taskDefinitions:\n    web:\n      containerDefinitions:\n        - { name: web, image: nginx, memory: 256 }\n  services:\n    web:\n      cluster: shop\n      taskDefinition: web\n";
 

@@ -8,7 +8,7 @@ use super::{ROLE_ARN, ROLE_ARN_HINT, ROLE_NAME, TAGS_PER_RESOURCE, Validator, ch
 use crate::diagnostics::{Span, did_you_mean};
 use crate::manifest::ecs_members;
 use crate::manifest::model::ApiObject;
-use crate::manifest::pointer;
+use crate::manifest::spans::pointer;
 use crate::resources::ecs_units;
 use regex::Regex;
 use serde_json::Value;
