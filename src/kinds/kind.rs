@@ -1,7 +1,5 @@
-//! What a kind is to the rest of wharf, PURE. [`Entry`] is its line in the registry
-//! (names, address prefix, where the manifest declares it), kept in the kind's
-//! `operation.rs` so that the plan types can order by it without the planning code.
-//! [`Kind`] is what its planning code does; the kind's folder implements it on a unit
+//! What a kind's planning code does, PURE (its registry line is `kinds::entry::Entry`).
+//! [`Kind`] is that code's face: the kind's folder implements it on a unit
 //! type, and the registry's list (`with_kinds!`) names that type, so building a plan,
 //! fingerprinting the snapshot and following `--target` dependencies reach every kind
 //! without naming one.
@@ -10,20 +8,6 @@ use crate::live::LiveSnapshot;
 use crate::manifest::model::Manifest;
 use crate::resources::{Adoption, Context, KindPlan};
 use serde_json::Value;
-
-/// One kind's line in the registry.
-#[derive(Clone, Copy, Debug)]
-pub struct Entry {
-    /// As people say it: `repository`, `registry setting`.
-    pub singular: &'static str,
-    pub plural: &'static str,
-    /// The address prefix: `ecr.repository.` (an address is the prefix and the name).
-    pub prefix: &'static str,
-    /// Where the manifest declares these, as path segments (the name is the key under it).
-    pub manifest_path: &'static [&'static str],
-    /// How many the manifest declares.
-    pub count: fn(&Manifest) -> usize,
-}
 
 /// What a kind's planning code does.
 pub trait Kind {

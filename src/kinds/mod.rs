@@ -11,6 +11,7 @@
 
 pub mod cluster;
 pub mod creation_template;
+pub mod entry;
 pub mod kind;
 pub mod public_repository;
 pub mod pull_through_cache;
@@ -20,7 +21,8 @@ pub mod role;
 pub mod service;
 pub mod task_definition;
 
-pub use kind::{Entry, Kind};
+pub use entry::Entry;
+pub use kind::Kind;
 
 use crate::manifest::model::Manifest;
 use crate::manifest::spans::pointer;

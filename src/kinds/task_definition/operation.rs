@@ -2,7 +2,7 @@
 //! registry entry, and the operations a plan carries for it (plain data, serialized into
 //! plans) with their one-line descriptions.
 
-use crate::kinds::kind::Entry;
+use crate::kinds::entry::Entry;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
