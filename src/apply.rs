@@ -1,4 +1,4 @@
-//! Walks a plan through `aws/`: checks every destructive change against what the user
+//! Walks a plan through each kind's `io.rs`: checks every destructive change against what the user
 //! allowed before the first call, then runs changes in dependency waves with bounded
 //! concurrency, one progress line per step. On a failure no new change starts; the report
 //! says what was done, what failed (with AWS's message) and what was not attempted. An
@@ -503,10 +503,7 @@ pub async fn apply(
 /// What the operations that succeeded mean for the ownership ledger, in plan order
 /// (a replace's delete comes before its create). Recorded even after a failure, so what
 /// was created is still known to be wharf's.
-fn ledger_effects(
-    plan: &Plan,
-    report: &ApplyReport,
-) -> Vec<crate::resources::ledger::LedgerEffect> {
+fn ledger_effects(plan: &Plan, report: &ApplyReport) -> Vec<crate::kinds::ledger::LedgerEffect> {
     let done: std::collections::BTreeMap<&str, usize> = report
         .steps
         .iter()
@@ -528,7 +525,7 @@ fn ledger_effects(
             let count = done.get(change.address.as_str()).copied().unwrap_or(0);
             change.operations.iter().take(count)
         })
-        .filter_map(crate::resources::ledger::effect)
+        .filter_map(crate::kinds::ledger::effect)
         .collect()
 }
 

@@ -1,15 +1,17 @@
 //! wharf keeps the AWS side of container delivery — ECR repositories, the registry, ECR
 //! Public, IAM roles and ECS — exactly as a YAML manifest says.
 //!
-//! Pure core, I/O at the edge: `manifest` → `resources` → `plan` → `render` never touch
-//! the network; only `aws` does, `ops` runs the pipelines, and `apply` walks a plan
-//! through it. docs/architecture.md says how it fits together and how to add a kind.
+//! Pure core, I/O at the edge: `manifest` → `kinds` → `plan` → `render` never touch the
+//! network; only `aws` and each kind's `io.rs` do, `ops` runs the pipelines, and `apply`
+//! walks a plan through them. docs/architecture.md says how it fits together and how to
+//! add a kind.
 
 pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;
+pub mod documents;
 pub mod export;
 pub mod kinds;
 pub mod lint;
@@ -19,4 +21,3 @@ pub mod manifest;
 pub mod ops;
 pub mod plan;
 pub mod render;
-pub mod resources;

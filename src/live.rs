@@ -1,6 +1,6 @@
 //! What wharf read from AWS: the live snapshot that planning compares against. PURE data;
-//! `aws/` fills it in, `resources/` reads it. Raw AWS documents stay text here and are
-//! parsed and normalized by the resource modules.
+//! each kind's `io.rs` fills in its part, its planning code reads it. Raw AWS documents
+//! stay text here and are parsed and normalized by the kinds.
 
 use std::collections::{BTreeMap, BTreeSet};
 

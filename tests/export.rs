@@ -609,9 +609,9 @@ async fn adopting_plans_real_differences_with_the_tag() {
 #[test]
 fn every_kind_that_refuses_unowned_resources_adopts_them_with_adopt() {
     use std::collections::BTreeMap;
+    use wharf::kinds::common::Adoption;
     use wharf::live::{LivePublicRepository, LiveRepository, LiveRole, LiveSnapshot};
     use wharf::plan::build::{PlanOptions, build_with};
-    use wharf::resources::Adoption;
 
     let loaded = wharf::manifest::load(
         "wharf.yaml",

@@ -6,8 +6,8 @@ mod common;
 
 use common::{Moto, REGION};
 use wharf::aws::{Aws, ConnectOptions, ledger};
+use wharf::kinds::ledger::{LedgerEffect, LedgerKind, parameter_name};
 use wharf::live::OwnershipLedger;
-use wharf::resources::ledger::{LedgerEffect, LedgerKind, parameter_name};
 
 async fn connect(moto: &Moto) -> Aws {
     // SAFETY: every test in this binary sets the same values, before any client reads them.

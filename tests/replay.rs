@@ -32,8 +32,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use wharf::kinds::common::Adoption;
 use wharf::plan::build::PlanOptions;
-use wharf::resources::Adoption;
 
 const STACK: &str = "replay";
 const OWNERSHIP_TAG: &str = "wharf:stack";

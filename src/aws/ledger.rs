@@ -1,10 +1,10 @@
 //! Reads and writes the stack's ownership ledger, an SSM String parameter named by
-//! `resources::ledger::parameter_name`. A missing parameter is an empty ledger; a ledger
+//! `crate::kinds::ledger::parameter_name`. A missing parameter is an empty ledger; a ledger
 //! that becomes empty is deleted, so a stack that owns nothing untaggable leaves no trace.
 
 use super::{Aws, AwsError};
+use crate::kinds::ledger::{self, LedgerEffect};
 use crate::live::OwnershipLedger;
-use crate::resources::ledger::{self, LedgerEffect};
 use aws_sdk_ssm::types::{ParameterType, Tag};
 
 /// The ledger as stored: None when there is no parameter.
@@ -70,7 +70,7 @@ pub async fn record(aws: &Aws, stack: &str, effects: &[LedgerEffect]) -> Result<
         Some(_) => put.overwrite(true),
         None => put.tags(
             Tag::builder()
-                .key(crate::resources::OWNERSHIP_TAG)
+                .key(crate::kinds::common::OWNERSHIP_TAG)
                 .value(stack)
                 .build()
                 .map_err(|e| AwsError::new(format!("PutParameter: {e}")))?,

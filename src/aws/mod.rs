@@ -1,6 +1,9 @@
-//! ALL I/O with AWS lives here: building clients from the standard configuration chain,
-//! reading live snapshots, and executing plan operations. Nothing outside `aws/` talks to
-//! the network. Retries on throttling and 5xx come from the SDK's adaptive retry mode.
+//! The AWS clients and what every kind's I/O shares: building clients from the standard
+//! configuration chain, errors, call limits and statistics, the live snapshot read
+//! (`snapshot`), the ledger and KMS reads. Each kind reads itself and executes its
+//! operations in its own `kinds/KIND/io.rs`; nothing else talks to the network. Retries
+//! on throttling and 5xx come from the SDK's adaptive retry mode.
+
 pub mod ecs;
 pub mod ecs_codec;
 pub mod export;

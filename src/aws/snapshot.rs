@@ -44,7 +44,7 @@ pub async fn read_snapshot(
     let unmanaged = crate::live::Unmanaged {
         repositories: repositories
             .values()
-            .filter(|r| find_owned && !r.tags.contains_key(crate::resources::OWNERSHIP_TAG))
+            .filter(|r| find_owned && !r.tags.contains_key(crate::kinds::common::OWNERSHIP_TAG))
             .filter(|r| !manifest.repositories.contains_key(&r.name))
             .map(|r| r.name.clone())
             .collect(),
@@ -54,7 +54,7 @@ pub async fn read_snapshot(
         services: unmanaged_services,
     };
     let no_keys = Default::default();
-    let ctx = crate::resources::Context {
+    let ctx = crate::kinds::common::Context {
         account_id,
         region: &aws.region,
         kms_keys: &no_keys,

@@ -7,6 +7,7 @@
 use crate::apply::{self, ApplyOptions, Event, Outcome, StepReport};
 use crate::aws::{self, Aws, ConnectOptions};
 use crate::cli::{Cli, Command, GlobalArgs};
+use crate::kinds::common::Adoption;
 use crate::live::LiveSnapshot;
 use crate::manifest::vars::Variables;
 use crate::manifest::{self, LoadedManifest};
@@ -15,7 +16,6 @@ use crate::plan::Plan;
 use crate::plan::build::PlanOptions;
 use crate::render::diagnostics::render_diagnostics;
 use crate::render::{self, Format, Style};
-use crate::resources::Adoption;
 use anstyle::{AnsiColor, Style as Paint};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

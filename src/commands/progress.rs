@@ -104,7 +104,7 @@ pub(super) fn run_apply(
         if let Some(error) = &report.ledger_error {
             ui.out(&format!(
                 "  failed:        recording ownership in the ledger ({}): {error}\n",
-                crate::resources::ledger::parameter_name(&plan.stack)
+                crate::kinds::ledger::parameter_name(&plan.stack)
             ));
             ui.hint("the objects exist; until the ledger records them, --prune leaves them alone. wharf needs ssm:GetParameter, ssm:PutParameter and ssm:DeleteParameter on that parameter");
         }

@@ -107,7 +107,7 @@ pub(super) fn load_and_plan(
 pub(super) fn report_conflicts(
     ui: &Ui,
     loaded: &manifest::LoadedManifest,
-    conflicts: &[crate::resources::Conflict],
+    conflicts: &[crate::kinds::common::Conflict],
 ) {
     let mut located = Vec::new();
     for conflict in conflicts {

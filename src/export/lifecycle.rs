@@ -1,12 +1,12 @@
 //! Raw lifecycle policies back into wharf's short `lifecycle:` rules, PURE: the inverse of
-//! `resources::lifecycle::compile`. A policy becomes short rules only when compiling them
+//! `crate::documents::lifecycle::compile`. A policy becomes short rules only when compiling them
 //! gives back the same policy (compared after `lifecycle::normalize`, the comparison the
 //! plan makes), so an exported manifest never plans a lifecycle change; anything short
 //! rules cannot say (sinceImagePulled, transitions to archive, storageClass, ...) keeps
 //! the policy raw.
 
+use crate::documents::lifecycle;
 use crate::manifest::model::{LifecycleRule, TagStatus};
-use crate::resources::lifecycle;
 use serde_json::{Value, json};
 
 /// The short rules that compile to exactly `policy`, highest priority first; None when
@@ -121,8 +121,8 @@ fn short_rule(rule: &Value) -> Option<LifecycleRule> {
 #[cfg(test)]
 mod tests {
     use super::short_rules;
+    use crate::documents::lifecycle::{compile, normalize};
     use crate::manifest::model::{LifecycleRule, TagStatus};
-    use crate::resources::lifecycle::{compile, normalize};
     use serde_json::{Value, json};
 
     fn rule(edit: impl FnOnce(&mut LifecycleRule)) -> LifecycleRule {

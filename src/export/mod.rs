@@ -11,9 +11,9 @@ pub mod scope;
 pub mod unmanaged;
 pub mod yaml;
 
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::live::LiveSnapshot;
 use crate::manifest::model::{Ecs, Iam, Manifest, Registry};
-use crate::resources::OWNERSHIP_TAG;
 pub use scope::{Scope, user_tags};
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 //! tags as the manifest writes them. PURE, and a leaf of `export`: each kind's export
 //! reads it.
 
+use crate::kinds::common::{Context, OWNERSHIP_TAG};
 use crate::live::KmsKey;
-use crate::resources::{Context, OWNERSHIP_TAG};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -4,9 +4,9 @@
 //! fingerprinting the snapshot and following `--target` dependencies reach every kind
 //! without naming one.
 
+use crate::kinds::common::{Adoption, Context, KindPlan};
 use crate::live::LiveSnapshot;
 use crate::manifest::model::Manifest;
-use crate::resources::{Adoption, Context, KindPlan};
 use serde_json::Value;
 
 /// What a kind's planning code does.

@@ -10,11 +10,15 @@
 //! data), never its planning code, so the plan types may order by it without a cycle.
 
 pub mod cluster;
+pub mod common;
 pub mod creation_template;
 pub mod entry;
 pub mod kind;
+pub mod ledger;
 pub mod public_repository;
+pub mod pull_check;
 pub mod pull_through_cache;
+pub mod reconcile;
 pub mod registry;
 pub mod repository;
 pub mod role;

@@ -8,6 +8,7 @@ use super::rules::{
 };
 use super::{Finding, Source, child, exact};
 use crate::diagnostics::Span;
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::role;
 use crate::kinds::service;
 use crate::kinds::task_definition;
@@ -15,7 +16,6 @@ use crate::live::LiveSnapshot;
 use crate::manifest::model::ApiObject;
 use crate::manifest::model::Manifest;
 use crate::manifest::spans::{SpanIndex, pointer};
-use crate::resources::OWNERSHIP_TAG;
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;

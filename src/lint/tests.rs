@@ -3,10 +3,10 @@
 
 use super::*;
 use crate::diagnostics::Severity as DiagnosticSeverity;
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::live::{KmsKey, LiveRepository, LiveService, LiveTaskDefinition};
 use crate::manifest::vars::Variables;
 use crate::manifest::{LoadedManifest, load};
-use crate::resources::OWNERSHIP_TAG;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -474,7 +474,7 @@ fn the_lint_key_never_reaches_aws() {
     );
     let m = loaded(&src).manifest;
     let keys = BTreeMap::new();
-    let ctx = crate::resources::Context {
+    let ctx = crate::kinds::common::Context {
         account_id: "123456789012",
         region: "eu-west-1",
         kms_keys: &keys,

@@ -2,16 +2,16 @@
 //! manifest, build the plan (pure), then read what only the plan shows is needed — the
 //! image counts of repositories it would destroy (and build again with them), lifecycle
 //! impact previews, image tags that are not pushed, autoscaling that would fight a
-//! declared `desiredCount` — and add them to it. I/O lives here and in `aws`; every
+//! declared `desiredCount` — and add them to it. I/O lives here, in `aws` and in the kinds' `io.rs`; every
 //! decision stays in the pure planner.
 
 use crate::aws::{self, Aws, AwsError};
+use crate::kinds::common::{Adoption, Conflict};
 use crate::kinds::repository;
 use crate::live::LiveSnapshot;
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::build::{self, PlanOptions};
 use crate::plan::{Change, Plan};
-use crate::resources::{Adoption, Conflict};
 
 /// A plan, or the refusals that stopped it.
 pub type Planned = Result<Plan, Vec<Conflict>>;

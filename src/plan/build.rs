@@ -4,9 +4,10 @@
 
 use super::Plan;
 use crate::kinds::Kind;
+use crate::kinds::common::{Adoption, Conflict, Context, KindPlan};
+use crate::kinds::pull_check;
 use crate::live::LiveSnapshot;
 use crate::manifest::model::Manifest;
-use crate::resources::{Adoption, Conflict, Context, KindPlan, pull_check};
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanOptions {

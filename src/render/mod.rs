@@ -9,8 +9,8 @@ mod markdown;
 mod text;
 mod unmanaged;
 
+use crate::documents::policy;
 use crate::plan::{Destroys, FieldChange, LifecyclePreview, Plan, Summary};
-use crate::resources::policy;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 

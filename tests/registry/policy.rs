@@ -43,7 +43,7 @@ async fn the_policy_is_created_updated_and_converges() {
     // Plans show documents normalized (statements and keys in a canonical order).
     assert_eq!(
         c["fields"][0]["after"],
-        wharf::resources::policy::display(&policy_doc("210987654321"))
+        wharf::documents::policy::display(&policy_doc("210987654321"))
     );
     assert_eq!(moto.apply(&[]), 1, "one PutRegistryPolicy");
     assert_eq!(live_policy(&ecr).await, Some(policy_doc("210987654321")));

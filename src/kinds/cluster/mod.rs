@@ -6,11 +6,11 @@
 pub mod io;
 pub mod operation;
 
+use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::live::{LiveCluster, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
 pub use operation::ClusterOperation;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -211,7 +211,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         ctx,
         live,
         prune,
-        crate::resources::Adoption::Refuse,
+        crate::kinds::common::Adoption::Refuse,
     )
 }
 
@@ -221,7 +221,7 @@ pub fn plan_with(
     _ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: crate::resources::Adoption,
+    adoption: crate::kinds::common::Adoption,
 ) -> KindPlan {
     reconcile(&Clusters { manifest, live }, prune, adoption)
 }
@@ -261,9 +261,9 @@ impl Reconcile for Clusters<'_> {
     }
 
     fn create(&self, name: &str, want: &DesiredCluster) -> Change {
-        crate::resources::create_because_missing(
+        crate::kinds::common::create_because_missing(
             address(name),
-            crate::resources::NOT_PRESENT,
+            crate::kinds::common::NOT_PRESENT,
             create_input(want)
                 .as_object()
                 .into_iter()
@@ -284,7 +284,7 @@ impl Reconcile for Clusters<'_> {
         want: &DesiredCluster,
         have: &LiveCluster,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         Ok(diff(want, have))
     }
 
@@ -298,9 +298,9 @@ impl Reconcile for Clusters<'_> {
         &self,
         name: &str,
         have: &LiveCluster,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
         if !have.services.is_empty() {
-            return Some(Err(crate::resources::Conflict {
+            return Some(Err(crate::kinds::common::Conflict {
                 address: address(name),
                 message: format!(
                     "cluster `{name}` left the manifest but still runs services: {}",
@@ -310,9 +310,9 @@ impl Reconcile for Clusters<'_> {
                 pointer: None,
             }));
         }
-        Some(Ok(crate::resources::delete_because_not_in_manifest(
+        Some(Ok(crate::kinds::common::delete_because_not_in_manifest(
             address(name),
-            crate::resources::owned_not_declared(&self.manifest.stack),
+            crate::kinds::common::owned_not_declared(&self.manifest.stack),
             None,
             vec![Operation::Cluster(ClusterOperation::DeleteCluster {
                 name: name.to_string(),
@@ -391,9 +391,9 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
             default_capacity_provider_strategy: want.default_capacity_provider_strategy.clone(),
         });
     }
-    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::kinds::common::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(crate::resources::tag_operations(
+    ops.extend(crate::kinds::common::tag_operations(
         to_tag,
         to_untag,
         |keys| ClusterOperation::UntagResource {
@@ -408,7 +408,7 @@ fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
     if fields.is_empty() {
         return None;
     }
-    Some(crate::resources::update_because_drifted(
+    Some(crate::kinds::common::update_because_drifted(
         address(&want.name),
         fields,
         ops.into_iter().map(Operation::Cluster).collect(),
@@ -423,11 +423,11 @@ impl crate::kinds::Kind for ClusterKind {
 
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan_with(manifest, ctx, live, prune, adoption)
     }
 

@@ -17,13 +17,15 @@ pub mod io;
 pub mod operation;
 pub mod validate;
 
+use crate::documents::lifecycle;
+use crate::documents::policy;
+use crate::kinds::common::{Context, KindPlan, non_empty};
+use crate::kinds::reconcile::{Ownership, Reconcile, reconcile};
 use crate::kinds::repository;
 use crate::live::{KmsKey, LiveCreationTemplate, LiveSnapshot, OwnershipLedger};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{CreationTemplate, EncryptionType, Manifest, Repository};
 use crate::plan::{Change, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, reconcile};
-use crate::resources::{Context, KindPlan, lifecycle, non_empty, policy};
 pub use operation::{Cleared, CreationTemplateOperation, TemplateSettings};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,10 +137,10 @@ pub fn observed(live: &LiveCreationTemplate) -> TemplateSpec {
         // An empty text is no document (what a cleared field may read back as).
         lifecycle_policy: non_empty(live.lifecycle_policy.as_deref())
             .as_deref()
-            .map(crate::resources::parse_live_document),
+            .map(crate::kinds::common::parse_live_document),
         repository_policy: non_empty(live.repository_policy.as_deref())
             .as_deref()
-            .map(crate::resources::parse_live_document),
+            .map(crate::kinds::common::parse_live_document),
         resource_tags: live.resource_tags.clone(),
         custom_role_arn: non_empty(live.custom_role_arn.as_deref()),
         description: non_empty(live.description.as_deref()),
@@ -156,11 +158,11 @@ pub fn settings(want: &TemplateSpec) -> TemplateSettings {
         lifecycle_policy: want
             .lifecycle_policy
             .as_ref()
-            .map(crate::resources::document_text),
+            .map(crate::kinds::common::document_text),
         repository_policy: want
             .repository_policy
             .as_ref()
-            .map(crate::resources::document_text),
+            .map(crate::kinds::common::document_text),
         resource_tags: want.resource_tags.clone(),
         custom_role_arn: want.custom_role_arn.clone(),
         description: want.description.clone(),
@@ -236,9 +238,9 @@ fn created_fields(want: &TemplateSpec) -> Vec<FieldChange> {
 }
 
 fn create_change(prefix: &str, want: &TemplateSpec) -> Change {
-    crate::resources::create_because_missing(
+    crate::kinds::common::create_because_missing(
         address(prefix),
-        crate::resources::NOT_PRESENT,
+        crate::kinds::common::NOT_PRESENT,
         created_fields(want),
         vec![Operation::CreationTemplate(
             CreationTemplateOperation::CreateRepositoryCreationTemplate {
@@ -400,7 +402,7 @@ pub fn diff(
     if fields.is_empty() {
         return None;
     }
-    Some(crate::resources::update_because_drifted(
+    Some(crate::kinds::common::update_because_drifted(
         addr,
         fields,
         vec![Operation::CreationTemplate(
@@ -414,9 +416,9 @@ pub fn diff(
 }
 
 fn delete_change(have: &LiveCreationTemplate) -> Change {
-    crate::resources::delete_because_not_in_manifest(
+    crate::kinds::common::delete_because_not_in_manifest(
         address(&have.prefix),
-        crate::resources::LEDGER_OWNED_NOT_DECLARED,
+        crate::kinds::common::LEDGER_OWNED_NOT_DECLARED,
         None,
         vec![Operation::CreationTemplate(
             CreationTemplateOperation::DeleteRepositoryCreationTemplate {
@@ -440,7 +442,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
             .map(|t| (canonical_prefix(&t.prefix).to_string(), t))
             .collect(),
     };
-    reconcile(&templates, prune, crate::resources::Adoption::Refuse)
+    reconcile(&templates, prune, crate::kinds::common::Adoption::Refuse)
 }
 
 /// The creation templates of a manifest against those ECR holds, matched by prefix as
@@ -499,7 +501,7 @@ impl Reconcile for Templates<'_> {
         want: &TemplateSpec,
         have: &LiveCreationTemplate,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         Ok(diff(prefix, want, have, &self.live.kms_keys, warnings))
     }
 
@@ -531,7 +533,7 @@ impl Reconcile for Templates<'_> {
         &self,
         _: &str,
         have: &LiveCreationTemplate,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
         Some(Ok(delete_change(have)))
     }
 }
@@ -643,11 +645,11 @@ pub struct CreationTemplateKind;
 impl crate::kinds::Kind for CreationTemplateKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        _adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        _adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan(manifest, ctx, live, prune)
     }
 

@@ -5,11 +5,11 @@
 //! checks, pointing at the template's own nodes), `resourceTags`, the custom role (a role
 //! of this account, required with KMS encryption or resource tags) and the description.
 
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::creation_template::{ROOT, canonical_prefix, repository_view};
 use crate::manifest::model::{CreationTemplate, EncryptionType};
 use crate::manifest::spans::pointer;
 use crate::manifest::validate::{ROLE_ARN, ROLE_ARN_HINT, TAGS_PER_RESOURCE, Validator, child};
-use crate::resources::OWNERSHIP_TAG;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

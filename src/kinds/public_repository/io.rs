@@ -4,9 +4,9 @@
 //! manifest has no `publicRepositories` section, or lists none and nothing is pruned.
 
 use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::public_repository::{CatalogInput, LogoChange, PublicRepositoryOperation};
 use crate::live::LivePublicRepository;
-use crate::resources::OWNERSHIP_TAG;
 use aws_sdk_ecr::error::ProvideErrorMetadata;
 use aws_sdk_ecrpublic::primitives::Blob;
 use aws_sdk_ecrpublic::types::{Repository, RepositoryCatalogDataInput, Tag};

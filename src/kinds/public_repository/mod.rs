@@ -20,12 +20,13 @@ pub mod io;
 pub mod operation;
 pub mod validate;
 
+use crate::documents::policy;
+use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG, non_empty};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::kinds::repository;
 use crate::live::{LivePublicRepository, LiveSnapshot, LogoFile};
 use crate::manifest::model::{Manifest, PublicRepository, Pull};
 use crate::plan::{Change, Destroys, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, non_empty, policy};
 pub use operation::{Catalog, CatalogInput, LogoChange, PublicRepositoryOperation};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -216,7 +217,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         ctx,
         live,
         prune,
-        crate::resources::Adoption::Refuse,
+        crate::kinds::common::Adoption::Refuse,
     )
 }
 
@@ -226,7 +227,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: crate::resources::Adoption,
+    adoption: crate::kinds::common::Adoption,
 ) -> KindPlan {
     reconcile(
         &PublicRepositories {
@@ -301,7 +302,7 @@ impl Reconcile for PublicRepositories<'_> {
         want: &DesiredPublicRepository,
         have: &LivePublicRepository,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         Ok(diff(want, have, warnings))
     }
 
@@ -320,7 +321,7 @@ impl Reconcile for PublicRepositories<'_> {
         &self,
         _: &str,
         have: &LivePublicRepository,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
         Some(Ok(delete_change(self.manifest, have)))
     }
 }
@@ -392,12 +393,12 @@ fn create_change(want: &DesiredPublicRepository) -> Change {
     if let Some(doc) = &want.policy {
         operations.push(PublicRepositoryOperation::SetRepositoryPolicy {
             name: want.name.clone(),
-            document: crate::resources::document_text(doc),
+            document: crate::kinds::common::document_text(doc),
         });
     }
-    crate::resources::create_because_missing(
+    crate::kinds::common::create_because_missing(
         address(&want.name),
-        crate::resources::NOT_PRESENT,
+        crate::kinds::common::NOT_PRESENT,
         fields,
         operations
             .into_iter()
@@ -408,9 +409,9 @@ fn create_change(want: &DesiredPublicRepository) -> Change {
 
 fn delete_change(manifest: &Manifest, have: &LivePublicRepository) -> Change {
     let force_delete = repository::pruned_force_delete(manifest);
-    crate::resources::delete_because_not_in_manifest(
+    crate::kinds::common::delete_because_not_in_manifest(
         address(&have.name),
-        crate::resources::owned_not_declared(&manifest.stack),
+        crate::kinds::common::owned_not_declared(&manifest.stack),
         Some(Destroys {
             images: have.image_count,
             force_delete,
@@ -507,7 +508,7 @@ fn diff(
     }
 
     let (tag_fields, mut to_tag, mut to_untag) =
-        crate::resources::tag_changes(&want.tags, &user_tags(have));
+        crate::kinds::common::tag_changes(&want.tags, &user_tags(have));
     fields.extend(tag_fields);
     // The digest is tagged after the catalog write succeeded, so it never claims a logo
     // AWS does not have.
@@ -517,7 +518,7 @@ fn diff(
     if forget {
         to_untag.push(LOGO_TAG.to_string());
     }
-    ops.extend(crate::resources::tag_operations(
+    ops.extend(crate::kinds::common::tag_operations(
         to_tag,
         to_untag,
         |keys| PublicRepositoryOperation::UntagResource {
@@ -535,7 +536,7 @@ fn diff(
     if fields.is_empty() {
         return None;
     }
-    Some(crate::resources::update_because_drifted(
+    Some(crate::kinds::common::update_because_drifted(
         addr,
         fields,
         ops.into_iter().map(Operation::PublicRepository).collect(),
@@ -630,11 +631,11 @@ pub struct PublicRepositoryKind;
 impl crate::kinds::Kind for PublicRepositoryKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan_with(manifest, ctx, live, prune, adoption)
     }
 

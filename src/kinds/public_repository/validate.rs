@@ -145,7 +145,7 @@ impl Validator<'_> {
             self.tags(tags, &tags_ptr);
             for key in tags.keys() {
                 // wharf:stack is reported by `tags`; the other wharf: keys are wharf's too.
-                if key.starts_with("wharf:") && key != crate::resources::OWNERSHIP_TAG {
+                if key.starts_with("wharf:") && key != crate::kinds::common::OWNERSHIP_TAG {
                     self.error(
                         self.key(&child(&tags_ptr, key)),
                         format!("the tag key `{key}` is reserved: wharf keeps its own records in `wharf:` tags"),

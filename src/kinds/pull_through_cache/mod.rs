@@ -6,7 +6,7 @@
 //! clear), is a replace (Delete, then Create), which apply gates behind --allow-replace.
 //!
 //! Ownership: rules carry no tags, so wharf records the prefixes it created (or changed)
-//! in the stack's ownership ledger (`resources::ledger`). With --prune, a rule the
+//! in the stack's ownership ledger (`kinds::ledger`). With --prune, a rule the
 //! manifest leaves out is deleted only when the ledger lists it; a rule someone else made
 //! is never touched. PURE.
 
@@ -14,11 +14,11 @@ pub mod io;
 pub mod operation;
 pub mod validate;
 
+use crate::kinds::common::{Context, KindPlan, non_empty};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::live::{LivePullThroughCacheRule, LiveSnapshot};
 use crate::manifest::model::{Manifest, PullThroughCacheRule};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, non_empty};
 pub use operation::PullThroughCacheOperation;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ fn create_operation(prefix: &str, want: &RuleSpec) -> Operation {
 /// The change that brings the rule at `prefix` to `want`, if any.
 pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Change> {
     let Some(have) = have else {
-        return Some(crate::resources::create_because_missing(
+        return Some(crate::kinds::common::create_because_missing(
             address(prefix),
             "the rule does not exist",
             vec![],
@@ -129,7 +129,7 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
         fixed.push("customRoleArn (removed)");
     }
     let change = if fixed.is_empty() {
-        crate::resources::update_because_drifted(
+        crate::kinds::common::update_because_drifted(
             address(prefix),
             fields,
             vec![Operation::PullThroughCache(
@@ -172,7 +172,7 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
 /// once, here, that neither is pruned.
 pub fn plan(manifest: &Manifest, _ctx: &Context, live: &LiveSnapshot, prune: bool) -> KindPlan {
     let rules = Rules { manifest, live };
-    let mut out = reconcile(&rules, prune, crate::resources::Adoption::Refuse);
+    let mut out = reconcile(&rules, prune, crate::kinds::common::Adoption::Refuse);
     if prune && let Some(reason) = &live.ledger_unreadable {
         out.warnings.push(format!(
             "the ownership ledger could not be read ({reason}); pull through cache rules and creation templates wharf created are not pruned"
@@ -230,7 +230,7 @@ impl Reconcile for Rules<'_> {
         want: &RuleSpec,
         have: &LivePullThroughCacheRule,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         Ok(diff(prefix, want, Some(&observed(have))))
     }
 
@@ -254,10 +254,10 @@ impl Reconcile for Rules<'_> {
         &self,
         prefix: &str,
         _: &LivePullThroughCacheRule,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
-        Some(Ok(crate::resources::delete_because_not_in_manifest(
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
+        Some(Ok(crate::kinds::common::delete_because_not_in_manifest(
             address(prefix),
-            crate::resources::LEDGER_OWNED_NOT_DECLARED,
+            crate::kinds::common::LEDGER_OWNED_NOT_DECLARED,
             None,
             vec![Operation::PullThroughCache(
                 PullThroughCacheOperation::DeletePullThroughCacheRule {
@@ -324,11 +324,11 @@ pub struct PullThroughCacheKind;
 impl crate::kinds::Kind for PullThroughCacheKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        _adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        _adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan(manifest, ctx, live, prune)
     }
 

@@ -1,7 +1,7 @@
 //! The private registry's singletons: reading scanning, replication and the registry
 //! policy into the live snapshot (only the sections the manifest declares: what it
 //! leaves out is not managed, so not read), and executing the registry operations.
-//! Live configurations are kept in AWS's JSON shape; `resources::registry` normalizes.
+//! Live configurations are kept in AWS's JSON shape; the kind normalizes.
 
 use crate::aws::{Aws, AwsError, absent_on};
 use crate::kinds::registry::{self, RegistryOperation};

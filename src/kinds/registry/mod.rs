@@ -14,11 +14,12 @@ pub mod io;
 pub mod operation;
 pub mod validate;
 
+use crate::documents::policy;
+use crate::kinds::common::{Conflict, Context, KindPlan};
 use crate::kinds::role;
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Manifest, Registry, RegistryScanning, Replication, ScanType};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-use crate::resources::{Conflict, Context, KindPlan, policy};
 pub use operation::{DestinationSpec, RegistryOperation, ReplicationRuleSpec, ScanningRuleSpec};
 use serde_json::{Value, json};
 
@@ -230,7 +231,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
             .policy
             .clone()
             .flatten()
-            .map(|t| crate::resources::parse_live_document(&t));
+            .map(|t| crate::kinds::common::parse_live_document(&t));
         let (change, warning) = diff_policy(desired_policy(raw).as_ref(), have.as_ref());
         out.changes.extend(change);
         out.warnings.extend(warning);
@@ -296,7 +297,7 @@ pub fn diff_scanning(want: &ScanningSpec, have: &ScanningSpec) -> Option<Change>
     } else {
         (
             ChangeAction::Update,
-            crate::resources::differs_reason(&fields),
+            crate::kinds::common::differs_reason(&fields),
             ChangeReason::UpdateBecauseDrifted,
         )
     };
@@ -339,7 +340,7 @@ pub fn diff_replication(
     } else {
         (
             ChangeAction::Update,
-            crate::resources::differs_reason(&fields),
+            crate::kinds::common::differs_reason(&fields),
             ChangeReason::UpdateBecauseDrifted,
         )
     };
@@ -452,11 +453,11 @@ pub struct RegistryKind;
 impl crate::kinds::Kind for RegistryKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        _adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        _adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan(manifest, ctx, live, prune)
     }
 

@@ -3,6 +3,7 @@
 //! short rules and repository policies as `pull` whenever those compile back to exactly
 //! the live documents, and the user's tags.
 
+use crate::documents::policy::{self, PULL_STATEMENT_SID};
 use crate::export::lifecycle;
 use crate::export::scope::{Scope, user_tags};
 use crate::live::LiveRepository;
@@ -10,7 +11,6 @@ use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{
     Encryption, EncryptionType, ImageTagMutability, LifecycleRule, Pull, Repository,
 };
-use crate::resources::policy::{self, PULL_STATEMENT_SID};
 use serde_json::{Map, Value, json};
 
 pub fn repository(live: &LiveRepository, scope: &Scope) -> Repository {
@@ -132,8 +132,8 @@ fn split_pull(document: &Value, scope: &Scope) -> Option<(Pull, Option<Value>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::policy::PULL_ACTIONS;
     use crate::export::Scope;
-    use crate::resources::policy::PULL_ACTIONS;
     use std::collections::BTreeMap;
 
     fn scope() -> Scope {

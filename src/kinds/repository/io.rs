@@ -3,10 +3,10 @@
 //! the per-repository reads run concurrently under a bound; each object is read once.
 
 use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::repository::RepositoryOperation;
 use crate::live::LiveRepository;
 use crate::manifest::model::ecr_defaults;
-use crate::resources::OWNERSHIP_TAG;
 use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
@@ -194,8 +194,8 @@ pub async fn image_counts(
 pub async fn images_for_preview(
     aws: &Aws,
     names: Vec<String>,
-) -> Result<BTreeMap<String, Vec<crate::resources::lifecycle_preview::ImageInfo>>, AwsError> {
-    use crate::resources::lifecycle_preview::ImageInfo;
+) -> Result<BTreeMap<String, Vec<crate::documents::lifecycle_preview::ImageInfo>>, AwsError> {
+    use crate::documents::lifecycle_preview::ImageInfo;
     stream::iter(names)
         .map(|name| async move {
             let images: Vec<aws_sdk_ecr::types::ImageDetail> = aws

@@ -3,6 +3,8 @@
 //! over what AWS holds for the repositories this stack manages.
 
 use crate::diagnostics::Span;
+use crate::documents::policy as documents;
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::registry::{self, ScanningSpec};
 use crate::kinds::repository;
 use crate::lint::finding::{Finding, Options, Source, child, exact};
@@ -15,7 +17,6 @@ use crate::live::{LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, Manifest, Repository};
 use crate::manifest::spans::{SpanIndex, pointer};
-use crate::resources::{OWNERSHIP_TAG, policy as documents};
 use serde_json::Value;
 
 /// What a repository policy must not give anyone: pulling, pushing, deleting, and

@@ -12,12 +12,14 @@ pub mod io;
 pub mod lint;
 pub mod operation;
 
+use crate::documents::lifecycle;
+use crate::documents::policy;
+use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::live::{KmsKey, LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
 use crate::manifest::model::{EncryptionType, ImageTagMutability, Manifest, Pull, Repository};
 use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, OWNERSHIP_TAG, lifecycle, policy};
 pub use operation::RepositoryOperation;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -223,7 +225,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         ctx,
         live,
         prune,
-        crate::resources::Adoption::Refuse,
+        crate::kinds::common::Adoption::Refuse,
     )
 }
 
@@ -233,7 +235,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: crate::resources::Adoption,
+    adoption: crate::kinds::common::Adoption,
 ) -> KindPlan {
     reconcile(
         &Repositories {
@@ -296,7 +298,7 @@ impl Reconcile for Repositories<'_> {
         want: &DesiredRepository,
         have: &LiveRepository,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         Ok(diff(want, have, self.live, warnings))
     }
 
@@ -310,7 +312,7 @@ impl Reconcile for Repositories<'_> {
         &self,
         _: &str,
         have: &LiveRepository,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
         Some(Ok(delete_change(self.manifest, have)))
     }
 }
@@ -338,13 +340,13 @@ fn create_operations(want: &DesiredRepository) -> Vec<Operation> {
     if let Some(doc) = &want.lifecycle_policy {
         ops.push(RepositoryOperation::PutLifecyclePolicy {
             name: want.name.clone(),
-            document: crate::resources::document_text(doc),
+            document: crate::kinds::common::document_text(doc),
         });
     }
     if let Some(doc) = &want.policy {
         ops.push(RepositoryOperation::SetRepositoryPolicy {
             name: want.name.clone(),
-            document: crate::resources::document_text(doc),
+            document: crate::kinds::common::document_text(doc),
         });
     }
     ops.into_iter().map(Operation::Repository).collect()
@@ -387,9 +389,9 @@ fn desired_fields(want: &DesiredRepository) -> Vec<(String, Value)> {
 }
 
 fn create_change(want: &DesiredRepository) -> Change {
-    crate::resources::create_because_missing(
+    crate::kinds::common::create_because_missing(
         address(&want.name),
-        crate::resources::NOT_PRESENT,
+        crate::kinds::common::NOT_PRESENT,
         desired_fields(want)
             .into_iter()
             .map(|(path, after)| FieldChange::new(path, Value::Null, after))
@@ -411,9 +413,9 @@ pub(crate) fn pruned_force_delete(manifest: &Manifest) -> bool {
 
 fn delete_change(manifest: &Manifest, have: &LiveRepository) -> Change {
     let force_delete = pruned_force_delete(manifest);
-    crate::resources::delete_because_not_in_manifest(
+    crate::kinds::common::delete_because_not_in_manifest(
         address(&have.name),
-        crate::resources::owned_not_declared(&manifest.stack),
+        crate::kinds::common::owned_not_declared(&manifest.stack),
         Some(Destroys {
             images: have.image_count,
             force_delete,
@@ -472,7 +474,7 @@ pub(crate) fn policy_difference(
     have: Option<&str>,
     warnings: &mut Vec<String>,
 ) -> Option<(FieldChange, Option<String>)> {
-    let have = have.map(crate::resources::parse_live_document);
+    let have = have.map(crate::kinds::common::parse_live_document);
     if want.map(policy::normalize) == have.as_ref().map(policy::normalize) {
         return None;
     }
@@ -487,7 +489,7 @@ pub(crate) fn policy_difference(
         have.as_ref().map(policy::display).unwrap_or(Value::Null),
         want.map(policy::display).unwrap_or(Value::Null),
     );
-    Some((field, want.map(crate::resources::document_text)))
+    Some((field, want.map(crate::kinds::common::document_text)))
 }
 
 fn diff(
@@ -584,7 +586,7 @@ fn diff(
     let have_lifecycle = have
         .lifecycle_policy
         .as_deref()
-        .map(crate::resources::parse_live_document);
+        .map(crate::kinds::common::parse_live_document);
     if want.lifecycle_policy.as_ref().map(lifecycle::normalize)
         != have_lifecycle.as_ref().map(lifecycle::normalize)
     {
@@ -602,7 +604,7 @@ fn diff(
         ops.push(match &want.lifecycle_policy {
             Some(doc) => RepositoryOperation::PutLifecyclePolicy {
                 name: name.clone(),
-                document: crate::resources::document_text(doc),
+                document: crate::kinds::common::document_text(doc),
             },
             None => RepositoryOperation::DeleteLifecyclePolicy { name: name.clone() },
         });
@@ -624,9 +626,9 @@ fn diff(
         });
     }
 
-    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::kinds::common::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(crate::resources::tag_operations(
+    ops.extend(crate::kinds::common::tag_operations(
         to_tag,
         to_untag,
         |keys| RepositoryOperation::UntagResource {
@@ -669,7 +671,7 @@ fn diff(
             operations,
         });
     }
-    Some(crate::resources::update_because_drifted(
+    Some(crate::kinds::common::update_because_drifted(
         addr,
         fields,
         ops.into_iter().map(Operation::Repository).collect(),
@@ -740,10 +742,10 @@ const PREVIEW_TAGS_SHOWN: usize = 20;
 pub fn attach_lifecycle_previews(
     changes: &mut [Change],
     live: &LiveSnapshot,
-    images: &BTreeMap<String, Vec<crate::resources::lifecycle_preview::ImageInfo>>,
+    images: &BTreeMap<String, Vec<crate::documents::lifecycle_preview::ImageInfo>>,
     now: i64,
 ) {
-    use crate::resources::lifecycle_preview::{TRANSITION, impact};
+    use crate::documents::lifecycle_preview::{TRANSITION, impact};
     for change in changes.iter_mut() {
         let Some(name) = change.address.strip_prefix(ADDRESS_PREFIX) else {
             continue;
@@ -757,7 +759,7 @@ pub fn attach_lifecycle_previews(
         let old = live.repositories.get(name).and_then(|r| {
             r.lifecycle_policy
                 .as_deref()
-                .map(crate::resources::parse_live_document)
+                .map(crate::kinds::common::parse_live_document)
         });
         let preview = match impact(old.as_ref(), &field.after, repo_images, now) {
             Ok(diff) => {
@@ -796,11 +798,11 @@ pub struct RepositoryKind;
 impl crate::kinds::Kind for RepositoryKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan_with(manifest, ctx, live, prune, adoption)
     }
 

@@ -4,13 +4,13 @@
 //! description). An inline policy named `wharf-pull` (reserved for `pullFrom`) becomes
 //! `pullFrom` when it compiles back exactly.
 
+use crate::documents::policy;
 use crate::export::scope::{Scope, user_tags};
 use crate::kinds::role::{
     DEFAULT_MAX_SESSION_DURATION, PULL_POLICY_NAME, pull_policy, trust_policy_in,
 };
 use crate::live::LiveRole;
 use crate::manifest::model::{Manifest, Role};
-use crate::resources::policy;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

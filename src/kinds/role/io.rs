@@ -3,9 +3,9 @@
 //! URL-encoded; they are decoded here so planning sees plain JSON.
 
 use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::role::RoleOperation;
 use crate::live::LiveRole;
-use crate::resources::OWNERSHIP_TAG;
 use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet};

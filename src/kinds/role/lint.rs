@@ -1,6 +1,8 @@
 //! IAM rules (WHARF-IAM-*): roles' trust policies, as the manifest writes them
 //! (`assumedBy` compiled, or the raw `assumeRolePolicy`) and as IAM holds them.
 
+use crate::documents::policy as documents;
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::role;
 use crate::lint::finding::{Finding, Source, exact};
 use crate::lint::policy::{self, PublicStatement};
@@ -8,7 +10,6 @@ use crate::lint::rules::PUBLIC_TRUST;
 use crate::live::LiveSnapshot;
 use crate::manifest::model::Manifest;
 use crate::manifest::spans::{SpanIndex, pointer};
-use crate::resources::{OWNERSHIP_TAG, policy as documents};
 use serde_json::Value;
 
 /// Assuming the role, in every way STS offers.

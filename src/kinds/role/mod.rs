@@ -6,7 +6,7 @@
 //! - a role's name and path cannot change: a path change replaces the role;
 //! - a role must lose its managed and inline policies before DeleteRole succeeds;
 //! - unset description means none, unset maxSessionDuration means 3600 seconds;
-//! - IAM hands policy documents back URL-encoded (decoded in `aws/`, compared here by meaning).
+//! - IAM hands policy documents back URL-encoded (decoded in `io.rs`, compared here by meaning).
 
 pub mod export;
 pub mod io;
@@ -15,12 +15,13 @@ pub mod operation;
 pub mod references;
 pub mod validate;
 
+use crate::documents::policy;
+use crate::kinds::common::{Context, OWNERSHIP_TAG, document_text, parse_live_document};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::kinds::repository;
 use crate::live::{LiveRole, LiveSnapshot};
 use crate::manifest::model::{EncryptionType, Manifest, Role};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, OWNERSHIP_TAG, document_text, parse_live_document, policy};
 pub use operation::RoleOperation;
 pub use references::{
     address, pull_dependencies, qualify_name, resolve_reference, role_arn, role_path,
@@ -218,13 +219,13 @@ pub fn plan(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-) -> crate::resources::KindPlan {
+) -> crate::kinds::common::KindPlan {
     plan_with(
         manifest,
         ctx,
         live,
         prune,
-        crate::resources::Adoption::Refuse,
+        crate::kinds::common::Adoption::Refuse,
     )
 }
 
@@ -234,8 +235,8 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: crate::resources::Adoption,
-) -> crate::resources::KindPlan {
+    adoption: crate::kinds::common::Adoption,
+) -> crate::kinds::common::KindPlan {
     reconcile(
         &Roles {
             manifest,
@@ -297,7 +298,7 @@ impl Reconcile for Roles<'_> {
         want: &DesiredRole,
         have: &LiveRole,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         Ok(diff(want, have, warnings))
     }
 
@@ -311,10 +312,10 @@ impl Reconcile for Roles<'_> {
         &self,
         name: &str,
         have: &LiveRole,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
-        Some(Ok(crate::resources::delete_because_not_in_manifest(
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
+        Some(Ok(crate::kinds::common::delete_because_not_in_manifest(
             address(name),
-            crate::resources::owned_not_declared(&self.manifest.stack),
+            crate::kinds::common::owned_not_declared(&self.manifest.stack),
             None,
             delete_operations(have),
         )))
@@ -407,9 +408,9 @@ fn create_change(want: &DesiredRole) -> Change {
     for (k, v) in &want.tags {
         fields.push(FieldChange::new(format!("tags.{k}"), Value::Null, json!(v)));
     }
-    crate::resources::create_because_missing(
+    crate::kinds::common::create_because_missing(
         address(&want.name),
-        crate::resources::NOT_PRESENT,
+        crate::kinds::common::NOT_PRESENT,
         fields,
         create_operations(want),
     )
@@ -556,9 +557,9 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             });
         }
     }
-    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::kinds::common::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(crate::resources::tag_operations(
+    ops.extend(crate::kinds::common::tag_operations(
         to_tag,
         to_untag,
         |keys| RoleOperation::UntagRole {
@@ -574,7 +575,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
     if fields.is_empty() {
         return None;
     }
-    Some(crate::resources::update_because_drifted(
+    Some(crate::kinds::common::update_because_drifted(
         addr,
         fields,
         ops.into_iter().map(Operation::Role).collect(),
@@ -587,11 +588,11 @@ pub struct RoleKind;
 impl crate::kinds::Kind for RoleKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan_with(manifest, ctx, live, prune, adoption)
     }
 

@@ -4,9 +4,10 @@
 //! repositories, task definitions and services can name roles while the role's own pull
 //! policy names repositories.
 
+use crate::documents::policy;
+use crate::kinds::common::Context;
 use crate::kinds::role::operation::ENTRY;
 use crate::manifest::model::{Manifest, Role};
-use crate::resources::{Context, policy};
 use serde_json::Value;
 
 pub fn address(name: &str) -> String {

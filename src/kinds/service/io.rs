@@ -7,9 +7,9 @@ use crate::aws::ecs::{
 };
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::service::ServiceOperation;
 use crate::live::{LiveCluster, LiveService};
-use crate::resources::OWNERSHIP_TAG;
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;

@@ -8,12 +8,12 @@
 pub mod io;
 pub mod operation;
 
+use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::kinds::task_definition;
 use crate::live::{LiveService, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
 pub use operation::ServiceOperation;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -425,7 +425,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         ctx,
         live,
         prune,
-        crate::resources::Adoption::Refuse,
+        crate::kinds::common::Adoption::Refuse,
     )
 }
 
@@ -435,7 +435,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: crate::resources::Adoption,
+    adoption: crate::kinds::common::Adoption,
 ) -> KindPlan {
     let services = Services {
         manifest,
@@ -495,8 +495,8 @@ impl Reconcile for Services<'_> {
         create_change(want)
     }
 
-    fn blocked(&self, name: &str, have: &LiveService) -> Option<crate::resources::Conflict> {
-        (have.status == "DRAINING").then(|| crate::resources::Conflict {
+    fn blocked(&self, name: &str, have: &LiveService) -> Option<crate::kinds::common::Conflict> {
+        (have.status == "DRAINING").then(|| crate::kinds::common::Conflict {
             address: address(name),
             message: format!(
                 "service `{name}` is still DRAINING after a deletion, and ECS cannot reuse its name until it is INACTIVE"
@@ -512,7 +512,7 @@ impl Reconcile for Services<'_> {
         want: &DesiredService,
         have: &LiveService,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         diff(want, have)
     }
 
@@ -528,13 +528,13 @@ impl Reconcile for Services<'_> {
         &self,
         name: &str,
         have: &LiveService,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
         if have.status != "ACTIVE" {
             return None;
         }
-        Some(Ok(crate::resources::delete_because_not_in_manifest(
+        Some(Ok(crate::kinds::common::delete_because_not_in_manifest(
             address(name),
-            crate::resources::owned_not_declared(&self.manifest.stack),
+            crate::kinds::common::owned_not_declared(&self.manifest.stack),
             None,
             vec![
                 Operation::Service(ServiceOperation::UpdateService {
@@ -581,9 +581,9 @@ fn create_change(want: &DesiredService) -> Change {
         0,
         FieldChange::new("cluster", Value::Null, json!(want.cluster)),
     );
-    crate::resources::create_because_missing(
+    crate::kinds::common::create_because_missing(
         address(&want.name),
-        crate::resources::NOT_PRESENT,
+        crate::kinds::common::NOT_PRESENT,
         fields,
         vec![
             Operation::Service(ServiceOperation::CreateService {
@@ -602,14 +602,14 @@ fn create_change(want: &DesiredService) -> Change {
 fn diff(
     want: &DesiredService,
     have: &LiveService,
-) -> Result<Option<Change>, crate::resources::Conflict> {
+) -> Result<Option<Change>, crate::kinds::common::Conflict> {
     let seen = observed(have, want);
     // Only the ECS controller takes a new task definition through UpdateService.
     let controller = have.document["deploymentController"]["type"]
         .as_str()
         .unwrap_or("ECS");
     if controller != "ECS" && seen.get("taskDefinition") != want.members.get("taskDefinition") {
-        return Err(crate::resources::Conflict {
+        return Err(crate::kinds::common::Conflict {
             address: address(&want.name),
             message: format!(
                 "service `{}` is deployed by {controller}, which takes new task definitions through its own deployments, not UpdateService",
@@ -699,9 +699,9 @@ fn diff(
             timeout_seconds: want.wait_seconds,
         });
     }
-    let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
+    let (tag_fields, to_tag, to_untag) = crate::kinds::common::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
-    ops.extend(crate::resources::tag_operations(
+    ops.extend(crate::kinds::common::tag_operations(
         to_tag,
         to_untag,
         |keys| ServiceOperation::UntagResource {
@@ -716,7 +716,7 @@ fn diff(
     if fields.is_empty() {
         return Ok(None);
     }
-    Ok(Some(crate::resources::update_because_drifted(
+    Ok(Some(crate::kinds::common::update_because_drifted(
         address(&want.name),
         fields,
         ops.into_iter().map(Operation::Service).collect(),
@@ -731,11 +731,11 @@ impl crate::kinds::Kind for ServiceKind {
 
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan_with(manifest, ctx, live, prune, adoption)
     }
 

@@ -6,9 +6,9 @@ use crate::aws::ecs::{
 };
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
+use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::task_definition::TaskDefinitionOperation;
 use crate::live::{LiveRevision, LiveTaskDefinition};
-use crate::resources::OWNERSHIP_TAG;
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
 use aws_sdk_ecs::types::{TaskDefinitionFamilyStatus, TaskDefinitionField, TaskDefinitionStatus};

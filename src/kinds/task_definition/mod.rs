@@ -8,12 +8,13 @@
 pub mod io;
 pub mod normalize;
 pub mod operation;
+pub mod units;
 
+use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::live::{LiveSnapshot, LiveTaskDefinition};
 use crate::manifest::model::{ApiObject, Manifest};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-use crate::resources::reconcile::{Ownership, Reconcile, not_declared, reconcile};
-use crate::resources::{Context, KindPlan, OWNERSHIP_TAG};
 pub use operation::{TaskDefinitionOperation, short_arn};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -227,7 +228,7 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, prune: bool
         ctx,
         live,
         prune,
-        crate::resources::Adoption::Refuse,
+        crate::kinds::common::Adoption::Refuse,
     )
 }
 
@@ -242,7 +243,7 @@ pub fn plan_with(
     ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
-    adoption: crate::resources::Adoption,
+    adoption: crate::kinds::common::Adoption,
 ) -> KindPlan {
     let families = Families {
         manifest,
@@ -292,7 +293,7 @@ impl Reconcile for Families<'_> {
     }
 
     fn create(&self, family: &str, want: &DesiredTaskDefinition) -> Change {
-        crate::resources::create_because_missing(
+        crate::kinds::common::create_because_missing(
             address(family),
             "no ACTIVE revision of this family; registers revision 1 of it",
             vec![FieldChange::new(
@@ -315,7 +316,7 @@ impl Reconcile for Families<'_> {
         want: &DesiredTaskDefinition,
         have: &LiveTaskDefinition,
         _: &mut Vec<String>,
-    ) -> Result<Option<Change>, crate::resources::Conflict> {
+    ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
         let document = live_document(self.manifest, self.ctx, have);
         Ok(diff(want, have, &document, &self.used))
     }
@@ -332,7 +333,7 @@ impl Reconcile for Families<'_> {
         &self,
         family: &str,
         have: &LiveTaskDefinition,
-    ) -> Option<Result<Change, crate::resources::Conflict>> {
+    ) -> Option<Result<Change, crate::kinds::common::Conflict>> {
         let mut arns: Vec<String> = have
             .active_revisions
             .iter()
@@ -342,11 +343,11 @@ impl Reconcile for Families<'_> {
         if arns.is_empty() {
             arns.push(have.arn.clone());
         }
-        Some(Ok(crate::resources::delete_because_not_in_manifest(
+        Some(Ok(crate::kinds::common::delete_because_not_in_manifest(
             address(family),
             format!(
                 "{}; its revisions are deregistered",
-                crate::resources::owned_not_declared(&self.manifest.stack)
+                crate::kinds::common::owned_not_declared(&self.manifest.stack)
             ),
             None,
             arns.into_iter()
@@ -380,9 +381,10 @@ fn diff(
         });
     } else {
         // Same content: tags are fixed on the latest revision without a new one.
-        let (tag_fields, to_tag, to_untag) = crate::resources::tag_changes(&want.tags, &have.tags);
+        let (tag_fields, to_tag, to_untag) =
+            crate::kinds::common::tag_changes(&want.tags, &have.tags);
         fields.extend(tag_fields);
-        ops.extend(crate::resources::tag_operations(
+        ops.extend(crate::kinds::common::tag_operations(
             to_tag,
             to_untag,
             |keys| TaskDefinitionOperation::UntagResource {
@@ -427,11 +429,11 @@ fn diff(
     let reason = if registering {
         format!(
             "{}; registers a new revision (latest ACTIVE is {})",
-            crate::resources::differs_reason(&fields),
+            crate::kinds::common::differs_reason(&fields),
             have.revision
         )
     } else {
-        crate::resources::differs_reason(&fields)
+        crate::kinds::common::differs_reason(&fields)
     };
     Some(Change {
         address: address(&want.family),
@@ -473,11 +475,11 @@ pub struct TaskDefinitionKind;
 impl crate::kinds::Kind for TaskDefinitionKind {
     fn plan(
         manifest: &Manifest,
-        ctx: &crate::resources::Context,
+        ctx: &crate::kinds::common::Context,
         live: &LiveSnapshot,
         prune: bool,
-        adoption: crate::resources::Adoption,
-    ) -> crate::resources::KindPlan {
+        adoption: crate::kinds::common::Adoption,
+    ) -> crate::kinds::common::KindPlan {
         plan_with(manifest, ctx, live, prune, adoption)
     }
 

@@ -24,7 +24,7 @@
 //! Known moto deviation: for `requiresCompatibilities` other than `[EC2]` (e.g.
 //! `[EXTERNAL]`) moto reports `networkMode: awsvpc` whatever was registered.
 
-use crate::resources::ecs_units;
+use crate::kinds::task_definition::units;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -347,13 +347,13 @@ fn drop_defaults(object: &mut Object, defaults: Defaults) {
 /// AWS converts a task-level `cpu` written in vCPU ("0.25 vCPU", "1 vcpu") to CPU units
 /// (1 vCPU = 1024) when it registers the definition, and returns it as a string.
 fn cpu_units(value: &Value) -> Option<Value> {
-    task_size(value, ecs_units::cpu_units)
+    task_size(value, units::cpu_units)
 }
 
 /// AWS converts a task-level `memory` written in GB ("1 GB", "1GB") to MiB (1 GB = 1024)
 /// when it registers the definition, and returns it as a string.
 fn memory_mib(value: &Value) -> Option<Value> {
-    task_size(value, ecs_units::memory_mib)
+    task_size(value, units::memory_mib)
 }
 
 /// The string AWS stores for a task size: a number as its text (the API takes strings;

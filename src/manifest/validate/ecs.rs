@@ -6,10 +6,10 @@
 
 use super::{ROLE_ARN, ROLE_ARN_HINT, ROLE_NAME, TAGS_PER_RESOURCE, Validator, child};
 use crate::diagnostics::{Span, did_you_mean};
+use crate::kinds::task_definition::units;
 use crate::manifest::ecs_members;
 use crate::manifest::model::ApiObject;
 use crate::manifest::spans::pointer;
-use crate::resources::ecs_units;
 use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -288,8 +288,8 @@ impl Validator<'_> {
         let value = task.get(key)?;
         let ptr = child(base, key);
         let (parsed, shown) = match value {
-            Value::String(text) if key == "cpu" => (ecs_units::cpu_units(text), text.clone()),
-            Value::String(text) => (ecs_units::memory_mib(text), text.clone()),
+            Value::String(text) if key == "cpu" => (units::cpu_units(text), text.clone()),
+            Value::String(text) => (units::memory_mib(text), text.clone()),
             Value::Number(n) => (
                 n.as_u64()
                     .and_then(|n| u32::try_from(n).ok())
@@ -345,11 +345,8 @@ impl Validator<'_> {
         let Some(cpu) = cpu else {
             return;
         };
-        let Some(options) = ecs_units::fargate_memory_options(cpu) else {
-            let offered: Vec<String> = ecs_units::FARGATE_CPU
-                .iter()
-                .map(|c| c.to_string())
-                .collect();
+        let Some(options) = units::fargate_memory_options(cpu) else {
+            let offered: Vec<String> = units::FARGATE_CPU.iter().map(|c| c.to_string()).collect();
             self.error(
                 self.at(&child(base, "cpu")),
                 format!("Fargate does not offer {cpu} CPU units"),
@@ -367,11 +364,11 @@ impl Validator<'_> {
                 self.at(&child(base, "memory")),
                 format!(
                     "Fargate does not offer {memory} MiB of memory with {} CPU units",
-                    ecs_units::describe_cpu(cpu)
+                    units::describe_cpu(cpu)
                 ),
                 Some(format!(
                     "with cpu {cpu}, memory is one of {}",
-                    ecs_units::describe_memory_options(&options)
+                    units::describe_memory_options(&options)
                 )),
             );
         }
@@ -988,9 +985,9 @@ impl Validator<'_> {
             };
             let fits_fargate = !task.contains_key("requiresCompatibilities")
                 && str_of(task, "networkMode") == Some("awsvpc")
-                && size("cpu", ecs_units::cpu_units)
-                    .zip(size("memory", ecs_units::memory_mib))
-                    .is_some_and(|(cpu, memory)| ecs_units::fargate_combination_ok(cpu, memory));
+                && size("cpu", units::cpu_units)
+                    .zip(size("memory", units::memory_mib))
+                    .is_some_and(|(cpu, memory)| units::fargate_combination_ok(cpu, memory));
             if let Some((at, what)) = fargate_at
                 && !is_fargate(task)
                 && !fits_fargate

@@ -8,7 +8,8 @@
 //! that encrypts the repository: AWS-managed `aws/ecr` keys grant it through ECR, customer
 //! keys only through the key policy or the principal's own policies.
 
-use super::{Context, policy};
+use crate::documents::policy;
+use crate::kinds::common::Context;
 use crate::manifest::model::{EncryptionType, Manifest, Role};
 use serde_json::Value;
 

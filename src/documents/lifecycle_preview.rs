@@ -32,7 +32,7 @@
 //! implied); it returns an error only for documents it cannot give one meaning. Checking a
 //! document against ECR's rules is `lifecycle::check_document`'s job.
 
-use crate::resources::lifecycle::normalize;
+use crate::documents::lifecycle::normalize;
 use serde_json::{Map, Value, json};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -588,8 +588,8 @@ fn wildcard_match(pattern: &str, tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::lifecycle;
     use crate::manifest::model::LifecycleRule;
-    use crate::resources::lifecycle;
     use proptest::prelude::*;
 
     const NOW: i64 = 1_750_000_000;

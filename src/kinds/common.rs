@@ -1,14 +1,7 @@
-//! Resource kinds, PURE: one module per kind turns the manifest into desired state,
-//! normalizes both sides and diffs them into plan changes. Everything AWS-specific about a
-//! kind (its defaults, what forces a replace, its address) lives in its module; this
-//! module holds what every kind shares.
-pub mod ecs_units;
-pub mod ledger;
-pub mod lifecycle;
-pub mod lifecycle_preview;
-pub mod policy;
-pub mod pull_check;
-pub mod reconcile;
+//! What every kind's planning code shares, PURE: the planning context (account, region,
+//! KMS keys), refusals (`Conflict`), claiming and adopting by the ownership tag, tag
+//! differences, and the constructors of the plan's changes. Everything AWS-specific about
+//! a kind (its defaults, what forces a replace, its address) lives in its folder.
 
 use crate::live::KmsKey;
 use crate::plan::{Change, ChangeAction, ChangeReason, Destroys, FieldChange, Operation};

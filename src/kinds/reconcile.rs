@@ -4,7 +4,7 @@
 //! only what is its own — its desired state, how to find it live, its diff, its create
 //! and delete — through [`Reconcile`]; ownership rules live here once.
 
-use super::{Adoption, Conflict, KindPlan, OWNERSHIP_TAG, adopted, claim};
+use crate::kinds::common::{Adoption, Conflict, KindPlan, OWNERSHIP_TAG, adopted, claim};
 use crate::plan::Change;
 use std::collections::BTreeMap;
 
