@@ -267,11 +267,11 @@ fn reset(moto: &Moto) {
 
 /// Made by hand through the SDK, from the published JSON through the SDK's own codec, as
 /// `aws ecs ... --cli-input-json` would send it, with every member wharf's own request
-/// builders carry (`wharf::aws::ecs::*_request`, held to the service model by their tests).
+/// builders carry (each ECS kind's `io::*_request`, held to the service model by their tests).
 async fn create_by_hand(moto: &Moto, docs: &Documents) -> Result<(), String> {
-    use wharf::aws::ecs::{
-        create_cluster_request, create_service_request, register_task_definition_request,
-    };
+    use wharf::kinds::cluster::io::create_cluster_request;
+    use wharf::kinds::service::io::create_service_request;
+    use wharf::kinds::task_definition::io::register_task_definition_request;
     let ecs = moto.ecs().await;
     if let Some((name, cluster)) = &docs.cluster {
         let i = from_json(cluster, CreateClusterInput::deserialize, "cluster")

@@ -2,7 +2,7 @@
 //! answers are scripted, so rollouts moto cannot stage (one that takes a while, one the
 //! circuit breaker fails, one that never finishes) are exercised through
 //! `wharf::kinds::service::io::wait_for_deployment` and through an apply step.
-//! (`deployment_state` itself has unit tests in src/aws/ecs.rs.)
+//! (`deployment_state` itself has unit tests in src/kinds/service/io.rs.)
 
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceOutput;

@@ -1,7 +1,7 @@
 //! A cluster's I/O: reading the declared and owned clusters (DescribeClusters by 100)
 //! and executing its operations.
 
-use crate::aws::ecs::{EcsScope, create_cluster_request, tag, tags_of, untag};
+use crate::aws::ecs::{Ecs, EcsScope, tag, tags_of, untag};
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
 use crate::kinds::cluster::ClusterOperation;
@@ -156,4 +156,36 @@ pub async fn execute_cluster(aws: &Aws, operation: &ClusterOperation) -> Result<
         }
     }
     Ok(())
+}
+
+pub fn create_cluster_request(
+    ecs: &Ecs,
+    i: CreateClusterInput,
+) -> aws_sdk_ecs::operation::create_cluster::builders::CreateClusterFluentBuilder {
+    ecs.create_cluster()
+        .set_cluster_name(i.cluster_name)
+        .set_tags(i.tags)
+        .set_settings(i.settings)
+        .set_configuration(i.configuration)
+        .set_capacity_providers(i.capacity_providers)
+        .set_default_capacity_provider_strategy(i.default_capacity_provider_strategy)
+        .set_service_connect_defaults(i.service_connect_defaults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ecs::request_checks::{assert_covers, assert_sent, client, fixture};
+    use crate::aws::ecs_codec::{from_json, to_json};
+    use crate::manifest::ecs_members;
+
+    #[test]
+    fn every_create_cluster_member_is_sent() {
+        let input = fixture("create_cluster");
+        assert_covers(ecs_members::CREATE_CLUSTER, &input);
+        let typed = from_json(&input, CreateClusterInput::deserialize, "cluster").expect("decodes");
+        let request = create_cluster_request(&client(), typed);
+        let sent = to_json(&request.as_input().clone().build().expect("builds"));
+        assert_sent(ecs_members::CREATE_CLUSTER, &input, &sent);
+    }
 }

@@ -2,9 +2,7 @@
 //! executing their operations, and following the deployment an update starts to its
 //! outcome.
 
-use crate::aws::ecs::{
-    EcsScope, create_service_request, tag, tags_of, untag, update_service_request,
-};
+use crate::aws::ecs::{Ecs, EcsScope, tag, tags_of, untag};
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
 use crate::kinds::common::OWNERSHIP_TAG;
@@ -604,9 +602,72 @@ pub fn deployment_state(service: &Value) -> DeploymentState {
     deployment_outcome(service, None, &Value::Null)
 }
 
+pub fn create_service_request(
+    ecs: &Ecs,
+    i: CreateServiceInput,
+) -> aws_sdk_ecs::operation::create_service::builders::CreateServiceFluentBuilder {
+    ecs.create_service()
+        .set_cluster(i.cluster)
+        .set_service_name(i.service_name)
+        .set_task_definition(i.task_definition)
+        .set_availability_zone_rebalancing(i.availability_zone_rebalancing)
+        .set_load_balancers(i.load_balancers)
+        .set_service_registries(i.service_registries)
+        .set_desired_count(i.desired_count)
+        .set_launch_type(i.launch_type)
+        .set_capacity_provider_strategy(i.capacity_provider_strategy)
+        .set_platform_version(i.platform_version)
+        .set_role(i.role)
+        .set_deployment_configuration(i.deployment_configuration)
+        .set_placement_constraints(i.placement_constraints)
+        .set_placement_strategy(i.placement_strategy)
+        .set_network_configuration(i.network_configuration)
+        .set_health_check_grace_period_seconds(i.health_check_grace_period_seconds)
+        .set_scheduling_strategy(i.scheduling_strategy)
+        .set_deployment_controller(i.deployment_controller)
+        .set_tags(i.tags)
+        .set_enable_ecs_managed_tags(i.enable_ecs_managed_tags)
+        .set_propagate_tags(i.propagate_tags)
+        .set_enable_execute_command(i.enable_execute_command)
+        .set_service_connect_configuration(i.service_connect_configuration)
+        .set_volume_configurations(i.volume_configurations)
+        .set_vpc_lattice_configurations(i.vpc_lattice_configurations)
+}
+
+pub fn update_service_request(
+    ecs: &Ecs,
+    i: UpdateServiceInput,
+) -> aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder {
+    ecs.update_service()
+        .set_cluster(i.cluster)
+        .set_service(i.service)
+        .set_desired_count(i.desired_count)
+        .set_task_definition(i.task_definition)
+        .set_capacity_provider_strategy(i.capacity_provider_strategy)
+        .set_deployment_configuration(i.deployment_configuration)
+        .set_availability_zone_rebalancing(i.availability_zone_rebalancing)
+        .set_network_configuration(i.network_configuration)
+        .set_placement_constraints(i.placement_constraints)
+        .set_placement_strategy(i.placement_strategy)
+        .set_platform_version(i.platform_version)
+        .set_health_check_grace_period_seconds(i.health_check_grace_period_seconds)
+        .set_deployment_controller(i.deployment_controller)
+        .set_enable_execute_command(i.enable_execute_command)
+        .set_enable_ecs_managed_tags(i.enable_ecs_managed_tags)
+        .set_load_balancers(i.load_balancers)
+        .set_propagate_tags(i.propagate_tags)
+        .set_service_registries(i.service_registries)
+        .set_service_connect_configuration(i.service_connect_configuration)
+        .set_volume_configurations(i.volume_configurations)
+        .set_vpc_lattice_configurations(i.vpc_lattice_configurations)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::ecs::request_checks::{assert_covers, assert_sent, client, fixture};
+    use crate::aws::ecs_codec::{from_json, to_json};
+    use crate::manifest::ecs_members;
     use serde_json::json;
 
     fn started(id: &str, td: &str) -> StartedDeployment {
@@ -735,5 +796,61 @@ mod tests {
             deployment_state(&json!({"deploymentController": {"type": "CODE_DEPLOY"}})),
             DeploymentState::Completed
         );
+    }
+
+    #[test]
+    fn every_create_service_member_is_sent() {
+        let input = fixture("create_service");
+        assert_covers(ecs_members::CREATE_SERVICE, &input);
+        let typed = from_json(&input, CreateServiceInput::deserialize, "service").expect("decodes");
+        let request = create_service_request(&client(), typed);
+        let sent = to_json(&request.as_input().clone().build().expect("builds"));
+        assert_sent(ecs_members::CREATE_SERVICE, &input, &sent);
+    }
+
+    /// A managed member UpdateService takes is updated in place and must reach it; one it
+    /// does not take replaces the service, and only those are listed as replacing.
+    #[test]
+    fn update_service_sends_what_it_takes_and_the_rest_replaces() {
+        let input = fixture("create_service");
+        let managed = ecs_members::CREATE_SERVICE.managed();
+        let mut replacing = Vec::new();
+        for member in &managed {
+            let update = json!({"cluster": "shop", "service": "web", member.as_str(): input[member.as_str()].clone()});
+            let typed = from_json(&update, UpdateServiceInput::deserialize, "service update")
+                .expect("decodes");
+            let understood = to_json(&typed).get(member.as_str()).is_some();
+            let request = update_service_request(&client(), typed);
+            let sent = to_json(&request.as_input().clone().build().expect("builds"));
+            if understood {
+                assert_eq!(
+                    sent.get(member.as_str()),
+                    Some(&input[member.as_str()]),
+                    "UpdateService: `{member}` is dropped on its way to AWS"
+                );
+            } else {
+                replacing.push(member.clone());
+            }
+        }
+        let mut listed: Vec<String> = crate::kinds::service::REPLACE_MEMBERS
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        listed.sort();
+        replacing.sort();
+        assert_eq!(
+            listed, replacing,
+            "REPLACE_MEMBERS must be exactly the managed members UpdateService does not take"
+        );
+    }
+
+    #[test]
+    fn the_service_member_list_is_the_models() {
+        let listed: BTreeSet<String> = crate::kinds::service::MANAGED_MEMBERS
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        let model: BTreeSet<String> = ecs_members::CREATE_SERVICE.managed().into_iter().collect();
+        assert_eq!(listed, model);
     }
 }

@@ -1,9 +1,7 @@
 //! A task definition family's I/O: reading each family's latest ACTIVE revision (and
 //! the ones `keepRevisions` counts), and registering and deregistering revisions.
 
-use crate::aws::ecs::{
-    EcsScope, READ_CONCURRENCY, register_task_definition_request, tag, tags_of, untag,
-};
+use crate::aws::ecs::{Ecs, EcsScope, READ_CONCURRENCY, tag, tags_of, untag};
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
 use crate::kinds::common::OWNERSHIP_TAG;
@@ -189,4 +187,52 @@ pub async fn execute_task_definition(
         TaskDefinitionOperation::UntagResource { arn, keys } => untag(aws, arn, keys).await?,
     }
     Ok(None)
+}
+
+pub fn register_task_definition_request(
+    ecs: &Ecs,
+    i: RegisterTaskDefinitionInput,
+) -> aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder
+{
+    ecs.register_task_definition()
+        .set_family(i.family)
+        .set_task_role_arn(i.task_role_arn)
+        .set_execution_role_arn(i.execution_role_arn)
+        .set_network_mode(i.network_mode)
+        .set_container_definitions(i.container_definitions)
+        .set_volumes(i.volumes)
+        .set_placement_constraints(i.placement_constraints)
+        .set_requires_compatibilities(i.requires_compatibilities)
+        .set_cpu(i.cpu)
+        .set_memory(i.memory)
+        .set_tags(i.tags)
+        .set_pid_mode(i.pid_mode)
+        .set_ipc_mode(i.ipc_mode)
+        .set_proxy_configuration(i.proxy_configuration)
+        .set_ephemeral_storage(i.ephemeral_storage)
+        .set_runtime_platform(i.runtime_platform)
+        .set_enable_fault_injection(i.enable_fault_injection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ecs::request_checks::{assert_covers, assert_sent, client, fixture};
+    use crate::aws::ecs_codec::{from_json, to_json};
+    use crate::manifest::ecs_members;
+
+    #[test]
+    fn every_register_task_definition_member_is_sent() {
+        let input = fixture("register_task_definition");
+        assert_covers(ecs_members::REGISTER_TASK_DEFINITION, &input);
+        let typed = from_json(
+            &input,
+            RegisterTaskDefinitionInput::deserialize,
+            "task definition",
+        )
+        .expect("decodes");
+        let request = register_task_definition_request(&client(), typed);
+        let sent = to_json(&request.as_input().clone().build().expect("builds"));
+        assert_sent(ecs_members::REGISTER_TASK_DEFINITION, &input, &sent);
+    }
 }
