@@ -7,6 +7,7 @@
 
 pub mod io;
 pub mod operation;
+pub mod validate;
 
 use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
 use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};

@@ -9,6 +9,7 @@ pub mod io;
 pub mod normalize;
 pub mod operation;
 pub mod units;
+pub mod validate;
 
 use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
 use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};

@@ -77,7 +77,7 @@ pub(crate) const REPOSITORY_POLICY_MAX: usize = 10_240;
 pub(crate) const KMS_KEY_FORMS: &str = "use a key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-... for a multi-Region key), a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias (alias/NAME) or an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)";
 pub(crate) const ROLE_ARN_HINT: &str = "a role ARN such as arn:aws:iam::123456789012:role/name";
 
-mod ecs;
+pub(crate) mod ecs;
 
 /// Checks everything the schema cannot; every problem becomes a located diagnostic.
 pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagnostics) {
