@@ -3,6 +3,7 @@
 //! Each kind's own checks live in its folder (`kinds/cluster/validate.rs`, ...); the
 //! tests here run them together, the way a manifest meets them. The schema already
 //! checked the shapes; this checks what ECS would reject at create or register time.
+
 use super::{TAGS_PER_RESOURCE, Validator, child};
 use crate::diagnostics::did_you_mean;
 use crate::manifest::ecs_members;
