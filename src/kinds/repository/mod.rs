@@ -11,6 +11,7 @@ pub mod export;
 pub mod io;
 pub mod lint;
 pub mod operation;
+pub mod validate;
 
 use crate::documents::lifecycle;
 use crate::documents::policy;
