@@ -182,15 +182,25 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
     manifest.ecs = Ecs {
         clusters: clusters
             .iter()
-            .map(|c| (c.name.clone(), ecs::cluster(c)))
+            .map(|c| (c.name.clone(), crate::kinds::cluster::export::cluster(c)))
             .collect(),
         task_definitions: families
             .iter()
-            .map(|t| (t.family.clone(), ecs::task_definition(t, &scope)))
+            .map(|t| {
+                (
+                    t.family.clone(),
+                    crate::kinds::task_definition::export::task_definition(t, &scope),
+                )
+            })
             .collect(),
         services: services
             .iter()
-            .map(|s| (s.name.clone(), ecs::service(s, &scope)))
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    crate::kinds::service::export::service(s, &scope),
+                )
+            })
             .collect(),
     };
     Exported { manifest, notes }

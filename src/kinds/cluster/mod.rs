@@ -3,6 +3,7 @@
 //! brought in line with UpdateCluster, PutClusterCapacityProviders and tag calls.
 //! A cluster is deleted only with `--prune`, and never while services run in it.
 
+pub mod export;
 pub mod io;
 pub mod operation;
 pub mod validate;

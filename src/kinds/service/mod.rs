@@ -5,6 +5,7 @@
 //! deployment controller, role) replaces the service. Every create or update waits for
 //! the deployment to finish, and a failed rollout is an error.
 
+pub mod export;
 pub mod io;
 pub mod operation;
 pub mod validate;

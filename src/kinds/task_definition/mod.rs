@@ -5,6 +5,7 @@
 //! only when the normalized content differs; `keepRevisions` deregisters older owned
 //! revisions, never one a service uses.
 
+pub mod export;
 pub mod io;
 pub mod normalize;
 pub mod operation;
