@@ -4,7 +4,7 @@
 //! what AWS reports on its own — the same rules that make a converged plan empty. The
 //! tests here export the three together.
 
-use super::user_tags;
+use crate::export::scope::user_tags;
 use crate::manifest::model::ApiObject;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
