@@ -5,7 +5,8 @@
 //! the problem is an omission), a message and a hint. Suppressions and the failure
 //! threshold are applied here; `text`, `json` and `sarif` render the resulting `Report`.
 //! No I/O: the command reads the files and AWS and hands the values in.
-mod ecs;
+pub(crate) mod ecs;
+pub(crate) mod ecs_raw;
 pub mod json;
 pub(crate) mod policy;
 pub mod rules;

@@ -7,6 +7,7 @@
 
 pub mod export;
 pub mod io;
+pub mod lint;
 pub mod normalize;
 pub mod operation;
 pub mod units;
