@@ -24,7 +24,6 @@ pub use suppress::validate_manifest;
 
 pub mod finding;
 pub use finding::{FailOn, Finding, Format, Location, Options, Source};
-pub(crate) use finding::{child, exact};
 
 /// Everything a run found, in report order, with the settings that judge it.
 #[derive(Clone, Debug, PartialEq, Eq)]
