@@ -1,7 +1,17 @@
 //! What wharf read from AWS: the live snapshot that planning compares against. PURE data;
-//! each kind's `io.rs` fills in its part, its planning code reads it. Raw AWS documents
-//! stay text here and are parsed and normalized by the kinds.
+//! each kind's `io.rs` fills in its part, its planning code reads it. Each kind's own
+//! type lives in its folder (`kinds/KIND/live.rs`); this is where they meet. Raw AWS
+//! documents stay text and are parsed and normalized by the kinds.
 
+pub use crate::kinds::cluster::live::LiveCluster;
+pub use crate::kinds::creation_template::live::LiveCreationTemplate;
+pub use crate::kinds::public_repository::live::{LivePublicRepository, LogoFile};
+pub use crate::kinds::pull_through_cache::live::LivePullThroughCacheRule;
+pub use crate::kinds::registry::live::LiveRegistry;
+pub use crate::kinds::repository::live::LiveRepository;
+pub use crate::kinds::role::live::LiveRole;
+pub use crate::kinds::service::live::LiveService;
+pub use crate::kinds::task_definition::live::{LiveRevision, LiveTaskDefinition};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -71,170 +81,9 @@ pub struct OwnershipLedger {
     pub creation_templates: BTreeSet<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveRepository {
-    pub name: String,
-    pub arn: String,
-    pub uri: String,
-    pub image_tag_mutability: String,
-    pub exclusion_filters: Vec<String>,
-    pub encryption_type: String,
-    pub kms_key: Option<String>,
-    pub scan_on_push: bool,
-    pub tags: BTreeMap<String, String>,
-    /// The lifecycle policy text, None when the repository has none.
-    pub lifecycle_policy: Option<String>,
-    /// The repository policy text, None when the repository has none.
-    pub policy: Option<String>,
-    /// Images in the repository; read only for repositories a plan would destroy.
-    pub image_count: Option<u64>,
-    /// Whether lifecycle policy, policy and tags were read (only for declared or owned ones).
-    pub details_read: bool,
-}
-
-/// An ECR Public repository with its catalog data (GetRepositoryCatalogData), policy and
-/// tags, as AWS returns them (absent fields None or empty).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LivePublicRepository {
-    pub name: String,
-    pub arn: String,
-    pub uri: String,
-    pub tags: BTreeMap<String, String>,
-    pub description: Option<String>,
-    pub about_text: Option<String>,
-    pub usage_text: Option<String>,
-    pub architectures: Vec<String>,
-    pub operating_systems: Vec<String>,
-    /// Where AWS serves the logo from; the image itself is never returned.
-    pub logo_url: Option<String>,
-    /// The repository policy text, None when the repository has none.
-    pub policy: Option<String>,
-    /// Images in the repository; read only for repositories a prune would delete.
-    pub image_count: Option<u64>,
-}
-
-/// A logo file as read for planning: where it is and the sha256 of its bytes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LogoFile {
-    /// The manifest's `logo` joined to the manifest's directory.
-    pub path: String,
-    /// Lowercase hex.
-    pub sha256: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveRole {
-    pub name: String,
-    pub path: String,
-    pub arn: String,
-    /// The trust policy, URL-decoded JSON text.
-    pub trust_policy: Option<String>,
-    pub description: Option<String>,
-    pub max_session_duration: i64,
-    pub permissions_boundary: Option<String>,
-    pub managed_policies: Vec<String>,
-    /// Inline policies by name, URL-decoded JSON text.
-    pub inline_policies: BTreeMap<String, String>,
-    pub tags: BTreeMap<String, String>,
-}
-
-/// An ECS cluster as DescribeClusters returns it (AWS JSON shape, settings,
-/// configurations and tags included).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveCluster {
-    pub name: String,
-    pub arn: String,
-    pub document: serde_json::Value,
-    pub tags: BTreeMap<String, String>,
-    /// Names of the services that run in it (for refusing to delete it).
-    pub services: Vec<String>,
-}
-
-/// A task-definition family: its latest ACTIVE revision as DescribeTaskDefinition returns
-/// it (AWS JSON shape), and the revisions wharf may clean up.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveTaskDefinition {
-    pub family: String,
-    pub arn: String,
-    pub revision: i64,
-    pub document: serde_json::Value,
-    pub tags: BTreeMap<String, String>,
-    /// ACTIVE revisions of the family, newest first, with their ownership (read only
-    /// when keepRevisions or prune needs them).
-    pub active_revisions: Vec<LiveRevision>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveRevision {
-    pub arn: String,
-    pub revision: i64,
-    pub owned: bool,
-}
-
-/// An ECS service as DescribeServices returns it (AWS JSON shape).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveService {
-    pub name: String,
-    pub cluster: String,
-    /// ACTIVE, or DRAINING after a deletion (the name cannot be reused until INACTIVE).
-    pub status: String,
-    pub arn: String,
-    pub document: serde_json::Value,
-    pub tags: BTreeMap<String, String>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KmsKey {
     pub key_arn: String,
     /// Managed by AWS (aws/ecr) rather than the customer.
     pub aws_managed: bool,
-}
-
-/// The registry's singletons, read only for the sections the manifest declares (None:
-/// not read, so not managed).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveRegistry {
-    /// GetRegistryScanningConfiguration's `scanningConfiguration` (AWS JSON shape).
-    pub scanning: Option<serde_json::Value>,
-    /// DescribeRegistry's `replicationConfiguration` (AWS JSON shape).
-    pub replication: Option<serde_json::Value>,
-    /// GetRegistryPolicy: outer None when not read; inner None when there is no policy.
-    pub policy: Option<Option<String>>,
-}
-
-/// A pull through cache rule as DescribePullThroughCacheRules returns it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LivePullThroughCacheRule {
-    pub ecr_repository_prefix: String,
-    pub upstream_registry_url: String,
-    pub credential_arn: Option<String>,
-    pub custom_role_arn: Option<String>,
-    pub upstream_repository_prefix: Option<String>,
-}
-
-/// A repository creation template as DescribeRepositoryCreationTemplates returns it
-/// (documents as text, enums as AWS's strings; None where AWS returned nothing).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveCreationTemplate {
-    pub prefix: String,
-    pub applied_for: Vec<String>,
-    pub image_tag_mutability: Option<String>,
-    pub exclusion_filters: Vec<String>,
-    pub encryption_type: Option<String>,
-    pub kms_key: Option<String>,
-    pub lifecycle_policy: Option<String>,
-    pub repository_policy: Option<String>,
-    pub resource_tags: BTreeMap<String, String>,
-    pub custom_role_arn: Option<String>,
-    pub description: Option<String>,
 }

@@ -5,12 +5,12 @@
 //! return the same shape, so one set of checks reads both; only where a finding points
 //! differs.
 
-use crate::lint::finding::{Finding, Source, child, exact};
 use crate::diagnostics::Span;
 use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::service;
 use crate::kinds::task_definition;
 use crate::lint::ecs_raw::{Raw, Spot, containers, str_at};
+use crate::lint::finding::{Finding, Source, child, exact};
 use crate::live::LiveSnapshot;
 use crate::manifest::model::ApiObject;
 use crate::manifest::model::Manifest;

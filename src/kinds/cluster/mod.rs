@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod io;
+pub mod live;
 pub mod operation;
 pub mod validate;
 

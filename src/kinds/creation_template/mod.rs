@@ -14,6 +14,7 @@
 //! created it; any other template is never touched. PURE.
 
 pub mod io;
+pub mod live;
 pub mod operation;
 pub mod validate;
 

@@ -17,6 +17,7 @@
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
 pub mod io;
+pub mod live;
 pub mod operation;
 pub mod validate;
 

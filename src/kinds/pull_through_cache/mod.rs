@@ -11,6 +11,7 @@
 //! is never touched. PURE.
 
 pub mod io;
+pub mod live;
 pub mod operation;
 pub mod validate;
 

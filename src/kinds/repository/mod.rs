@@ -10,6 +10,7 @@
 pub mod export;
 pub mod io;
 pub mod lint;
+pub mod live;
 pub mod operation;
 pub mod validate;
 

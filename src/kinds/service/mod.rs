@@ -8,6 +8,7 @@
 pub mod export;
 pub mod io;
 pub mod lint;
+pub mod live;
 pub mod operation;
 pub mod validate;
 
