@@ -152,7 +152,7 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
                 .map(|(prefix, rule)| {
                     (
                         prefix.clone(),
-                        crate::kinds::registry::export::pull_through_cache_rule(rule),
+                        crate::kinds::pull_through_cache::export::pull_through_cache_rule(rule),
                     )
                 })
                 .collect(),
@@ -162,7 +162,7 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
                 .map(|(prefix, t)| {
                     (
                         prefix.clone(),
-                        crate::kinds::registry::export::creation_template(t, &scope),
+                        crate::kinds::creation_template::export::creation_template(t, &scope),
                     )
                 })
                 .collect(),

@@ -13,6 +13,7 @@
 //! not declare is deleted only when the stack's ownership ledger records that wharf
 //! created it; any other template is never touched. PURE.
 
+pub mod export;
 pub mod io;
 pub mod live;
 pub mod operation;

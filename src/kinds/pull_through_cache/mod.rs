@@ -10,6 +10,7 @@
 //! manifest leaves out is deleted only when the ledger lists it; a rule someone else made
 //! is never touched. PURE.
 
+pub mod export;
 pub mod io;
 pub mod live;
 pub mod operation;

@@ -1,17 +1,12 @@
 //! The registry's settings as manifest sections, PURE: scanning, replication and the
 //! registry policy when they differ from AWS's defaults (BASIC scanning without rules, no
-//! replication, no policy), pull through cache rules, and repository creation templates
-//! with their repository settings in the same short forms as repositories.
+//! replication, no policy).
 
 use crate::export::scope::Scope;
-use crate::kinds::pull_through_cache::ROOT;
 use crate::kinds::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
-use crate::kinds::repository::export::{encryption, lifecycle_of, parse_mutability, policy_of};
-use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule, LiveRegistry};
-use crate::manifest::model::ecr_defaults;
+use crate::live::LiveRegistry;
 use crate::manifest::model::{
-    CreationTemplate, PullThroughCacheRule, RegistryScanning, Replication, ReplicationDestination,
-    ReplicationRule, ScanningRule,
+    RegistryScanning, Replication, ReplicationDestination, ReplicationRule, ScanningRule,
 };
 use serde_json::{Value, json};
 
@@ -66,56 +61,13 @@ pub fn policy(live: &LiveRegistry) -> Option<Value> {
     Some(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())))
 }
 
-pub fn pull_through_cache_rule(live: &LivePullThroughCacheRule) -> PullThroughCacheRule {
-    let present = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    PullThroughCacheRule {
-        upstream_registry_url: live.upstream_registry_url.clone(),
-        credential_arn: present(&live.credential_arn),
-        custom_role_arn: present(&live.custom_role_arn),
-        // ROOT (the whole upstream registry) is AWS's default.
-        upstream_repository_prefix: present(&live.upstream_repository_prefix).filter(|p| p != ROOT),
-    }
-}
-
-pub fn creation_template(live: &LiveCreationTemplate, scope: &Scope) -> CreationTemplate {
-    let mutability = live
-        .image_tag_mutability
-        .as_deref()
-        .and_then(parse_mutability);
-    // ECR reports a cleared document as an empty string.
-    let (lifecycle, lifecycle_policy) =
-        lifecycle_of(live.lifecycle_policy.as_deref().filter(|p| !p.is_empty()));
-    let (pull, policy) = policy_of(
-        live.repository_policy.as_deref().filter(|p| !p.is_empty()),
-        scope,
-    );
-    CreationTemplate {
-        applied_for: live
-            .applied_for
-            .iter()
-            .filter_map(|a| serde_json::from_value(json!(a)).ok())
-            .collect(),
-        image_tag_mutability: mutability.filter(|m| *m != ecr_defaults::IMAGE_TAG_MUTABILITY),
-        image_tag_mutability_exclusion_filters: (mutability.is_some_and(|m| m.takes_exclusions())
-            && !live.exclusion_filters.is_empty())
-        .then(|| live.exclusion_filters.clone()),
-        encryption: live
-            .encryption_type
-            .as_deref()
-            .and_then(|kind| encryption(kind, live.kms_key.as_deref())),
-        lifecycle,
-        lifecycle_policy,
-        pull,
-        policy,
-        resource_tags: (!live.resource_tags.is_empty()).then(|| live.resource_tags.clone()),
-        custom_role_arn: live.custom_role_arn.clone().filter(|s| !s.is_empty()),
-        description: live.description.clone().filter(|s| !s.is_empty()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::creation_template::export::creation_template;
+    use crate::kinds::pull_through_cache::export::pull_through_cache_rule;
+    use crate::live::{LiveCreationTemplate, LivePullThroughCacheRule};
+    use crate::manifest::model::PullThroughCacheRule;
     use crate::manifest::model::{AppliedFor, ImageTagMutability, ScanFrequency, ScanType};
     use std::collections::BTreeMap;
 
