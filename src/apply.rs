@@ -547,7 +547,7 @@ mod tests {
                     images,
                     force_delete,
                 }),
-                lifecycle_preview: None,
+                preview: None,
                 operations: vec![],
             }],
             vec![],

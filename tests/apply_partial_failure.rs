@@ -28,7 +28,7 @@ fn change(address: &str, action: ChangeAction, operations: Vec<RepositoryOperati
             images: Some(0),
             force_delete: false,
         }),
-        lifecycle_preview: None,
+        preview: None,
         operations: operations.into_iter().map(Operation::Repository).collect(),
     }
 }

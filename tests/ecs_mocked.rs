@@ -184,7 +184,7 @@ fn wait_change(operations: Vec<ServiceOperation>) -> Change {
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields: vec![FieldChange::new("desiredCount", json!(1), json!(2))],
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: operations.into_iter().map(Operation::Service).collect(),
     }
 }

@@ -77,7 +77,7 @@ fn role_change(action: ChangeAction) -> Change {
         },
         fields: vec![],
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: operations.into_iter().map(Operation::Role).collect(),
     }
 }
@@ -90,7 +90,7 @@ fn repository_policy_change() -> Change {
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields: vec![],
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: vec![Operation::Repository(
             RepositoryOperation::SetRepositoryPolicy {
                 name: "shop/web".into(),
@@ -420,7 +420,7 @@ fn task_definition_change() -> Change {
         reason_code: ChangeReason::CreateBecauseMissing,
         fields: vec![],
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: vec![Operation::TaskDefinition(
             TaskDefinitionOperation::RegisterTaskDefinition {
                 family: "web".into(),

@@ -28,7 +28,7 @@ pub(super) fn run_drift(
     // A lifecycle preview moves with the clock and with every push, not with drift; two
     // reports of the same drift must be identical for a scheduler to diff them.
     for change in &mut plan.changes {
-        change.lifecycle_preview = None;
+        change.preview = None;
     }
     let unmanaged = if include_unmanaged {
         let mut found = live.unmanaged.clone();

@@ -242,7 +242,7 @@ pub fn create_because_missing(
         reason_code: ChangeReason::CreateBecauseMissing,
         fields,
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations,
     }
 }
@@ -261,7 +261,7 @@ pub fn update_because_drifted(
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations,
     }
 }
@@ -281,7 +281,7 @@ pub fn delete_because_not_in_manifest(
         reason_code: ChangeReason::DeleteBecauseNotInManifest,
         fields: Vec::new(),
         destroys,
-        lifecycle_preview: None,
+        preview: None,
         operations,
     }
 }
@@ -346,7 +346,7 @@ mod adoption_tests {
                 .map(|p| FieldChange::new(p, Value::Null, json!("x")))
                 .collect(),
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations: Vec::new(),
         };
         let tag = "tags.wharf:stack";

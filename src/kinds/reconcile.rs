@@ -193,7 +193,7 @@ mod tests {
                 json!("shop"),
             )],
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations: Vec::new(),
         }
     }

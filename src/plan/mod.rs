@@ -111,15 +111,27 @@ pub struct Change {
     pub reason: String,
     pub reason_code: ChangeReason,
     pub fields: Vec<FieldChange>,
-    /// Present on deletes and replaces: what would be lost and what allows it.
+    /// Present on deletes and replaces: what would be lost (the images of a repository,
+    /// when the kind holds data) and what allows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destroys: Option<Destroys>,
-    /// What the new lifecycle rules would expire among the images the repository holds
-    /// now (a local evaluation, present when a plan changes an existing repository's rules).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle_preview: Option<LifecyclePreview>,
+    /// What the change would do to what the resource holds, evaluated locally when the
+    /// kind can (its JSON key names the kind of preview).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Preview>,
     /// What apply will call, in order.
     pub operations: Vec<Operation>,
+}
+
+/// A preview of what a change does to what a resource holds. Each kind that can
+/// evaluate one adds a variant; in JSON it is one member of the change, named by the
+/// variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preview {
+    /// What new lifecycle rules would expire among the images a repository holds now
+    /// (present when a plan changes an existing repository's rules).
+    #[serde(rename = "lifecyclePreview")]
+    Lifecycle(LifecyclePreview),
 }
 
 /// The impact of new lifecycle rules on the images a repository holds, compared with the
@@ -210,3 +222,65 @@ macro_rules! operations {
     };
 }
 crate::with_kinds!(operations);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn change(preview: Option<Preview>) -> Change {
+        Change {
+            address: "ecr.repository.shop/web".into(),
+            action: ChangeAction::Update,
+            reason: "lifecyclePolicy differs".into(),
+            reason_code: ChangeReason::UpdateBecauseDrifted,
+            fields: Vec::new(),
+            destroys: None,
+            preview,
+            operations: Vec::new(),
+        }
+    }
+
+    /// A preview is one member of the change, named by its kind, between `destroys` and
+    /// `operations` — the plan JSON's shape — and reads back as the same value.
+    #[test]
+    fn a_preview_is_a_named_member_of_the_change() {
+        let preview = LifecyclePreview {
+            images: 3,
+            expires: 1,
+            expired_tags: vec!["v1".into()],
+            ..LifecyclePreview::default()
+        };
+        let with = change(Some(Preview::Lifecycle(preview)));
+        let text = serde_json::to_string(&with).expect("serializes");
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, Value>>(&text)
+            .expect("object")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "address",
+                "action",
+                "reason",
+                "reasonCode",
+                "fields",
+                "lifecyclePreview",
+                "operations"
+            ]
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).expect("JSON")["lifecyclePreview"]["expiredTags"],
+            json!(["v1"])
+        );
+        assert_eq!(serde_json::from_str::<Change>(&text).expect("reads"), with);
+        let without = change(None);
+        let text = serde_json::to_string(&without).expect("serializes");
+        assert!(!text.contains("Preview"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<Change>(&text).expect("reads"),
+            without
+        );
+    }
+}

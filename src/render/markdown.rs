@@ -159,7 +159,7 @@ fn write_row(out: &mut String, change: &Change) {
     let address = format!("`{}`", cell(&change.address));
     let action = change.action.as_str();
     let mut reason = cell(&change.reason);
-    if let Some(preview) = &change.lifecycle_preview {
+    if let Some(crate::plan::Preview::Lifecycle(preview)) = &change.preview {
         let text = cell(&lifecycle_text(preview));
         reason = if preview.expires > 0 {
             format!("{reason}<br>**⚠️ {text}**")

@@ -293,7 +293,7 @@ mod fixtures {
                 FieldChange::new("tags.wharf:stack", Value::Null, json!("shop")),
             ],
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations: vec![
                 create_repository("shop/api", None, &[("app", "api"), ("wharf:stack", "shop")]),
                 Operation::Repository(Op::SetRepositoryPolicy {
@@ -320,7 +320,7 @@ mod fixtures {
                 FieldChange::new("tags.old", json!("x"), Value::Null),
             ],
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations: vec![
                 Operation::Repository(Op::PutImageTagMutability {
                     name: "shop/web".into(),
@@ -360,7 +360,7 @@ mod fixtures {
                 images: Some(12),
                 force_delete: false,
             }),
-            lifecycle_preview: None,
+            preview: None,
             operations: vec![
                 Operation::Repository(Op::DeleteRepository {
                     name: "shop/legacy".into(),
@@ -379,7 +379,7 @@ mod fixtures {
                 images: None,
                 force_delete: true,
             }),
-            lifecycle_preview: None,
+            preview: None,
             operations: vec![Operation::Repository(Op::DeleteRepository {
                 name: "shop/old".into(),
                 force: true,

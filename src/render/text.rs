@@ -85,7 +85,7 @@ fn write_change(out: &mut String, change: &Change, paint: Painter) {
             paint.danger(&format!("! {}", destroys_text(destroys)))
         );
     }
-    if let Some(preview) = &change.lifecycle_preview {
+    if let Some(crate::plan::Preview::Lifecycle(preview)) = &change.preview {
         let line = format!("! {}", lifecycle_text(preview));
         let _ = writeln!(
             out,

@@ -153,7 +153,7 @@ pub fn diff(prefix: &str, want: &RuleSpec, have: Option<&RuleSpec>) -> Option<Ch
             reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
             fields,
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations: vec![
                 Operation::PullThroughCache(
                     PullThroughCacheOperation::DeletePullThroughCacheRule {

@@ -309,7 +309,7 @@ pub fn diff_scanning(want: &ScanningSpec, have: &ScanningSpec) -> Option<Change>
         reason_code,
         fields,
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: vec![Operation::Registry(
             RegistryOperation::PutRegistryScanningConfiguration {
                 scan_type: want.scan_type.clone(),
@@ -352,7 +352,7 @@ pub fn diff_replication(
         reason_code,
         fields,
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: vec![Operation::Registry(
             RegistryOperation::PutReplicationConfiguration {
                 rules: want.to_vec(),
@@ -404,7 +404,7 @@ pub fn diff_policy(want: Option<&Value>, have: Option<&Value>) -> (Option<Change
         reason_code,
         fields,
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: vec![Operation::Registry(operation)],
     };
     (Some(change), warning)

@@ -669,7 +669,7 @@ fn diff(
                 images: have.image_count,
                 force_delete: want.force_delete,
             }),
-            lifecycle_preview: None,
+            preview: None,
             operations,
         });
     }
@@ -790,7 +790,7 @@ pub fn attach_lifecycle_previews(
                 ..Default::default()
             },
         };
-        change.lifecycle_preview = Some(preview);
+        change.preview = Some(crate::plan::Preview::Lifecycle(preview));
     }
 }
 

@@ -434,7 +434,7 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
             reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
             fields,
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations,
         });
     }

@@ -669,7 +669,7 @@ fn diff(
             reason_code: ChangeReason::ReplaceBecauseCannotUpdate,
             fields,
             destroys: None,
-            lifecycle_preview: None,
+            preview: None,
             operations: vec![
                 Operation::Service(ServiceOperation::DeleteService {
                     cluster: have.cluster.clone(),

@@ -446,7 +446,7 @@ fn diff(
         reason_code: ChangeReason::UpdateBecauseDrifted,
         fields,
         destroys: None,
-        lifecycle_preview: None,
+        preview: None,
         operations: ops.into_iter().map(Operation::TaskDefinition).collect(),
     })
 }
