@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md's contract): clap definitions only. Each command is a thin
+//! The command line (the contract docs/architecture.md names): clap definitions only. Each command is a thin
 //! function in `commands`: load → read → plan → render or apply.
 
 use crate::render::Format;

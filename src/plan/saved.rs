@@ -1,4 +1,4 @@
-//! Saved plans (`plan --out FILE`, `apply FILE`): the plan's JSON (DESIGN.md's shape)
+//! Saved plans (`plan --out FILE`, `apply FILE`): the plan's JSON (the shape docs/architecture.md gives)
 //! plus a `saved` section holding what apply needs to apply exactly those changes and to
 //! know whether they still make sense — the account and region, a digest of the manifest
 //! files and variables, the manifest itself (so apply re-reads the same objects), the plan

@@ -1,4 +1,4 @@
-//! The JSON rendering of a plan: the `Plan` value serialized exactly as DESIGN.md shows
+//! The JSON rendering of a plan: the `Plan` value serialized exactly as docs/architecture.md describes it
 //! (also the body of saved plan files). PURE: no shaping of its own, so what machines read
 //! is what the text and Markdown renderers read.
 
