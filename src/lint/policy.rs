@@ -1,6 +1,6 @@
 //! Which statements of a resource policy (repository, registry, trust) allow anyone:
 //! `Effect: Allow`, `Principal: "*"` or `{"AWS": "*"}`, and no condition that pins the
-//! caller down. PURE; reads documents in the shapes `resources::policy` parses.
+//! caller down. PURE; reads documents in the shapes `documents::policy` parses.
 
 use serde_json::Value;
 

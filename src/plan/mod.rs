@@ -1,6 +1,7 @@
 //! The plan as a value (Terraform's `plans`): what changes, why, field by field, and the
-//! operations apply will carry out. PURE: built by `resources`, read by `render` and
-//! `apply`, serialized as the plan JSON of docs/architecture.md. Apply walks it; it never re-decides.
+//! operations apply will carry out. PURE: built from every kind's changes, read by
+//! `render` and `apply`, serialized as the plan JSON of docs/architecture.md. Apply walks
+//! it; it never re-decides.
 
 pub mod build;
 pub mod fingerprint;

@@ -1,5 +1,5 @@
-//! Rendering a plan for people and machines: text (terminal), JSON (docs/architecture.md's shape,
-//! also saved plan files) and Markdown (pull-request comments). PURE: every renderer reads
+//! Rendering a plan for people and machines: text (terminal), JSON (the shape
+//! docs/architecture.md gives, also saved plan files) and Markdown (pull-request comments). PURE: every renderer reads
 //! only the `Plan` value and returns a string — no deciding, no I/O — so the three cannot
 //! disagree. Output must read without colour (colour only repeats what words say).
 

@@ -6,7 +6,7 @@
 //!
 //! This module owns the manifest-level AWS facts (repository names, account ids, regions,
 //! KMS key forms, tag rules, role ARNs, policy size); lifecycle-document rules live in
-//! `resources::lifecycle` and are reported here at the manifest's spans.
+//! `documents::lifecycle` and are reported here at the manifest's spans.
 
 use crate::diagnostics::{Diagnostics, Span, did_you_mean};
 use crate::documents::lifecycle::{self, DocumentProblem};
