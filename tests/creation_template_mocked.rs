@@ -2,14 +2,16 @@
 //! implement them). A small stateful stand-in for ECR's template API answers
 //! DescribeRepositoryCreationTemplates (two templates a page, so reads paginate) and keeps
 //! what Create, Update and Delete send, returning it as ECR does: defaults filled in,
-//! documents reformatted, tags in another order. Each test reads through the SDK, plans
-//! from that snapshot, applies, and checks exactly which calls were made: create, update
+//! documents reformatted, tags in another order. Each test plans through the pipeline the
+//! binary runs (`ops::plan`), applies, and checks exactly which calls were made: create, update
 //! in place, convergence (the plan from the applied state is empty and apply makes no
 //! call), delete with --prune only for what the ownership ledger records, drift, and
 //! pagination.
 
 #[path = "support/ledger_mock.rs"]
 mod ledger_mock;
+#[path = "support/quiet_account.rs"]
+mod quiet_account;
 
 use aws_sdk_ecr::operation::create_repository_creation_template::{
     CreateRepositoryCreationTemplateInput, CreateRepositoryCreationTemplateOutput,
@@ -28,10 +30,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use wharf::apply::{self, ApplySettings, Outcome};
 use wharf::aws::Aws;
+use wharf::kinds::common::Adoption;
 use wharf::kinds::creation_template;
 use wharf::live::{LiveSnapshot, OwnershipLedger};
-use wharf::manifest::{Manifest, Variables, load};
-use wharf::plan::build::{PlanOptions, build};
+use wharf::manifest::{LoadedManifest, Variables, load};
+use wharf::plan::build::PlanOptions;
 use wharf::plan::{ChangeAction, Plan};
 use wharf::render::{Format, Style, render_drift};
 
@@ -203,6 +206,11 @@ impl Calls {
 }
 
 fn calls(ecr: &Ecr) -> Calls {
+    calls_with(ecr, None)
+}
+
+/// `calls`, with the stack's ledger recording `ledger` (read when pruning).
+fn calls_with(ecr: &Ecr, ledger: Option<&OwnershipLedger>) -> Calls {
     let state = ecr.clone();
     let describe = mock!(aws_sdk_ecr::Client::describe_repository_creation_templates)
         .then_compute_output(move |req| {
@@ -242,7 +250,7 @@ fn calls(ecr: &Ecr) -> Calls {
         create,
         update,
         delete,
-        ledger: ledger_mock::ledger(None),
+        ledger: ledger_mock::ledger(ledger.map(wharf::kinds::ledger::to_text).as_deref()),
     }
 }
 
@@ -251,13 +259,19 @@ fn aws(calls: &Calls) -> Aws {
         ecr: mock_client!(
             aws_sdk_ecr,
             RuleMode::MatchAny,
-            [&calls.describe, &calls.create, &calls.update, &calls.delete]
+            [
+                &calls.describe,
+                &calls.create,
+                &calls.update,
+                &calls.delete,
+                &quiet_account::no_repositories()
+            ]
         ),
-        iam: mock_client!(aws_sdk_iam, []),
-        ecs: mock_client!(aws_sdk_ecs, []),
+        iam: quiet_account::iam(),
+        ecs: quiet_account::ecs(),
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
-        sts: mock_client!(aws_sdk_sts, []),
+        sts: quiet_account::sts(),
         ssm: calls.ledger.client(),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
@@ -265,44 +279,26 @@ fn aws(calls: &Calls) -> Aws {
     }
 }
 
-fn manifest(templates: &str) -> Manifest {
+fn manifest(templates: &str) -> LoadedManifest {
     let src = format!("version: 1\nstack: shop\nregistry:\n  creationTemplates:\n{templates}");
     match load("wharf.yaml", &src, &Variables::default()) {
-        Ok(loaded) => loaded.manifest,
+        Ok(loaded) => loaded,
         Err(failure) => panic!("{src}\n{:#?}", failure.diagnostics),
     }
 }
 
-/// Reads through the SDK what `read_snapshot` reads (the declared templates and, when
-/// pruning, those the ledger records) and plans against that snapshot.
-async fn read_and_plan(
-    aws: &Aws,
-    m: &Manifest,
-    prune: bool,
-    ledger: Option<OwnershipLedger>,
-) -> (Plan, LiveSnapshot) {
-    let ledger = ledger.filter(|_| prune);
-    let prefixes = creation_template::prefixes_to_read(m, ledger.as_ref());
-    let templates = creation_template::io::read_templates(aws, &prefixes)
+/// Plans through the pipeline the binary runs (`ops::plan`): the account, the snapshot
+/// (the declared templates and, when pruning, those the mocked ledger records; the other
+/// kinds' enumerations find nothing), the pure build and its enrichment.
+async fn read_and_plan(aws: &Aws, m: &LoadedManifest, prune: bool) -> (Plan, LiveSnapshot) {
+    let options = PlanOptions {
+        prune,
+        targets: vec![],
+    };
+    let (planned, live) = wharf::ops::plan::plan(aws, m, &options, Adoption::Refuse)
         .await
         .expect("read");
-    let live = LiveSnapshot {
-        account_id: "123456789012".into(),
-        region: "eu-west-1".into(),
-        creation_templates: templates,
-        ledger,
-        ..LiveSnapshot::default()
-    };
-    let plan = build(
-        m,
-        &live,
-        &PlanOptions {
-            prune,
-            targets: vec![],
-        },
-    )
-    .expect("no conflicts");
-    (plan, live)
+    (planned.expect("no conflicts"), live)
 }
 
 async fn apply_ok(aws: &Aws, plan: &Plan) {
@@ -316,10 +312,10 @@ async fn apply_ok(aws: &Aws, plan: &Plan) {
 }
 
 /// After an apply: the plan from what ECR now holds is empty, and applying it calls nothing.
-async fn assert_converged(ecr: &Ecr, m: &Manifest) {
+async fn assert_converged(ecr: &Ecr, m: &LoadedManifest) {
     let calls = calls(ecr);
     let aws = aws(&calls);
-    let (plan, _) = read_and_plan(&aws, m, false, None).await;
+    let (plan, _) = read_and_plan(&aws, m, false).await;
     assert!(plan.is_empty(), "not converged: {plan:#?}");
     apply_ok(&aws, &plan).await;
     assert_eq!(calls.writes(), 0);
@@ -359,7 +355,7 @@ async fn a_missing_template_is_created_and_converges() {
     let calls = calls(&ecr);
     let aws = aws(&calls);
     let m = manifest(FULL);
-    let (plan, _) = read_and_plan(&aws, &m, false, None).await;
+    let (plan, _) = read_and_plan(&aws, &m, false).await;
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.changes[0].address, "ecr.creation_template.shop");
     assert_eq!(plan.changes[0].action, ChangeAction::Create);
@@ -431,7 +427,7 @@ async fn several_fields_are_updated_in_place() {
     let m = manifest(
         "    shop:\n      appliedFor: [PULL_THROUGH_CACHE, CREATE_ON_PUSH]\n      imageTagMutability: IMMUTABLE\n      lifecycle: [{ keepLast: 10 }]\n      resourceTags: { team: shop }\n      customRoleArn: \"arn:aws:iam::123456789012:role/ecr-templates\"\n",
     );
-    let (plan, _) = read_and_plan(&aws, &m, false, None).await;
+    let (plan, _) = read_and_plan(&aws, &m, false).await;
     assert_eq!(plan.changes.len(), 1, "{plan:#?}");
     let change = &plan.changes[0];
     assert_eq!(change.action, ChangeAction::Update);
@@ -477,7 +473,7 @@ async fn a_converged_template_plans_nothing_and_apply_calls_nothing() {
     {
         let calls = calls(&ecr);
         let aws = aws(&calls);
-        let (plan, _) = read_and_plan(&aws, &m, false, None).await;
+        let (plan, _) = read_and_plan(&aws, &m, false).await;
         apply_ok(&aws, &plan).await;
     }
     // Twice: nothing drifts between runs either.
@@ -499,22 +495,24 @@ async fn prune_deletes_only_templates_the_ledger_records() {
     };
 
     // Not pruning: only the declared template matters, and nothing is deleted.
-    let calls_ = calls(&ecr);
+    let calls_ = calls_with(&ecr, Some(&ledger));
     let aws_ = aws(&calls_);
-    let (plan, live) = read_and_plan(&aws_, &m, false, Some(ledger.clone())).await;
+    let (plan, live) = read_and_plan(&aws_, &m, false).await;
     assert!(plan.is_empty(), "{plan:#?}");
     assert_eq!(live.creation_templates.keys().collect::<Vec<_>>(), ["shop"]);
 
-    // Pruning without a ledger (unreadable): nothing is deleted.
-    let (plan, live) = read_and_plan(&aws_, &m, true, None).await;
+    // Pruning without a ledger (the stack recorded nothing): nothing is deleted.
+    let calls_ = calls(&ecr);
+    let aws_ = aws(&calls_);
+    let (plan, live) = read_and_plan(&aws_, &m, true).await;
     assert!(plan.is_empty(), "{plan:#?}");
     assert_eq!(live.creation_templates.keys().collect::<Vec<_>>(), ["shop"]);
     assert_eq!(calls_.writes(), 0);
 
     // Pruning with the ledger: exactly the template wharf created and the manifest dropped.
-    let calls = calls(&ecr);
+    let calls = calls_with(&ecr, Some(&ledger));
     let aws = aws(&calls);
-    let (plan, _) = read_and_plan(&aws, &m, true, Some(ledger)).await;
+    let (plan, _) = read_and_plan(&aws, &m, true).await;
     assert_eq!(plan.changes.len(), 1, "{plan:#?}");
     let change = &plan.changes[0];
     assert_eq!(change.address, "ecr.creation_template.old");
@@ -539,7 +537,7 @@ async fn drift_is_an_update_naming_the_fields() {
     {
         let calls = calls(&ecr);
         let aws = aws(&calls);
-        let (plan, _) = read_and_plan(&aws, &m, false, None).await;
+        let (plan, _) = read_and_plan(&aws, &m, false).await;
         apply_ok(&aws, &plan).await;
     }
     // Someone changes the template behind wharf's back.
@@ -563,7 +561,7 @@ async fn drift_is_an_update_naming_the_fields() {
     );
     let calls = calls(&ecr);
     let aws = aws(&calls);
-    let (plan, _) = read_and_plan(&aws, &m, false, None).await;
+    let (plan, _) = read_and_plan(&aws, &m, false).await;
     assert_eq!(plan.changes.len(), 1, "{plan:#?}");
     let change = &plan.changes[0];
     assert_eq!(change.action, ChangeAction::Update);
@@ -609,7 +607,13 @@ async fn every_page_of_templates_is_read() {
             .collect(),
     );
     let m = manifest("    shop: { appliedFor: [REPLICATION] }\n");
-    let declared: BTreeSet<String> = m.registry.creation_templates.keys().cloned().collect();
+    let declared: BTreeSet<String> = m
+        .manifest
+        .registry
+        .creation_templates
+        .keys()
+        .cloned()
+        .collect();
 
     // The declared template is on the last page; only it is kept.
     let calls_ = calls(&ecr);
@@ -622,13 +626,13 @@ async fn every_page_of_templates_is_read() {
 
     // When pruning, the ledger's templates too, wherever they are; the read is still one
     // listing of every page.
-    let calls = calls(&ecr);
-    let aws = aws(&calls);
     let ledger = OwnershipLedger {
         creation_templates: ["a".to_string(), "d".to_string(), "gone".to_string()].into(),
         ..OwnershipLedger::default()
     };
-    let (plan, live) = read_and_plan(&aws, &m, true, Some(ledger)).await;
+    let calls = calls_with(&ecr, Some(&ledger));
+    let aws = aws(&calls);
+    let (plan, live) = read_and_plan(&aws, &m, true).await;
     assert_eq!(
         live.creation_templates.keys().collect::<Vec<_>>(),
         ["a", "d", "shop"]

@@ -1,9 +1,15 @@
 //! ECR Public repositories at the SDK boundary (aws-smithy-mocks; moto does not implement
 //! ECR Public). The mocks keep a small in-memory public registry, so a test reads it
-//! through the real SDK calls, plans, applies, and reads it again: create, in-place
+//! through the real SDK calls, plans through the pipeline the binary runs (`ops::plan`),
+//! applies, and reads it again: create, in-place
 //! updates, convergence (an empty plan and no write call the second time), drift made
 //! behind wharf's back, a changed logo file, prune and its refusals, and which calls are
 //! made at all. Every call goes through the counting interceptor that `--stats` uses.
+
+#[path = "support/ledger_mock.rs"]
+mod ledger_mock;
+#[path = "support/quiet_account.rs"]
+mod quiet_account;
 
 use aws_sdk_ecrpublic::error::ErrorMetadata;
 use aws_sdk_ecrpublic::operation::create_repository::{
@@ -39,10 +45,10 @@ use std::sync::{Arc, Mutex};
 use wharf::apply::{self, ApplyOptions, ApplySettings, Outcome};
 use wharf::aws::stats::{CallStats, CountingInterceptor};
 use wharf::aws::{Aws, ConnectOptions};
+use wharf::kinds::common::Adoption;
 use wharf::kinds::public_repository;
-use wharf::live::LiveSnapshot;
 use wharf::manifest::{LoadedManifest, Variables, load};
-use wharf::plan::build::{PlanOptions, build};
+use wharf::plan::build::PlanOptions;
 use wharf::plan::{ChangeAction, Plan};
 
 const ACCOUNT: &str = "123456789012";
@@ -349,17 +355,22 @@ fn rules(registry: &Registry) -> Vec<Rule> {
     ]
 }
 
-/// Clients for one test: ECR Public is the in-memory registry; any call to another
-/// service panics (no rules), as does any ECR Public call the rules do not cover.
+/// Clients for one test: ECR Public is the in-memory registry; the rest of the account
+/// holds nothing (an empty ownership ledger, no repositories, roles or clusters). Any
+/// other call fails, as does any ECR Public call the rules do not cover.
 fn aws_with(ecr_public: aws_sdk_ecrpublic::Client, stats: Arc<CallStats>) -> Aws {
     Aws {
-        ecr: mock_client!(aws_sdk_ecr, []),
-        iam: mock_client!(aws_sdk_iam, []),
-        ecs: mock_client!(aws_sdk_ecs, []),
+        ecr: mock_client!(
+            aws_sdk_ecr,
+            RuleMode::MatchAny,
+            [&quiet_account::no_repositories()]
+        ),
+        iam: quiet_account::iam(),
+        ecs: quiet_account::ecs(),
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
-        sts: mock_client!(aws_sdk_sts, []),
-        ssm: mock_client!(aws_sdk_ssm, []),
+        sts: quiet_account::sts(),
+        ssm: ledger_mock::ledger(None).client(),
         ecr_public,
         stats,
         region: "eu-west-1".into(),
@@ -454,27 +465,17 @@ impl Workspace {
     }
 }
 
-/// Reads ECR Public through the SDK and the logo files from disk, as `wharf plan` does.
+/// Plans through the pipeline the binary runs (`ops::plan`): ECR Public read through
+/// the SDK, the logo files from disk, the rest of the account empty.
 async fn plan(fake: &Fake, loaded: &LoadedManifest, prune: bool) -> Plan {
-    let read = public_repository::io::read(&fake.aws, &loaded.manifest, prune)
+    let options = PlanOptions {
+        prune,
+        targets: vec![],
+    };
+    let (planned, _) = wharf::ops::plan::plan(&fake.aws, loaded, &options, Adoption::Refuse)
         .await
         .expect("read");
-    let live = LiveSnapshot {
-        account_id: ACCOUNT.into(),
-        region: "eu-west-1".into(),
-        public_repositories: read,
-        logo_files: wharf::logo::read_all(loaded).expect("logos"),
-        ..LiveSnapshot::default()
-    };
-    build(
-        &loaded.manifest,
-        &live,
-        &PlanOptions {
-            prune,
-            targets: vec![],
-        },
-    )
-    .expect("no conflicts")
+    planned.expect("no conflicts")
 }
 
 async fn apply_ok(fake: &Fake, plan: &Plan) {
@@ -884,15 +885,15 @@ async fn an_existing_repository_without_the_ownership_tag_is_a_conflict() {
     let fake = Fake::new(vec![("shop-cli", Repo::default())]);
     let ws = Workspace::new();
     let loaded = ws.load("publicRepositories:\n  shop-cli: {}\n");
-    let read = public_repository::io::read(&fake.aws, &loaded.manifest, false)
-        .await
-        .expect("read");
-    let live = LiveSnapshot {
-        public_repositories: read,
-        ..LiveSnapshot::default()
-    };
-    let conflicts =
-        build(&loaded.manifest, &live, &PlanOptions::default()).expect_err("a conflict");
+    let (planned, _) = wharf::ops::plan::plan(
+        &fake.aws,
+        &loaded,
+        &PlanOptions::default(),
+        Adoption::Refuse,
+    )
+    .await
+    .expect("read");
+    let conflicts = planned.expect_err("a conflict");
     assert_eq!(conflicts[0].address, CLI);
     assert!(
         conflicts[0]

@@ -1,11 +1,14 @@
 //! Pull through cache rules at the SDK boundary (aws-smithy-mocks; moto does not implement
-//! them): read (DescribePullThroughCacheRules), plan from that snapshot, apply, and check
+//! them): plan through the pipeline the binary runs (DescribePullThroughCacheRules read
+//! into the snapshot), apply, and check
 //! exactly which calls were made. Covers create, update in place, replace, drift,
 //! convergence, and pruning through the ownership ledger (an SSM parameter, mocked too):
 //! only recorded rules are pruned, and apply records what it creates.
 
 #[path = "support/ledger_mock.rs"]
 mod ledger_mock;
+#[path = "support/quiet_account.rs"]
+mod quiet_account;
 
 use aws_sdk_ecr::operation::create_pull_through_cache_rule::CreatePullThroughCacheRuleOutput;
 use aws_sdk_ecr::operation::delete_pull_through_cache_rule::DeletePullThroughCacheRuleOutput;
@@ -17,9 +20,9 @@ use ledger_mock::{Ledger, ledger};
 use std::sync::Arc;
 use wharf::apply::{self, ApplySettings, Outcome};
 use wharf::aws::Aws;
-use wharf::live::LiveSnapshot;
-use wharf::manifest::{Manifest, Variables, load};
-use wharf::plan::build::{PlanOptions, build};
+use wharf::kinds::common::Adoption;
+use wharf::manifest::{LoadedManifest, Variables, load};
+use wharf::plan::build::PlanOptions;
 use wharf::plan::{ChangeAction, Plan};
 
 const SECRET: &str =
@@ -27,22 +30,27 @@ const SECRET: &str =
 const SECRET2: &str =
     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub2-AbCdEf";
 
-fn manifest(rules: &str) -> Manifest {
+fn manifest(rules: &str) -> LoadedManifest {
     let src = format!("version: 1\nstack: shop\nregistry:\n  pullThroughCache:\n{rules}");
     match load("wharf.yaml", &src, &Variables::default()) {
-        Ok(loaded) => loaded.manifest,
+        Ok(loaded) => loaded,
         Err(failure) => panic!("{src}\n{:#?}", failure.diagnostics),
     }
 }
 
 fn aws(rules: &[&Rule], ledger: &Ledger) -> Aws {
     Aws {
-        ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, rules),
-        iam: mock_client!(aws_sdk_iam, []),
-        ecs: mock_client!(aws_sdk_ecs, []),
+        ecr: {
+            let no_repositories = quiet_account::no_repositories();
+            let mut rules = rules.to_vec();
+            rules.push(&no_repositories);
+            mock_client!(aws_sdk_ecr, RuleMode::MatchAny, rules)
+        },
+        iam: quiet_account::iam(),
+        ecs: quiet_account::ecs(),
         autoscaling: mock_client!(aws_sdk_applicationautoscaling, []),
         kms: mock_client!(aws_sdk_kms, []),
-        sts: mock_client!(aws_sdk_sts, []),
+        sts: quiet_account::sts(),
         ssm: ledger.client(),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
         stats: Arc::new(Default::default()),
@@ -96,29 +104,18 @@ fn delete_rule_for(prefix: &'static str) -> Rule {
         .then_output(|| DeletePullThroughCacheRuleOutput::builder().build())
 }
 
-/// Reads through the SDK the way `read_snapshot` does (the ledger first when pruning,
-/// then the rules it and the manifest name) and plans against that snapshot.
-async fn read_and_plan(aws: &Aws, m: &Manifest, prune: bool) -> Plan {
-    let read = wharf::aws::snapshot::read_untaggable(aws, m, prune)
+/// Plans through the pipeline the binary runs (`ops::plan`): the account, the snapshot
+/// (the ledger first when pruning, then the rules it and the manifest name; the other
+/// kinds' enumerations find nothing), the pure build and its enrichment.
+async fn read_and_plan(aws: &Aws, m: &LoadedManifest, prune: bool) -> Plan {
+    let options = PlanOptions {
+        prune,
+        targets: vec![],
+    };
+    let (planned, _) = wharf::ops::plan::plan(aws, m, &options, Adoption::Refuse)
         .await
         .expect("read");
-    let live = LiveSnapshot {
-        account_id: "123456789012".into(),
-        region: "eu-west-1".into(),
-        pull_through_cache_rules: read.pull_through_cache_rules,
-        ledger: read.ledger,
-        ledger_unreadable: read.ledger_unreadable,
-        ..LiveSnapshot::default()
-    };
-    build(
-        m,
-        &live,
-        &PlanOptions {
-            prune,
-            targets: vec![],
-        },
-    )
-    .expect("no conflicts")
+    planned.expect("no conflicts")
 }
 
 async fn apply_ok(aws: &Aws, plan: &Plan) {
@@ -133,7 +130,7 @@ async fn apply_ok(aws: &Aws, plan: &Plan) {
     );
 }
 
-fn ghcr() -> Manifest {
+fn ghcr() -> LoadedManifest {
     manifest(&format!(
         "    hub: {{ upstreamRegistryUrl: ghcr.io, credentialArn: \"{SECRET}\" }}\n"
     ))
@@ -288,8 +285,7 @@ async fn a_ledger_left_empty_is_deleted() {
         "version: 1\nstack: shop\n",
         &Variables::default(),
     )
-    .expect("loads")
-    .manifest;
+    .expect("loads");
     let plan = read_and_plan(&aws, &empty, true).await;
     assert_eq!(plan.changes.len(), 1);
     apply_ok(&aws, &plan).await;
