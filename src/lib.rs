@@ -2,11 +2,9 @@
 //! Public, IAM roles and ECS — exactly as a YAML manifest says.
 //!
 //! Pure core, I/O at the edge: `manifest` → `kinds` → `plan` → `render` never touch the
-//! network; only `aws` and each kind's `io.rs` do, `ops` runs the pipelines, and `apply`
-//! walks a plan through them. docs/architecture.md says how it fits together and how to
-//! add a kind.
+//! network; only `aws` and each kind's `io.rs` do, and `ops` runs the pipelines that
+//! plan and apply. docs/architecture.md says how it fits together and how to add a kind.
 
-pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod commands;

@@ -9,9 +9,9 @@ use aws_sdk_ecr::types::error::InvalidParameterException;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wharf::apply::{self, Outcome};
 use wharf::aws::Aws;
 use wharf::kinds::repository::RepositoryOperation;
+use wharf::ops::apply::{self, Outcome};
 use wharf::plan::{Change, ChangeAction, ChangeReason, Destroys, Operation, Plan};
 
 fn change(address: &str, action: ChangeAction, operations: Vec<RepositoryOperation>) -> Change {

@@ -28,12 +28,12 @@ use aws_sdk_ecr::types::{
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use wharf::apply::{self, ApplySettings, Outcome};
 use wharf::aws::Aws;
 use wharf::kinds::common::Adoption;
 use wharf::kinds::creation_template;
 use wharf::live::{LiveSnapshot, OwnershipLedger};
 use wharf::manifest::{LoadedManifest, Variables, load};
+use wharf::ops::apply::{self, ApplySettings, Outcome};
 use wharf::plan::build::PlanOptions;
 use wharf::plan::{ChangeAction, Plan};
 use wharf::render::{Format, Style, render_drift};

@@ -14,9 +14,9 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wharf::apply::{self, ApplySettings, Event, Outcome};
 use wharf::aws::Aws;
 use wharf::kinds::service::ServiceOperation;
+use wharf::ops::apply::{self, ApplySettings, Event, Outcome};
 use wharf::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation, Plan};
 
 /// A service whose PRIMARY deployment is in `state`, `running` of 2 tasks up.

@@ -19,11 +19,11 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wharf::apply::{self, ApplyReport, ApplySettings, Event, Outcome};
 use wharf::aws::Aws;
 use wharf::kinds::repository::RepositoryOperation;
 use wharf::kinds::role::RoleOperation;
 use wharf::kinds::task_definition::TaskDefinitionOperation;
+use wharf::ops::apply::{self, ApplyReport, ApplySettings, Event, Outcome};
 use wharf::plan::{Change, ChangeAction, ChangeReason, Operation, Plan};
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/task-execution";

@@ -42,12 +42,12 @@ use aws_sdk_ecrpublic::types::{ImageDetail, Repository, RepositoryCatalogData, T
 use aws_smithy_mocks::{MockResponse, Rule, RuleMode, mock, mock_client};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use wharf::apply::{self, ApplyOptions, ApplySettings, Outcome};
 use wharf::aws::stats::{CallStats, CountingInterceptor};
 use wharf::aws::{Aws, ConnectOptions};
 use wharf::kinds::common::Adoption;
 use wharf::kinds::public_repository;
 use wharf::manifest::{LoadedManifest, Variables, load};
+use wharf::ops::apply::{self, ApplyOptions, ApplySettings, Outcome};
 use wharf::plan::build::PlanOptions;
 use wharf::plan::{ChangeAction, Plan};
 

@@ -18,10 +18,10 @@ use aws_sdk_ecr::types::PullThroughCacheRule;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use ledger_mock::{Ledger, ledger};
 use std::sync::Arc;
-use wharf::apply::{self, ApplySettings, Outcome};
 use wharf::aws::Aws;
 use wharf::kinds::common::Adoption;
 use wharf::manifest::{LoadedManifest, Variables, load};
+use wharf::ops::apply::{self, ApplySettings, Outcome};
 use wharf::plan::build::PlanOptions;
 use wharf::plan::{ChangeAction, Plan};
 

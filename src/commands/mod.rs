@@ -4,7 +4,6 @@
 //! so colour follows the terminal, NO_COLOR and --no-color; plans go to stdout,
 //! diagnostics and errors to stderr.
 
-use crate::apply::{self, ApplyOptions, Event, Outcome, StepReport};
 use crate::aws::{self, Aws, ConnectOptions};
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::kinds::common::Adoption;
@@ -12,6 +11,7 @@ use crate::live::LiveSnapshot;
 use crate::manifest::vars::Variables;
 use crate::manifest::{self, LoadedManifest};
 use crate::ops;
+use crate::ops::apply::{self, ApplyOptions, Event, Outcome, StepReport};
 use crate::plan::Plan;
 use crate::plan::build::PlanOptions;
 use crate::render::diagnostics::render_diagnostics;

@@ -517,7 +517,8 @@ mod tests {
         );
         // apply refuses it without --allow-replace.
         let plan = crate::plan::Plan::new("shop", changes.clone(), vec![]);
-        let refused = crate::apply::refusals(&plan, crate::apply::ApplyOptions::default());
+        let refused =
+            crate::ops::apply::refusals(&plan, crate::ops::apply::ApplyOptions::default());
         assert_eq!(
             refused,
             vec![
