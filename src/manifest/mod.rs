@@ -11,6 +11,7 @@ mod isolate;
 pub mod model;
 pub mod node;
 pub mod overlay;
+pub mod raw_document;
 pub mod schema;
 pub mod schema_check;
 pub mod spans;

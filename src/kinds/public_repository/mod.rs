@@ -18,6 +18,7 @@
 
 pub mod io;
 pub mod live;
+pub mod model;
 pub mod operation;
 pub mod validate;
 

@@ -12,6 +12,7 @@
 pub mod export;
 pub mod io;
 pub mod live;
+pub mod model;
 pub mod operation;
 pub mod validate;
 

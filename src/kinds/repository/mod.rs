@@ -11,6 +11,7 @@ pub mod export;
 pub mod io;
 pub mod lint;
 pub mod live;
+pub mod model;
 pub mod operation;
 pub mod validate;
 

@@ -12,6 +12,7 @@ pub mod export;
 pub mod io;
 pub mod lint;
 pub mod live;
+pub mod model;
 pub mod operation;
 pub mod references;
 pub mod validate;
