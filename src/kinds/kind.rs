@@ -9,6 +9,24 @@ use crate::live::LiveSnapshot;
 use crate::manifest::model::Manifest;
 use serde_json::Value;
 
+/// What executing one operation tells the rest of an apply (each kind's `io::execute`
+/// returns it, so apply runs every kind's operations the same way).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Executed {
+    Done,
+    /// A task definition revision was registered: the services of this apply that name
+    /// its family deploy this ARN.
+    Registered {
+        family: String,
+        arn: String,
+    },
+    /// A service update started a deployment: apply follows it to its outcome.
+    Deployment {
+        service: String,
+        started: crate::kinds::service::live::StartedDeployment,
+    },
+}
+
 /// What a kind's planning code does.
 pub trait Kind {
     /// The members of a live object that AWS changes on its own (counts of running

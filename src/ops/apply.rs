@@ -6,6 +6,7 @@
 //! flight finish, no new call starts, a deployment wait stops waiting.
 
 use crate::aws::{Aws, AwsError};
+use crate::kinds::kind::Executed;
 use crate::kinds::service::ServiceOperation;
 use crate::plan::{Change, ChangeAction, Operation, Plan, order};
 use futures::stream::{self, StreamExt};
@@ -275,7 +276,7 @@ async fn execute_with_propagation(
 struct Registered {
     revisions: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
     deployments: std::sync::Mutex<
-        std::collections::BTreeMap<String, crate::kinds::service::io::StartedDeployment>,
+        std::collections::BTreeMap<String, crate::kinds::service::live::StartedDeployment>,
     >,
 }
 
@@ -284,7 +285,7 @@ impl Registered {
         self.revisions.lock().expect("registered lock")
     }
 
-    fn started(&self, service: &str) -> Option<crate::kinds::service::io::StartedDeployment> {
+    fn started(&self, service: &str) -> Option<crate::kinds::service::live::StartedDeployment> {
         self.deployments
             .lock()
             .expect("deployments lock")
@@ -314,51 +315,27 @@ async fn execute(
     registered: &Registered,
 ) -> Result<(), AwsError> {
     let operation = &resolve_registered(operation, registered);
-    match operation {
-        Operation::Repository(op) => crate::kinds::repository::io::execute(aws, op).await,
-        Operation::PublicRepository(op) => {
-            crate::kinds::public_repository::io::execute(aws, op).await
-        }
-        Operation::Registry(op) => crate::kinds::registry::io::execute(aws, op).await,
-        Operation::PullThroughCache(op) => {
-            crate::kinds::pull_through_cache::io::execute(aws, op).await
-        }
-        Operation::CreationTemplate(op) => {
-            crate::kinds::creation_template::io::execute(aws, op).await
-        }
-        Operation::Role(op) => crate::kinds::role::io::execute(aws, op).await,
-        Operation::Cluster(op) => crate::kinds::cluster::io::execute_cluster(aws, op).await,
-        Operation::TaskDefinition(op) => {
-            let arn = crate::kinds::task_definition::io::execute_task_definition(aws, op).await?;
-            if let (
-                Some(arn),
-                crate::kinds::task_definition::TaskDefinitionOperation::RegisterTaskDefinition {
-                    family,
-                    ..
-                },
-            ) = (arn, op)
-            {
-                registered.lock().insert(family.clone(), arn);
+    macro_rules! execute_with_its_kind {
+        ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+            match operation {
+                $(Operation::$variant(op) => crate::kinds::$module::io::execute(aws, op).await?,)*
             }
-            Ok(())
+        };
+    }
+    match crate::with_kinds!(execute_with_its_kind) {
+        Executed::Done => {}
+        Executed::Registered { family, arn } => {
+            registered.lock().insert(family, arn);
         }
-        Operation::Service(op) => {
-            let started = crate::kinds::service::io::execute_service(aws, op).await?;
-            if let (
-                Some(started),
-                ServiceOperation::CreateService { name, .. }
-                | ServiceOperation::UpdateService { name, .. },
-            ) = (started, op)
-            {
-                registered
-                    .deployments
-                    .lock()
-                    .expect("deployments lock")
-                    .insert(name.clone(), started);
-            }
-            Ok(())
+        Executed::Deployment { service, started } => {
+            registered
+                .deployments
+                .lock()
+                .expect("deployments lock")
+                .insert(service, started);
         }
     }
+    Ok(())
 }
 
 async fn run_change(

@@ -6,6 +6,7 @@ use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
 use crate::kinds::cluster::ClusterOperation;
 use crate::kinds::common::OWNERSHIP_TAG;
+use crate::kinds::kind::Executed;
 use crate::live::LiveCluster;
 use aws_sdk_ecs::operation::create_cluster::CreateClusterInput;
 use aws_sdk_ecs::operation::update_cluster::UpdateClusterInput;
@@ -99,7 +100,7 @@ pub async fn read_clusters(
     Ok((out, unmanaged))
 }
 
-pub async fn execute_cluster(aws: &Aws, operation: &ClusterOperation) -> Result<(), AwsError> {
+pub async fn execute(aws: &Aws, operation: &ClusterOperation) -> Result<Executed, AwsError> {
     let ecs = &aws.ecs;
     match operation {
         ClusterOperation::CreateCluster { input, .. } => {
@@ -155,7 +156,7 @@ pub async fn execute_cluster(aws: &Aws, operation: &ClusterOperation) -> Result<
                 .map_err(|e| AwsError::from_sdk("DeleteCluster", e))?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }
 
 pub fn create_cluster_request(

@@ -11,6 +11,7 @@ use crate::aws::{Aws, AwsError, absent_on};
 use crate::kinds::creation_template::{
     Cleared, CreationTemplateOperation, TemplateSettings, canonical_prefix,
 };
+use crate::kinds::kind::Executed;
 use crate::kinds::repository::io::{exclusion_filters, to_tags};
 use crate::live::LiveCreationTemplate;
 use aws_sdk_ecr::types::{
@@ -127,7 +128,10 @@ fn text(value: &Option<String>, cleared: &[Cleared], field: Cleared) -> Option<S
     }
 }
 
-pub async fn execute(aws: &Aws, operation: &CreationTemplateOperation) -> Result<(), AwsError> {
+pub async fn execute(
+    aws: &Aws,
+    operation: &CreationTemplateOperation,
+) -> Result<Executed, AwsError> {
     let ecr = &aws.ecr;
     match operation {
         CreationTemplateOperation::CreateRepositoryCreationTemplate { prefix, settings } => {
@@ -203,5 +207,5 @@ pub async fn execute(aws: &Aws, operation: &CreationTemplateOperation) -> Result
             )?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }

@@ -5,6 +5,7 @@
 
 use crate::aws::{Aws, AwsError, absent_on};
 use crate::kinds::common::OWNERSHIP_TAG;
+use crate::kinds::kind::Executed;
 use crate::kinds::public_repository::{CatalogInput, LogoChange, PublicRepositoryOperation};
 use crate::live::LivePublicRepository;
 use aws_sdk_ecr::error::ProvideErrorMetadata;
@@ -265,7 +266,10 @@ fn put_catalog(catalog: &CatalogInput) -> Result<RepositoryCatalogDataInput, Aws
     Ok(input.build())
 }
 
-pub async fn execute(aws: &Aws, operation: &PublicRepositoryOperation) -> Result<(), AwsError> {
+pub async fn execute(
+    aws: &Aws,
+    operation: &PublicRepositoryOperation,
+) -> Result<Executed, AwsError> {
     let client = &aws.ecr_public;
     match operation {
         PublicRepositoryOperation::CreateRepository {
@@ -341,5 +345,5 @@ pub async fn execute(aws: &Aws, operation: &PublicRepositoryOperation) -> Result
                 .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }

@@ -4,6 +4,7 @@
 //! operations.
 
 use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::kind::Executed;
 use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::live::LivePullThroughCacheRule;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,7 +63,10 @@ pub async fn read_matching(
     Ok(out)
 }
 
-pub async fn execute(aws: &Aws, operation: &PullThroughCacheOperation) -> Result<(), AwsError> {
+pub async fn execute(
+    aws: &Aws,
+    operation: &PullThroughCacheOperation,
+) -> Result<Executed, AwsError> {
     let ecr = &aws.ecr;
     match operation {
         PullThroughCacheOperation::CreatePullThroughCacheRule {
@@ -108,5 +112,5 @@ pub async fn execute(aws: &Aws, operation: &PullThroughCacheOperation) -> Result
             )?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }

@@ -4,6 +4,7 @@
 //! Live configurations are kept in AWS's JSON shape; the kind normalizes.
 
 use crate::aws::{Aws, AwsError, absent_on};
+use crate::kinds::kind::Executed;
 use crate::kinds::registry::{self, RegistryOperation};
 use crate::live::LiveRegistry;
 use crate::manifest::model::Registry;
@@ -104,7 +105,7 @@ fn built<T>(result: Result<T, aws_sdk_ecr::error::BuildError>) -> Result<T, AwsE
     result.map_err(|e| AwsError::new(e.to_string()))
 }
 
-pub async fn execute(aws: &Aws, operation: &RegistryOperation) -> Result<(), AwsError> {
+pub async fn execute(aws: &Aws, operation: &RegistryOperation) -> Result<Executed, AwsError> {
     let ecr = &aws.ecr;
     match operation {
         RegistryOperation::PutRegistryScanningConfiguration { scan_type, rules } => {
@@ -200,5 +201,5 @@ pub async fn execute(aws: &Aws, operation: &RegistryOperation) -> Result<(), Aws
             )?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }

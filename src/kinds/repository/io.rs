@@ -4,6 +4,7 @@
 
 use crate::aws::{Aws, AwsError, absent_on};
 use crate::kinds::common::OWNERSHIP_TAG;
+use crate::kinds::kind::Executed;
 use crate::kinds::repository::RepositoryOperation;
 use crate::live::LiveRepository;
 use crate::manifest::model::ecr_defaults;
@@ -290,7 +291,7 @@ pub(crate) fn exclusion_filters(
         .map(Some)
 }
 
-pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<(), AwsError> {
+pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<Executed, AwsError> {
     let ecr = &aws.ecr;
     match operation {
         RepositoryOperation::CreateRepository {
@@ -414,5 +415,5 @@ pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<(), A
                 .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }

@@ -4,6 +4,7 @@
 
 use crate::aws::{Aws, AwsError, absent_on};
 use crate::kinds::common::OWNERSHIP_TAG;
+use crate::kinds::kind::Executed;
 use crate::kinds::role::RoleOperation;
 use crate::live::LiveRole;
 use aws_sdk_iam::types::Tag;
@@ -177,7 +178,7 @@ fn duration(seconds: i64) -> i32 {
     i32::try_from(seconds).unwrap_or(i32::MAX)
 }
 
-pub async fn execute(aws: &Aws, operation: &RoleOperation) -> Result<(), AwsError> {
+pub async fn execute(aws: &Aws, operation: &RoleOperation) -> Result<Executed, AwsError> {
     let iam = &aws.iam;
     match operation {
         RoleOperation::CreateRole {
@@ -298,5 +299,5 @@ pub async fn execute(aws: &Aws, operation: &RoleOperation) -> Result<(), AwsErro
                 .map_err(|e| AwsError::from_sdk("UntagRole", e))?;
         }
     }
-    Ok(())
+    Ok(Executed::Done)
 }

@@ -6,7 +6,9 @@ use crate::aws::ecs::{Ecs, EcsScope, tag, tags_of, untag};
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
 use crate::kinds::common::OWNERSHIP_TAG;
+use crate::kinds::kind::Executed;
 use crate::kinds::service::ServiceOperation;
+use crate::kinds::service::live::StartedDeployment;
 use crate::live::{LiveCluster, LiveService};
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
@@ -150,9 +152,25 @@ pub async fn scalable_targets(
     Ok(out)
 }
 
+/// Executes one operation; a create or an update says which deployment it started, for
+/// apply to follow.
+pub async fn execute(aws: &Aws, operation: &ServiceOperation) -> Result<Executed, AwsError> {
+    Ok(match (run(aws, operation).await?, operation) {
+        (
+            Some(started),
+            ServiceOperation::CreateService { name, .. }
+            | ServiceOperation::UpdateService { name, .. },
+        ) => Executed::Deployment {
+            service: name.clone(),
+            started,
+        },
+        _ => Executed::Done,
+    })
+}
+
 /// Runs one service operation; a create or update returns the deployment it started, for
 /// the wait that follows to track.
-pub async fn execute_service(
+async fn run(
     aws: &Aws,
     operation: &ServiceOperation,
 ) -> Result<Option<StartedDeployment>, AwsError> {
@@ -280,16 +298,6 @@ fn recent_events(service: &Value, count: usize) -> String {
         .take(count)
         .filter_map(|e| e["message"].as_str().map(|m| format!("\n    event: {m}")))
         .collect()
-}
-
-/// The deployment a CreateService or UpdateService started, as its answer reports it: the
-/// PRIMARY deployment's id and task definition, and the service deployment's ARN where
-/// ECS reports one (`currentServiceDeployment`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StartedDeployment {
-    pub id: Option<String>,
-    pub task_definition: Option<String>,
-    pub service_deployment_arn: Option<String>,
 }
 
 impl StartedDeployment {

@@ -15,3 +15,13 @@ pub struct LiveService {
     pub document: serde_json::Value,
     pub tags: BTreeMap<String, String>,
 }
+
+/// The deployment a CreateService or UpdateService started, as its answer reports it: the
+/// PRIMARY deployment's id and task definition, and the service deployment's ARN where
+/// ECS reports one (`currentServiceDeployment`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartedDeployment {
+    pub id: Option<String>,
+    pub task_definition: Option<String>,
+    pub service_deployment_arn: Option<String>,
+}

@@ -5,6 +5,7 @@ use crate::aws::ecs::{Ecs, EcsScope, READ_CONCURRENCY, tag, tags_of, untag};
 use crate::aws::ecs_codec::{from_json, to_json};
 use crate::aws::{Aws, AwsError};
 use crate::kinds::common::OWNERSHIP_TAG;
+use crate::kinds::kind::Executed;
 use crate::kinds::task_definition::TaskDefinitionOperation;
 use crate::live::{LiveRevision, LiveTaskDefinition};
 use aws_sdk_ecs::error::ProvideErrorMetadata;
@@ -154,11 +155,22 @@ pub async fn read_task_definitions(
     Ok((definitions, unmanaged))
 }
 
+/// Executes one operation; a registration says which revision it registered, for the
+/// services of the same apply.
+pub async fn execute(aws: &Aws, operation: &TaskDefinitionOperation) -> Result<Executed, AwsError> {
+    Ok(match (run(aws, operation).await?, operation) {
+        (Some(arn), TaskDefinitionOperation::RegisterTaskDefinition { family, .. }) => {
+            Executed::Registered {
+                family: family.clone(),
+                arn,
+            }
+        }
+        _ => Executed::Done,
+    })
+}
+
 /// Runs one task-definition operation; a registration returns the new revision's ARN.
-pub async fn execute_task_definition(
-    aws: &Aws,
-    operation: &TaskDefinitionOperation,
-) -> Result<Option<String>, AwsError> {
+async fn run(aws: &Aws, operation: &TaskDefinitionOperation) -> Result<Option<String>, AwsError> {
     match operation {
         TaskDefinitionOperation::RegisterTaskDefinition { input, .. } => {
             let i = from_json(
