@@ -63,3 +63,13 @@ impl Validator<'_> {
         self.ecs_tags(cluster, base, "this cluster");
     }
 }
+
+impl crate::manifest::validate::Validates for crate::kinds::cluster::ClusterKind {
+    fn validate(v: &mut Validator) {
+        for (name, cluster) in &v.manifest.ecs.clusters {
+            let base = crate::manifest::spans::pointer(&["ecs", "clusters", name]);
+            v.ecs_name(name, &base, "cluster name");
+            v.cluster(cluster, &base);
+        }
+    }
+}

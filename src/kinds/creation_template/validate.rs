@@ -208,6 +208,14 @@ impl Validator<'_> {
     }
 }
 
+impl crate::manifest::validate::Validates
+    for crate::kinds::creation_template::CreationTemplateKind
+{
+    fn validate(v: &mut Validator) {
+        v.creation_templates();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Severity;

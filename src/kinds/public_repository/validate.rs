@@ -325,6 +325,14 @@ impl Validator<'_> {
     }
 }
 
+impl crate::manifest::validate::Validates
+    for crate::kinds::public_repository::PublicRepositoryKind
+{
+    fn validate(v: &mut Validator) {
+        v.public_repositories();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Severity;

@@ -139,6 +139,14 @@ impl Validator<'_> {
     }
 }
 
+impl crate::manifest::validate::Validates
+    for crate::kinds::pull_through_cache::PullThroughCacheKind
+{
+    fn validate(v: &mut Validator) {
+        v.pull_through_cache();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Severity;

@@ -268,6 +268,12 @@ impl Validator<'_> {
     }
 }
 
+impl crate::manifest::validate::Validates for crate::kinds::registry::RegistryKind {
+    fn validate(v: &mut Validator) {
+        v.registry();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Severity;

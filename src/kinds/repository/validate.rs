@@ -596,3 +596,13 @@ impl Validator<'_> {
         }
     }
 }
+
+impl crate::manifest::validate::Validates for crate::kinds::repository::RepositoryKind {
+    fn validate(v: &mut Validator) {
+        for (name, repo) in &v.manifest.repositories {
+            let base = crate::manifest::spans::pointer(&["repositories", name]);
+            v.repository_name(name, &base);
+            v.repository(repo, &base, Some(name));
+        }
+    }
+}

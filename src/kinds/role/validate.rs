@@ -352,6 +352,12 @@ impl Validator<'_> {
     }
 }
 
+impl crate::manifest::validate::Validates for crate::kinds::role::RoleKind {
+    fn validate(v: &mut Validator) {
+        v.roles();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Severity;

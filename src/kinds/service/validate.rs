@@ -235,3 +235,13 @@ impl Validator<'_> {
         self.ecs_tags(service, base, "this service");
     }
 }
+
+impl crate::manifest::validate::Validates for crate::kinds::service::ServiceKind {
+    fn validate(v: &mut Validator) {
+        for (name, service) in &v.manifest.ecs.services {
+            let base = crate::manifest::spans::pointer(&["ecs", "services", name]);
+            v.ecs_name(name, &base, "service name");
+            v.service(service, &base);
+        }
+    }
+}

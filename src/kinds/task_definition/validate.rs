@@ -648,3 +648,13 @@ impl Validator<'_> {
 pub(crate) fn task_uses_secrets(container: &ApiObject) -> bool {
     matches!(container.get("secrets"), Some(Value::Array(items)) if !items.is_empty())
 }
+
+impl crate::manifest::validate::Validates for crate::kinds::task_definition::TaskDefinitionKind {
+    fn validate(v: &mut Validator) {
+        for (family, task) in &v.manifest.ecs.task_definitions {
+            let base = crate::manifest::spans::pointer(&["ecs", "taskDefinitions", family]);
+            v.ecs_name(family, &base, "task-definition family");
+            v.task_definition(family, task, &base);
+        }
+    }
+}

@@ -8,7 +8,6 @@ use super::{TAGS_PER_RESOURCE, Validator, child};
 use crate::diagnostics::did_you_mean;
 use crate::manifest::ecs_members;
 use crate::manifest::model::ApiObject;
-use crate::manifest::spans::pointer;
 use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -82,25 +81,6 @@ pub(crate) fn not_found_hint(reference: &str, known: &[&str], otherwise: &str) -
 }
 
 impl Validator<'_> {
-    pub(super) fn ecs(&mut self) {
-        let ecs = &self.manifest.ecs;
-        for (name, cluster) in &ecs.clusters {
-            let base = pointer(&["ecs", "clusters", name]);
-            self.ecs_name(name, &base, "cluster name");
-            self.cluster(cluster, &base);
-        }
-        for (family, task) in &ecs.task_definitions {
-            let base = pointer(&["ecs", "taskDefinitions", family]);
-            self.ecs_name(family, &base, "task-definition family");
-            self.task_definition(family, task, &base);
-        }
-        for (name, service) in &ecs.services {
-            let base = pointer(&["ecs", "services", name]);
-            self.ecs_name(name, &base, "service name");
-            self.service(service, &base);
-        }
-    }
-
     pub(crate) fn ecs_name(&mut self, name: &str, base: &str, what: &str) {
         if !ECS_NAME.is_match(name) {
             self.error(

@@ -82,19 +82,20 @@ pub fn validate(manifest: &Manifest, spans: &SpanIndex, diagnostics: &mut Diagno
     if let Some(defaults) = &manifest.defaults.repository {
         v.repository(defaults, &pointer(&["defaults", "repository"]), None);
     }
-    for (name, repo) in &manifest.repositories {
-        let base = pointer(&["repositories", name]);
-        v.repository_name(name, &base);
-        v.repository(repo, &base, Some(name));
+    macro_rules! every_kind {
+        ($($variant:ident $module:ident $operation:ident $kind:ident,)*) => {
+            $(<crate::kinds::$module::$kind as Validates>::validate(&mut v);)*
+        };
     }
-    v.public_repositories();
-    v.registry();
-    v.pull_through_cache();
-    v.creation_templates();
-    v.roles();
-    v.ecs();
+    crate::with_kinds!(every_kind);
     // `lint.suppress` blocks: known rule ids, each with a reason.
     crate::lint::validate_manifest(manifest, spans, v.out);
+}
+
+/// A kind's checks, run on the whole manifest: each kind's `validate.rs` implements it on
+/// the kind's registry type, and the walk runs every kind the registry lists.
+pub(crate) trait Validates {
+    fn validate(v: &mut Validator);
 }
 
 pub(crate) struct Validator<'a> {
