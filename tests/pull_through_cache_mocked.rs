@@ -354,7 +354,7 @@ async fn no_rules_declared_reads_nothing() {
     )
     .expect("loads")
     .manifest;
-    let read = wharf::aws::snapshot::read_untaggable(&aws, &m, false)
+    let read = wharf::kinds::pull_through_cache::io::read_untaggable(&aws, &m, false)
         .await
         .expect("read");
     assert!(read.pull_through_cache_rules.is_empty());

@@ -66,6 +66,34 @@ pub(crate) async fn untag(aws: &Aws, arn: &str, keys: &[String]) -> Result<(), A
 
 pub type Ecs = aws_sdk_ecs::Client;
 
+/// What the ECS reads cover: the manifest's clusters, families and services by cluster.
+pub fn ecs_scope(manifest: &crate::manifest::model::Manifest, find_owned: bool) -> EcsScope<'_> {
+    let ecs_section = &manifest.ecs;
+    let mut services: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (name, service) in &ecs_section.services {
+        let cluster = service
+            .get("cluster")
+            .and_then(serde_json::Value::as_str)
+            .map(crate::kinds::service::cluster_name)
+            .unwrap_or_else(|| "default".into());
+        services.entry(cluster).or_default().insert(name.clone());
+    }
+    EcsScope {
+        clusters: ecs_section.clusters.keys().cloned().collect(),
+        families: ecs_section.task_definitions.keys().cloned().collect(),
+        revision_families: ecs_section
+            .task_definitions
+            .iter()
+            .filter(|(_, d)| d.contains_key("keepRevisions"))
+            .map(|(f, _)| f.clone())
+            .collect(),
+        services,
+        find_owned,
+        stack: &manifest.stack,
+    }
+}
+
 /// What the kinds' request-builder tests share: a client that sends nothing, the
 /// published input fixtures, and the checks that a builder carries every member.
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod export;
 pub mod kms;
 pub mod ledger;
 pub mod rate_limit;
+pub mod reads;
 pub mod snapshot;
 pub mod stats;
 

@@ -173,6 +173,26 @@ pub fn create_cluster_request(
         .set_service_connect_defaults(i.service_connect_defaults)
 }
 
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::cluster::ClusterKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let scope = crate::aws::ecs::ecs_scope(manifest, find_owned);
+            let (clusters, unmanaged) = read_clusters(aws, &scope).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.clusters = clusters;
+                live.unmanaged.clusters = unmanaged;
+            });
+            Ok(store)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,3 +209,25 @@ pub async fn execute(
     }
     Ok(Executed::Done)
 }
+
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::creation_template::CreationTemplateKind {
+    /// The templates the ledger records are read too: they wait for it.
+    const SECOND_WAVE: bool = true;
+
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        _find_owned: bool,
+        so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let prefixes =
+                crate::kinds::creation_template::prefixes_to_read(manifest, so_far.ledger.as_ref());
+            let templates = read_templates(aws, &prefixes).await?;
+            let store: crate::aws::reads::Store =
+                Box::new(move |live| live.creation_templates = templates);
+            Ok(store)
+        })
+    }
+}

@@ -347,3 +347,20 @@ pub async fn execute(
     }
     Ok(Executed::Done)
 }
+
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::public_repository::PublicRepositoryKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let public = read(aws, manifest, find_owned).await?;
+            let store: crate::aws::reads::Store =
+                Box::new(move |live| live.public_repositories = public);
+            Ok(store)
+        })
+    }
+}

@@ -114,3 +114,65 @@ pub async fn execute(
     }
     Ok(Executed::Done)
 }
+
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::pull_through_cache::PullThroughCacheKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            // The ledger comes with the rules: it says which of them this stack made.
+            let read = read_untaggable(aws, manifest, find_owned).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.ledger = read.ledger;
+                live.ledger_unreadable = read.ledger_unreadable;
+                live.pull_through_cache_rules = read.pull_through_cache_rules;
+            });
+            Ok(store)
+        })
+    }
+}
+
+/// The kinds AWS cannot tag, and the ledger that says which of them wharf owns.
+pub struct Untaggable {
+    pub ledger: Option<crate::live::OwnershipLedger>,
+    pub ledger_unreadable: Option<String>,
+    pub pull_through_cache_rules:
+        std::collections::BTreeMap<String, crate::live::LivePullThroughCacheRule>,
+}
+
+/// Reads the ledger when pruning or looking for drift (nothing else needs it), then the
+/// declared pull through cache rules and, when pruning, the ones the ledger records. A
+/// ledger that cannot be read is reported, not fatal: nothing recorded in it is pruned.
+pub async fn read_untaggable(
+    aws: &Aws,
+    manifest: &crate::manifest::model::Manifest,
+    find_owned: bool,
+) -> Result<Untaggable, AwsError> {
+    let (ledger, ledger_unreadable) = if find_owned {
+        match crate::aws::ledger::read(aws, &manifest.stack).await {
+            Ok(ledger) => (Some(ledger.unwrap_or_default()), None),
+            Err(error) => (None, Some(error.message)),
+        }
+    } else {
+        (None, None)
+    };
+    let mut prefixes: std::collections::BTreeSet<String> = manifest
+        .registry
+        .pull_through_cache
+        .keys()
+        .cloned()
+        .collect();
+    if let Some(ledger) = &ledger {
+        prefixes.extend(ledger.pull_through_cache.iter().cloned());
+    }
+    let pull_through_cache_rules = read_rules(aws, &prefixes).await?;
+    Ok(Untaggable {
+        ledger,
+        ledger_unreadable,
+        pull_through_cache_rules,
+    })
+}

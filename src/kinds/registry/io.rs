@@ -203,3 +203,19 @@ pub async fn execute(aws: &Aws, operation: &RegistryOperation) -> Result<Execute
     }
     Ok(Executed::Done)
 }
+
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::registry::RegistryKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        _find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let registry = read_registry(aws, &manifest.registry).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| live.registry = registry);
+            Ok(store)
+        })
+    }
+}

@@ -417,3 +417,36 @@ pub async fn execute(aws: &Aws, operation: &RepositoryOperation) -> Result<Execu
     }
     Ok(Executed::Done)
 }
+
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::repository::RepositoryKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let declared = manifest.repositories.keys().cloned().collect();
+            let scope = ReadScope {
+                declared: &declared,
+                find_owned,
+                stack: &manifest.stack,
+            };
+            let repositories = read_repositories(aws, &scope).await?;
+            // With find_owned every repository's tags were read: those without the tag
+            // are no stack's.
+            let unmanaged: BTreeSet<String> = repositories
+                .values()
+                .filter(|r| find_owned && !r.tags.contains_key(crate::kinds::common::OWNERSHIP_TAG))
+                .filter(|r| !manifest.repositories.contains_key(&r.name))
+                .map(|r| r.name.clone())
+                .collect();
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.repositories = repositories;
+                live.unmanaged.repositories = unmanaged;
+            });
+            Ok(store)
+        })
+    }
+}

@@ -301,3 +301,24 @@ pub async fn execute(aws: &Aws, operation: &RoleOperation) -> Result<Executed, A
     }
     Ok(Executed::Done)
 }
+
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::role::RoleKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let declared = manifest.iam.roles.keys().cloned().collect();
+            let (roles, unmanaged) =
+                read_roles(aws, &declared, find_owned, &manifest.stack).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.roles = roles;
+                live.unmanaged.roles = unmanaged;
+            });
+            Ok(store)
+        })
+    }
+}

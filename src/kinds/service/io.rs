@@ -670,6 +670,29 @@ pub fn update_service_request(
         .set_vpc_lattice_configurations(i.vpc_lattice_configurations)
 }
 
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::service::ServiceKind {
+    /// Services are read in the clusters the first wave found.
+    const SECOND_WAVE: bool = true;
+
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let scope = crate::aws::ecs::ecs_scope(manifest, find_owned);
+            let (services, unmanaged) = read_services(aws, &scope, &so_far.clusters).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.services = services;
+                live.unmanaged.services = unmanaged;
+            });
+            Ok(store)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,6 +226,26 @@ pub fn register_task_definition_request(
         .set_enable_fault_injection(i.enable_fault_injection)
 }
 
+/// This kind's part of the live snapshot.
+impl crate::aws::reads::ReadsLive for crate::kinds::task_definition::TaskDefinitionKind {
+    fn read<'a>(
+        aws: &'a Aws,
+        manifest: &'a crate::manifest::model::Manifest,
+        find_owned: bool,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<crate::aws::reads::Store, AwsError>> {
+        Box::pin(async move {
+            let scope = crate::aws::ecs::ecs_scope(manifest, find_owned);
+            let (families, unmanaged) = read_task_definitions(aws, &scope).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.task_definitions = families;
+                live.unmanaged.task_definitions = unmanaged;
+            });
+            Ok(store)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
