@@ -1,5 +1,6 @@
-//! What the snapshot read asks of each kind's I/O: its own read, and where it leaves it.
-//! A leaf of `aws`: the kinds' `io.rs` implement it, `aws::snapshot` runs them.
+//! What the snapshot read and `export` ask of each kind's I/O: its own read, and where it
+//! leaves it. A leaf of `aws`: the kinds' `io.rs` implement these, `aws::snapshot` and
+//! `aws::export` run them for every kind the registry lists.
 
 use super::{Aws, AwsError};
 use crate::live::LiveSnapshot;
@@ -24,4 +25,24 @@ pub trait ReadsLive {
         find_owned: bool,
         so_far: &'a LiveSnapshot,
     ) -> BoxFuture<'a, Result<Store, AwsError>>;
+}
+
+/// What `wharf export` asks of a kind's I/O: read what the selection names of this kind
+/// (nothing when it names none), with notes for the reader about what could not be.
+pub trait ExportsLive {
+    /// Read after the first wave (services search the clusters it exported).
+    const SECOND_WAVE: bool = false;
+
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        stack: &'a str,
+        so_far: &'a LiveSnapshot,
+    ) -> BoxFuture<'a, Result<(Store, Vec<String>), AwsError>>;
+}
+
+/// A store that leaves the snapshot as it is, with no note: what a kind the selection
+/// does not name reads.
+pub fn nothing() -> (Store, Vec<String>) {
+    (Box::new(|_| {}), Vec::new())
 }

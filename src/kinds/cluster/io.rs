@@ -193,6 +193,61 @@ impl crate::aws::reads::ReadsLive for crate::kinds::cluster::ClusterKind {
     }
 }
 
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::cluster::ClusterKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.clusters.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let exported: BTreeSet<String> = cluster_names_of(aws)
+                .await?
+                .into_iter()
+                .filter(|name| selection.clusters.matches(name))
+                .collect();
+            if exported.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let scope = EcsScope {
+                clusters: exported,
+                families: BTreeSet::new(),
+                revision_families: BTreeSet::new(),
+                services: BTreeMap::new(),
+                find_owned: false,
+                stack,
+            };
+            let clusters = read_clusters(aws, &scope).await?.0;
+            let store: crate::aws::reads::Store = Box::new(move |live| live.clusters = clusters);
+            Ok((store, Vec::new()))
+        })
+    }
+}
+
+pub(crate) async fn cluster_names_of(aws: &Aws) -> Result<Vec<String>, AwsError> {
+    let arns: Vec<String> = aws
+        .ecs
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListClusters", e))?;
+    let mut names: Vec<String> = arns
+        .iter()
+        .map(|a| crate::kinds::service::cluster_name(a))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -231,3 +231,24 @@ impl crate::aws::reads::ReadsLive for crate::kinds::creation_template::CreationT
         })
     }
 }
+
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::creation_template::CreationTemplateKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        _stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.creation_templates.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let templates = read_matching(aws, |p| selection.creation_templates.matches(p)).await?;
+            let store: crate::aws::reads::Store =
+                Box::new(move |live| live.creation_templates = templates);
+            Ok((store, Vec::new()))
+        })
+    }
+}

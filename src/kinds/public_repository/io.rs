@@ -364,3 +364,20 @@ impl crate::aws::reads::ReadsLive for crate::kinds::public_repository::PublicRep
         })
     }
 }
+
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::public_repository::PublicRepositoryKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        _stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            // `export` does not select public repositories.
+            let _ = (aws, selection);
+            Ok(crate::aws::reads::nothing())
+        })
+    }
+}

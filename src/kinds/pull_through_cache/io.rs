@@ -176,3 +176,24 @@ pub async fn read_untaggable(
         pull_through_cache_rules,
     })
 }
+
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::pull_through_cache::PullThroughCacheKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        _stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.pull_through_cache.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let rules = read_matching(aws, |p| selection.pull_through_cache.matches(p)).await?;
+            let store: crate::aws::reads::Store =
+                Box::new(move |live| live.pull_through_cache_rules = rules);
+            Ok((store, Vec::new()))
+        })
+    }
+}

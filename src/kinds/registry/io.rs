@@ -219,3 +219,29 @@ impl crate::aws::reads::ReadsLive for crate::kinds::registry::RegistryKind {
         })
     }
 }
+
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::registry::RegistryKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        _stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if !selection.registry {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let every_section = crate::manifest::model::Registry {
+                scanning: Some(crate::manifest::model::RegistryScanning::default()),
+                replication: Some(crate::manifest::model::Replication::default()),
+                policy: Some(serde_json::Value::Null),
+                ..crate::manifest::model::Registry::default()
+            };
+            let registry = read_registry(aws, &every_section).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| live.registry = registry);
+            Ok((store, Vec::new()))
+        })
+    }
+}

@@ -450,3 +450,24 @@ impl crate::aws::reads::ReadsLive for crate::kinds::repository::RepositoryKind {
         })
     }
 }
+
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::repository::RepositoryKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.repositories.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let read =
+                read_matching(aws, |name| selection.repositories.matches(name), stack).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| live.repositories = read);
+            Ok((store, Vec::new()))
+        })
+    }
+}

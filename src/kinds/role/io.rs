@@ -322,3 +322,46 @@ impl crate::aws::reads::ReadsLive for crate::kinds::role::RoleKind {
         })
     }
 }
+
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::role::RoleKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.roles.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let names = role_names(aws, selection).await?;
+            let roles = read_roles(aws, &names, false, stack).await?.0;
+            let store: crate::aws::reads::Store = Box::new(move |live| live.roles = roles);
+            Ok((store, Vec::new()))
+        })
+    }
+}
+
+/// Roles whose names match, less service-linked roles (AWS's own, under `/aws-service-role/`).
+async fn role_names(
+    aws: &Aws,
+    selection: &crate::export::Selection,
+) -> Result<BTreeSet<String>, AwsError> {
+    let listed: Vec<aws_sdk_iam::types::Role> = aws
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListRoles", e))?;
+    Ok(listed
+        .iter()
+        .filter(|r| !r.path().starts_with("/aws-service-role/"))
+        .map(|r| r.role_name().to_string())
+        .filter(|name| selection.roles.matches(name))
+        .collect())
+}

@@ -693,6 +693,105 @@ impl crate::aws::reads::ReadsLive for crate::kinds::service::ServiceKind {
     }
 }
 
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::service::ServiceKind {
+    /// Services are searched in the clusters `--cluster` names, else in the exported
+    /// clusters, else in every cluster.
+    const SECOND_WAVE: bool = true;
+
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        stack: &'a str,
+        so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.services.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let search: Vec<String> = if !selection.service_clusters.is_empty() {
+                selection
+                    .service_clusters
+                    .iter()
+                    .map(|c| crate::kinds::service::cluster_name(c))
+                    .collect()
+            } else if !selection.clusters.is_empty() {
+                so_far.clusters.keys().cloned().collect()
+            } else {
+                crate::kinds::cluster::io::cluster_names_of(aws).await?
+            };
+            let mut notes = Vec::new();
+            let wanted = service_names(aws, selection, &search, &mut notes).await?;
+            let scope = EcsScope {
+                clusters: BTreeSet::new(),
+                families: BTreeSet::new(),
+                revision_families: BTreeSet::new(),
+                services: wanted,
+                find_owned: false,
+                stack,
+            };
+            let services = read_services(aws, &scope, &BTreeMap::new()).await?.0;
+            let store: crate::aws::reads::Store = Box::new(move |live| live.services = services);
+            Ok((store, notes))
+        })
+    }
+}
+
+/// Matching services by cluster. A manifest names services without their cluster, so a
+/// name found in two clusters is exported from the first (by name) only, with a note.
+async fn service_names(
+    aws: &Aws,
+    selection: &crate::export::Selection,
+    clusters: &[String],
+    notes: &mut Vec<String>,
+) -> Result<BTreeMap<String, BTreeSet<String>>, AwsError> {
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut clusters = clusters.to_vec();
+    clusters.sort();
+    clusters.dedup();
+    for cluster in clusters {
+        let result: Result<Vec<String>, _> = aws
+            .ecs
+            .list_services()
+            .cluster(&cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        let arns = match result {
+            Ok(arns) => arns,
+            Err(e) => {
+                let error = AwsError::from_sdk("ListServices", e);
+                if error.code.as_deref() == Some("ClusterNotFoundException") {
+                    notes.push(format!(
+                        "cluster `{cluster}` does not exist; no services read from it"
+                    ));
+                    continue;
+                }
+                return Err(error);
+            }
+        };
+        for arn in arns {
+            let name = arn.rsplit('/').next().unwrap_or(&arn).to_string();
+            if !selection.services.matches(&name) {
+                continue;
+            }
+            if let Some(first) = found.get(&name) {
+                notes.push(format!(
+                    "service `{name}` exists in clusters `{first}` and `{cluster}`; a manifest names services without their cluster, so only the one in `{first}` is exported"
+                ));
+                continue;
+            }
+            found.insert(name.clone(), cluster.clone());
+            wanted.entry(cluster.clone()).or_default().insert(name);
+        }
+    }
+    Ok(wanted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

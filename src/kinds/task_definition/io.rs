@@ -246,6 +246,56 @@ impl crate::aws::reads::ReadsLive for crate::kinds::task_definition::TaskDefinit
     }
 }
 
+/// What `wharf export` reads of this kind.
+impl crate::aws::reads::ExportsLive for crate::kinds::task_definition::TaskDefinitionKind {
+    fn read_selected<'a>(
+        aws: &'a Aws,
+        selection: &'a crate::export::Selection,
+        stack: &'a str,
+        _so_far: &'a crate::live::LiveSnapshot,
+    ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
+    {
+        Box::pin(async move {
+            if selection.task_definitions.is_empty() {
+                return Ok(crate::aws::reads::nothing());
+            }
+            let families = family_names(aws, selection).await?;
+            let scope = EcsScope {
+                clusters: BTreeSet::new(),
+                families,
+                revision_families: BTreeSet::new(),
+                services: BTreeMap::new(),
+                find_owned: false,
+                stack,
+            };
+            let definitions = read_task_definitions(aws, &scope).await?.0;
+            let store: crate::aws::reads::Store =
+                Box::new(move |live| live.task_definitions = definitions);
+            Ok((store, Vec::new()))
+        })
+    }
+}
+
+async fn family_names(
+    aws: &Aws,
+    selection: &crate::export::Selection,
+) -> Result<BTreeSet<String>, AwsError> {
+    let listed: Vec<String> = aws
+        .ecs
+        .list_task_definition_families()
+        .status(TaskDefinitionFamilyStatus::Active)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListTaskDefinitionFamilies", e))?;
+    Ok(listed
+        .into_iter()
+        .filter(|f| selection.task_definitions.matches(f))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
