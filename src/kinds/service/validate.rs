@@ -29,9 +29,114 @@ static TASK_DEFINITION_ARN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// The strategies that move traffic between two revisions behind the same load
+/// balancer (ECS API Reference, DeploymentConfiguration `strategy`).
+const TRAFFIC_SHIFTING: [&str; 3] = ["BLUE_GREEN", "LINEAR", "CANARY"];
+
+/// `canaryBakeTimeInMinutes` and `stepBakeTimeInMinutes`: 0 to 1440 minutes (ECS API
+/// Reference, CanaryConfiguration and LinearConfiguration).
+const STEP_BAKE_MINUTES_MAX: i64 = 1440;
+
+/// A percentage ECS takes in steps of 0.1 between `min` and 100.0.
+fn tenths_between(value: f64, min: f64) -> bool {
+    (min..=100.0).contains(&value) && ((value * 10.0).round() - value * 10.0).abs() < 1e-6
+}
+
 impl Validator<'_> {
+    /// `deploymentConfiguration.strategy` and what it needs: its own linear or canary
+    /// settings in range, the ECS deployment controller, and for each target group an
+    /// alternate one to shift traffic to (`loadBalancers[].advancedConfiguration`;
+    /// CloudFormation's AdvancedConfiguration marks `alternateTargetGroupArn` required).
+    fn deployment_strategy(&mut self, service: &ApiObject, base: &str) {
+        let Some(Value::Object(config)) = service.get("deploymentConfiguration") else {
+            return;
+        };
+        let at = child(base, "deploymentConfiguration");
+        let strategy = str_of(config, "strategy").unwrap_or("ROLLING");
+        for (key, own) in [
+            ("linearConfiguration", "LINEAR"),
+            ("canaryConfiguration", "CANARY"),
+        ] {
+            if config.contains_key(key) && strategy != own {
+                self.error(
+                    self.key(&child(&at, key)),
+                    format!(
+                        "`{key}` applies only to the {own} strategy; this service's is {strategy}"
+                    ),
+                    Some(format!("set `strategy: {own}`, or remove `{key}`")),
+                );
+            }
+        }
+        for (key, percent, min, bake) in [
+            (
+                "canaryConfiguration",
+                "canaryPercent",
+                0.1,
+                "canaryBakeTimeInMinutes",
+            ),
+            (
+                "linearConfiguration",
+                "stepPercent",
+                3.0,
+                "stepBakeTimeInMinutes",
+            ),
+        ] {
+            let Some(Value::Object(settings)) = config.get(key) else {
+                continue;
+            };
+            let settings_at = child(&at, key);
+            if let Some(value) = settings.get(percent).and_then(Value::as_f64)
+                && !tenths_between(value, min)
+            {
+                self.error(
+                    self.at(&child(&settings_at, percent)),
+                    format!("`{percent}` must be a multiple of 0.1 from {min:.1} to 100.0"),
+                    None,
+                );
+            }
+            if let Some(minutes) = settings.get(bake).and_then(Value::as_i64)
+                && !(0..=STEP_BAKE_MINUTES_MAX).contains(&minutes)
+            {
+                self.error(
+                    self.at(&child(&settings_at, bake)),
+                    format!("`{bake}` must be 0 to {STEP_BAKE_MINUTES_MAX} minutes (24 hours)"),
+                    None,
+                );
+            }
+        }
+        if !TRAFFIC_SHIFTING.contains(&strategy) {
+            return;
+        }
+        let controller = service
+            .get("deploymentController")
+            .and_then(|c| c.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("ECS");
+        if controller != "ECS" {
+            self.error(
+                self.at(&child(&at, "strategy")),
+                format!("the {strategy} strategy needs the ECS deployment controller; this service's is {controller}"),
+                Some("remove `deploymentController`, or use the ROLLING strategy".into()),
+            );
+        }
+        for (i, balancer) in objects(service, "loadBalancers") {
+            let balancer_at = child(&child(base, "loadBalancers"), &i.to_string());
+            let alternate = balancer
+                .get("advancedConfiguration")
+                .and_then(|a| a.get("alternateTargetGroupArn"));
+            if balancer.contains_key("targetGroupArn") && alternate.is_none() {
+                self.error(
+                    self.at(&child(&balancer_at, "targetGroupArn")),
+                    format!("a {strategy} deployment shifts traffic to a second target group, and this load balancer names none"),
+                    Some("add `advancedConfiguration: { alternateTargetGroupArn: ..., productionListenerRule: ..., roleArn: ... }` (Amazon ECS Developer Guide: required resources for blue/green deployments)".into()),
+                );
+            }
+        }
+    }
+
     pub(crate) fn service(&mut self, service: &ApiObject, base: &str) {
         self.refused_members(service, base, ecs_members::CREATE_SERVICE);
+        self.deployment_strategy(service, base);
         let ecs = &self.manifest.ecs;
         if let Some(cluster) = str_of(service, "cluster") {
             let known = !cluster.starts_with("arn:") && ecs.clusters.contains_key(cluster);

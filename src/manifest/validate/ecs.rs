@@ -699,6 +699,90 @@ ecs:
         ]);
     }
 
+    /// Deployment strategies: each one's own settings in range, only with it; traffic
+    /// shifting needs the ECS controller and an alternate target group per balancer.
+    #[test]
+    fn deployment_strategies() {
+        // The cases are `&'static str`s, as the table's type wants.
+        let with = |config: &str| -> &'static str {
+            let text = format!("desiredCount: 2\n      deploymentConfiguration: {config}");
+            Box::leak(text.into_boxed_str())
+        };
+        let canary = with("{ strategy: ROLLING, canaryConfiguration: { canaryPercent: 5 } }");
+        let small = with("{ strategy: CANARY, canaryConfiguration: { canaryPercent: 0.05 } }");
+        let step = with(
+            "{ strategy: LINEAR, linearConfiguration: { stepPercent: 2, stepBakeTimeInMinutes: 1441 } }",
+        );
+        let controller = with(
+            "{ strategy: BLUE_GREEN, bakeTimeInMinutes: 5 }\n      deploymentController: { type: CODE_DEPLOY }",
+        );
+        let balancer = with(
+            "{ strategy: BLUE_GREEN, bakeTimeInMinutes: 5 }\n      loadBalancers: [ { targetGroupArn: \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1\", containerName: web, containerPort: 8080 } ]",
+        );
+        check(&[
+            (
+                "desiredCount: 2",
+                canary,
+                E,
+                "`canaryConfiguration` applies only to the CANARY strategy; this service's is ROLLING",
+                "canaryConfiguration",
+                "set `strategy: CANARY`",
+            ),
+            (
+                "desiredCount: 2",
+                small,
+                E,
+                "`canaryPercent` must be a multiple of 0.1 from 0.1 to 100.0",
+                "0.05",
+                "",
+            ),
+            (
+                "desiredCount: 2",
+                step,
+                E,
+                "`stepPercent` must be a multiple of 0.1 from 3.0 to 100.0",
+                "2",
+                "",
+            ),
+            (
+                "desiredCount: 2",
+                step,
+                E,
+                "`stepBakeTimeInMinutes` must be 0 to 1440 minutes",
+                "1441",
+                "",
+            ),
+            (
+                "desiredCount: 2",
+                controller,
+                E,
+                "the BLUE_GREEN strategy needs the ECS deployment controller; this service's is CODE_DEPLOY",
+                "BLUE_GREEN",
+                "remove `deploymentController`",
+            ),
+            (
+                "desiredCount: 2",
+                balancer,
+                E,
+                "a BLUE_GREEN deployment shifts traffic to a second target group",
+                "\"arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1\"",
+                "alternateTargetGroupArn",
+            ),
+        ]);
+        assert_clean(&edit(
+            "desiredCount: 2",
+            with(
+                "{ strategy: CANARY, bakeTimeInMinutes: 10, canaryConfiguration: { canaryPercent: 12.5, canaryBakeTimeInMinutes: 15 } }\n      loadBalancers: [ { targetGroupArn: \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1\", containerName: web, containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2\", productionListenerRule: \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/3\", roleArn: \"arn:aws:iam::123456789012:role/ecs-elb\" } } ]",
+            ),
+        ));
+        assert_clean(&edit(
+            "desiredCount: 2",
+            with(
+                "{ strategy: LINEAR, linearConfiguration: { stepPercent: 3.0, stepBakeTimeInMinutes: 0 } }",
+            ),
+        ));
+    }
+
     #[test]
     fn services() {
         check(&[
