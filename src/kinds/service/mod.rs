@@ -33,8 +33,42 @@ pub const VOLATILE_MEMBERS: &[&str] = &[
     "taskSets",
 ];
 
-/// How long apply waits for a deployment to finish, by default.
+/// How long apply waits for a deployment to finish, by default, besides the bake time
+/// its strategy declares.
 pub const DEFAULT_WAIT_SECONDS: u64 = 600;
+
+/// How long apply waits by default for a deployment of `service`: ten minutes for the
+/// rollout, plus every bake time its strategy declares, with ECS's defaults where it
+/// declares none (ECS API Reference: CanaryConfiguration 10 minutes; LinearConfiguration
+/// 10% steps, 6 minutes between steps and none after the last). `waitSeconds` and
+/// `--wait-timeout` win over it.
+pub fn default_wait_seconds(service: &ApiObject) -> u64 {
+    let config = service.get("deploymentConfiguration");
+    let member = |parent: Option<&Value>, key: &str| parent.and_then(|p| p.get(key)).cloned();
+    let minutes = |value: Option<Value>, default: u64| {
+        value.as_ref().and_then(Value::as_u64).unwrap_or(default)
+    };
+    let strategy = member(config, "strategy");
+    let bake = minutes(member(config, "bakeTimeInMinutes"), 0);
+    let shifting = match strategy.as_ref().and_then(Value::as_str) {
+        Some("CANARY") => {
+            let canary = member(config, "canaryConfiguration");
+            minutes(member(canary.as_ref(), "canaryBakeTimeInMinutes"), 10)
+        }
+        Some("LINEAR") => {
+            let linear = member(config, "linearConfiguration");
+            let step = member(linear.as_ref(), "stepPercent")
+                .as_ref()
+                .and_then(Value::as_f64)
+                .filter(|p| *p > 0.0)
+                .unwrap_or(10.0);
+            let steps = (100.0 / step).ceil() as u64;
+            steps.saturating_sub(1) * minutes(member(linear.as_ref(), "stepBakeTimeInMinutes"), 6)
+        }
+        _ => 0,
+    };
+    DEFAULT_WAIT_SECONDS + 60 * (bake + shifting)
+}
 
 pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
@@ -321,7 +355,7 @@ pub fn desired(
         wait_seconds: service
             .get("waitSeconds")
             .and_then(Value::as_u64)
-            .unwrap_or(DEFAULT_WAIT_SECONDS),
+            .unwrap_or_else(|| default_wait_seconds(service)),
     }
 }
 
@@ -755,6 +789,42 @@ impl crate::kinds::Kind for ServiceKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default wait covers the bake time a strategy declares, with ECS's defaults.
+    #[test]
+    fn the_default_wait_covers_the_declared_bake_time() {
+        let wait = |config: Value| {
+            let service: ApiObject =
+                serde_json::from_value(json!({ "deploymentConfiguration": config }))
+                    .expect("object");
+            default_wait_seconds(&service)
+        };
+        assert_eq!(
+            default_wait_seconds(&ApiObject::new()),
+            DEFAULT_WAIT_SECONDS
+        );
+        assert_eq!(wait(json!({ "strategy": "ROLLING" })), 600);
+        assert_eq!(
+            wait(json!({ "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 15 })),
+            600 + 15 * 60
+        );
+        // Canary: its own bake time (10 minutes by default) and the final one.
+        assert_eq!(wait(json!({ "strategy": "CANARY" })), 600 + 10 * 60);
+        assert_eq!(
+            wait(
+                json!({ "strategy": "CANARY", "bakeTimeInMinutes": 5, "canaryConfiguration": { "canaryBakeTimeInMinutes": 20 } })
+            ),
+            600 + 25 * 60
+        );
+        // Linear: 10% steps wait 6 minutes nine times by default; 25% steps three times.
+        assert_eq!(wait(json!({ "strategy": "LINEAR" })), 600 + 9 * 6 * 60);
+        assert_eq!(
+            wait(
+                json!({ "strategy": "LINEAR", "linearConfiguration": { "stepPercent": 25.0, "stepBakeTimeInMinutes": 2 } })
+            ),
+            600 + 3 * 2 * 60
+        );
+    }
     use crate::live::{LiveService, LiveTaskDefinition};
     use crate::manifest::load;
     use crate::manifest::vars::Variables;
