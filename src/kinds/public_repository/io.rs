@@ -367,17 +367,14 @@ impl crate::aws::reads::ReadsLive for crate::kinds::public_repository::PublicRep
 
 /// What `wharf export` reads of this kind.
 impl crate::aws::reads::ExportsLive for crate::kinds::public_repository::PublicRepositoryKind {
+    /// `export` does not select public repositories: nothing is read.
     fn read_selected<'a>(
-        aws: &'a Aws,
-        selection: &'a crate::export::Selection,
+        _aws: &'a Aws,
+        _selection: &'a crate::export::Selection,
         _stack: &'a str,
         _so_far: &'a crate::live::LiveSnapshot,
     ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
     {
-        Box::pin(async move {
-            // `export` does not select public repositories.
-            let _ = (aws, selection);
-            Ok(crate::aws::reads::nothing())
-        })
+        Box::pin(async { Ok(crate::aws::reads::nothing()) })
     }
 }
