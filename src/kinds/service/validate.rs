@@ -104,6 +104,7 @@ impl Validator<'_> {
                 );
             }
         }
+        self.lifecycle_hooks(config, &at, strategy);
         if !TRAFFIC_SHIFTING.contains(&strategy) {
             return;
         }
@@ -130,6 +131,73 @@ impl Validator<'_> {
                     format!("a {strategy} deployment shifts traffic to a second target group, and this load balancer names none"),
                     Some("add `advancedConfiguration: { alternateTargetGroupArn: ..., productionListenerRule: ..., roleArn: ... }` (Amazon ECS Developer Guide: required resources for blue/green deployments)".into()),
                 );
+            }
+        }
+    }
+
+    /// `deploymentConfiguration.lifecycleHooks` as ECS takes them (ECS API Reference,
+    /// DeploymentLifecycleHook): each names its stages; a Lambda hook (the default type)
+    /// names its function and the role ECS calls it with; a pause hook names neither and
+    /// cannot sit at the two traffic-shift stages. ECS runs hooks only in the strategies
+    /// that shift traffic (Developer Guide, "Lifecycle hooks for Amazon ECS service
+    /// deployments").
+    fn lifecycle_hooks(&mut self, config: &ApiObject, at: &str, strategy: &str) {
+        let hooks_at = child(at, "lifecycleHooks");
+        let hooks = objects(config, "lifecycleHooks");
+        if !hooks.is_empty() && !TRAFFIC_SHIFTING.contains(&strategy) {
+            self.out
+                .warning(
+                    self.key(&hooks_at),
+                    format!("ECS runs lifecycle hooks only in BLUE_GREEN, LINEAR and CANARY deployments; this service's strategy is {strategy}"),
+                )
+                .hint_mut("set `strategy`, or remove `lifecycleHooks`");
+        }
+        for (i, hook) in hooks {
+            let hook_at = child(&hooks_at, &i.to_string());
+            let whole = self.extent(&hook_at, &Value::Object(hook.clone()));
+            let target_type = str_of(hook, "targetType").unwrap_or("AWS_LAMBDA");
+            let stages = crate::manifest::validate::ecs::strings(hook, "lifecycleStages");
+            if stages.is_empty() {
+                self.error(
+                    whole,
+                    "a lifecycle hook names the stages it runs at in `lifecycleStages`",
+                    Some("for example `lifecycleStages: [POST_TEST_TRAFFIC_SHIFT]`".into()),
+                );
+            }
+            if target_type == "PAUSE" {
+                for key in ["hookTargetArn", "roleArn", "hookDetails"] {
+                    if hook.contains_key(key) {
+                        self.error(
+                            self.key(&child(&hook_at, key)),
+                            format!("a PAUSE hook takes no `{key}`: ECS waits for ContinueServiceDeployment instead of calling a function"),
+                            Some(format!("remove `{key}`, or make it an AWS_LAMBDA hook")),
+                        );
+                    }
+                }
+                for (j, stage) in &stages {
+                    if matches!(*stage, "TEST_TRAFFIC_SHIFT" | "PRODUCTION_TRAFFIC_SHIFT") {
+                        self.error(
+                            self.at(&child(&child(&hook_at, "lifecycleStages"), &j.to_string())),
+                            format!("a PAUSE hook cannot run at {stage}; only Lambda hooks run while traffic shifts"),
+                            Some(format!("pause at PRE_{stage} or POST_{stage} instead")),
+                        );
+                    }
+                }
+                continue;
+            }
+            for (key, why) in [
+                ("hookTargetArn", "the Lambda function ECS calls"),
+                ("roleArn", "the role ECS calls the function with"),
+            ] {
+                if !hook.contains_key(key) {
+                    self.error(
+                        whole,
+                        format!("a {target_type} lifecycle hook needs `{key}`: {why}"),
+                        Some(format!(
+                            "add `{key}: arn:aws:...`, or set `targetType: PAUSE`"
+                        )),
+                    );
+                }
             }
         }
     }

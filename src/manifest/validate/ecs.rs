@@ -784,6 +784,89 @@ ecs:
     }
 
     #[test]
+    fn lifecycle_hooks() {
+        let with = |hooks: &str| -> &'static str {
+            let text = format!(
+                "desiredCount: 2\n      deploymentConfiguration: {{ strategy: BLUE_GREEN, lifecycleHooks: [ {hooks} ] }}"
+            );
+            Box::leak(text.into_boxed_str())
+        };
+        let lambda = "hookTargetArn: \"arn:aws:lambda:eu-west-1:123456789012:function:check\"";
+        let role = "roleArn: \"arn:aws:iam::123456789012:role/ecs-hooks\"";
+        let pause_with_target = with(&format!(
+            "{{ targetType: PAUSE, {lambda}, lifecycleStages: [POST_SCALE_UP] }}"
+        ));
+        let pause_shifting = with(
+            "{ targetType: PAUSE, lifecycleStages: [POST_SCALE_UP, PRODUCTION_TRAFFIC_SHIFT] }",
+        );
+        let no_role_hook = format!("{{ lifecycleStages: [PRE_SCALE_UP], {lambda} }}");
+        let no_role = with(&no_role_hook);
+        let no_stages_hook = format!("{{ {lambda}, {role} }}");
+        let no_stages = with(&no_stages_hook);
+        let rolling = Box::leak(
+            "desiredCount: 2\n      deploymentConfiguration: { lifecycleHooks: [ { targetType: PAUSE, lifecycleStages: [POST_SCALE_UP] } ] }"
+                .to_string()
+                .into_boxed_str(),
+        );
+        check(&[
+            (
+                "desiredCount: 2",
+                pause_with_target,
+                E,
+                "a PAUSE hook takes no `hookTargetArn`",
+                "hookTargetArn",
+                "make it an AWS_LAMBDA hook",
+            ),
+            (
+                "desiredCount: 2",
+                pause_shifting,
+                E,
+                "a PAUSE hook cannot run at PRODUCTION_TRAFFIC_SHIFT",
+                "PRODUCTION_TRAFFIC_SHIFT",
+                "PRE_PRODUCTION_TRAFFIC_SHIFT",
+            ),
+            (
+                "desiredCount: 2",
+                no_role,
+                E,
+                "a AWS_LAMBDA lifecycle hook needs `roleArn`",
+                Box::leak(
+                    no_role_hook[2..no_role_hook.len() - 2]
+                        .to_string()
+                        .into_boxed_str(),
+                ),
+                "targetType: PAUSE",
+            ),
+            (
+                "desiredCount: 2",
+                no_stages,
+                E,
+                "a lifecycle hook names the stages it runs at",
+                Box::leak(
+                    no_stages_hook[2..no_stages_hook.len() - 2]
+                        .to_string()
+                        .into_boxed_str(),
+                ),
+                "lifecycleStages: [POST_TEST_TRAFFIC_SHIFT]",
+            ),
+            (
+                "desiredCount: 2",
+                rolling,
+                W,
+                "ECS runs lifecycle hooks only in BLUE_GREEN, LINEAR and CANARY deployments; this service's strategy is ROLLING",
+                "lifecycleHooks",
+                "set `strategy`",
+            ),
+        ]);
+        assert_clean(&edit(
+            "desiredCount: 2",
+            with(&format!(
+                "{{ {lambda}, {role}, lifecycleStages: [POST_TEST_TRAFFIC_SHIFT], hookDetails: {{ suite: smoke }} }}, {{ targetType: PAUSE, lifecycleStages: [PRE_PRODUCTION_TRAFFIC_SHIFT], timeoutConfiguration: {{ timeoutInMinutes: 60, action: ROLLBACK }} }}"
+            )),
+        ));
+    }
+
+    #[test]
     fn services() {
         check(&[
             (
