@@ -127,12 +127,16 @@ pub struct Change {
 /// A preview of what a change does to what a resource holds. Each kind that can
 /// evaluate one adds a variant; in JSON it is one member of the change, named by the
 /// variant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Preview {
     /// What new lifecycle rules would expire among the images a repository holds now
     /// (present when a plan changes an existing repository's rules).
     #[serde(rename = "lifecyclePreview")]
     Lifecycle(LifecyclePreview),
+    /// How the deployment a service change starts will roll out (present on service
+    /// changes that start one).
+    #[serde(rename = "rollout")]
+    Rollout(crate::kinds::service::rollout::Rollout),
 }
 
 /// The impact of new lifecycle rules on the images a repository holds, compared with the

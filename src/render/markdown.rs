@@ -159,13 +159,19 @@ fn write_row(out: &mut String, change: &Change) {
     let address = format!("`{}`", cell(&change.address));
     let action = change.action.as_str();
     let mut reason = cell(&change.reason);
-    if let Some(crate::plan::Preview::Lifecycle(preview)) = &change.preview {
-        let text = cell(&lifecycle_text(preview));
-        reason = if preview.expires > 0 {
-            format!("{reason}<br>**⚠️ {text}**")
-        } else {
-            format!("{reason}<br>{text}")
-        };
+    match &change.preview {
+        Some(crate::plan::Preview::Lifecycle(preview)) => {
+            let text = cell(&lifecycle_text(preview));
+            reason = if preview.expires > 0 {
+                format!("{reason}<br>**⚠️ {text}**")
+            } else {
+                format!("{reason}<br>{text}")
+            };
+        }
+        Some(crate::plan::Preview::Rollout(rollout)) => {
+            reason = format!("{reason}<br>rollout {}", cell(&rollout.text()));
+        }
+        None => {}
     }
     let _ = match &change.destroys {
         Some(destroys) => writeln!(

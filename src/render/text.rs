@@ -85,17 +85,23 @@ fn write_change(out: &mut String, change: &Change, paint: Painter) {
             paint.danger(&format!("! {}", destroys_text(destroys)))
         );
     }
-    if let Some(crate::plan::Preview::Lifecycle(preview)) = &change.preview {
-        let line = format!("! {}", lifecycle_text(preview));
-        let _ = writeln!(
-            out,
-            "    {}",
-            if preview.expires > 0 {
-                paint.danger(&line)
-            } else {
-                line
-            }
-        );
+    match &change.preview {
+        Some(crate::plan::Preview::Lifecycle(preview)) => {
+            let line = format!("! {}", lifecycle_text(preview));
+            let _ = writeln!(
+                out,
+                "    {}",
+                if preview.expires > 0 {
+                    paint.danger(&line)
+                } else {
+                    line
+                }
+            );
+        }
+        Some(crate::plan::Preview::Rollout(rollout)) => {
+            let _ = writeln!(out, "    {} {}", paint.cyan("rollout"), rollout.text());
+        }
+        None => {}
     }
 }
 

@@ -98,6 +98,10 @@ async fn desired_count_updates_in_place() {
     let plan = moto.plan_json(&[]);
     assert_eq!(actions(&plan), vec![act(SVC, "update")]);
     assert_eq!(paths(&plan, SVC), vec!["desiredCount".to_string()]);
+    assert!(
+        change(&plan, SVC).get("rollout").is_none(),
+        "a count alone starts no deployment"
+    );
     let field = &change(&plan, SVC)["fields"][0];
     assert_eq!(
         (field["before"].as_i64(), field["after"].as_i64()),
@@ -134,6 +138,15 @@ async fn a_new_image_registers_a_revision_and_rolls_the_service_in_one_apply() {
         vec!["containerDefinitions[0].image".to_string()]
     );
     assert_eq!(paths(&plan, SVC), vec!["taskDefinition".to_string()]);
+    // A new revision starts a deployment: the plan says how it rolls out.
+    let rollout = &change(&plan, SVC)["rollout"];
+    assert_eq!(rollout["strategy"], "ROLLING", "{rollout}");
+    assert_eq!(rollout["waitSeconds"], 600, "{rollout}");
+    let text = moto.expect(&["plan", "--var", "IMAGE_TAG=v2"], 0);
+    assert!(
+        text.contains("rollout ROLLING: 100% to 200% of tasks running; waits up to 10 min"),
+        "{text}"
+    );
 
     let out = apply_text(&moto, &v2);
     assert!(out.contains(&format!("✓ {TD}")), "{out}");

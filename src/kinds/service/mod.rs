@@ -10,6 +10,7 @@ pub mod io;
 pub mod lint;
 pub mod live;
 pub mod operation;
+pub mod rollout;
 pub mod validate;
 
 use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
@@ -39,35 +40,11 @@ pub const DEFAULT_WAIT_SECONDS: u64 = 600;
 
 /// How long apply waits by default for a deployment of `service`: ten minutes for the
 /// rollout, plus every bake time its strategy declares, with ECS's defaults where it
-/// declares none (ECS API Reference: CanaryConfiguration 10 minutes; LinearConfiguration
-/// 10% steps, 6 minutes between steps and none after the last). `waitSeconds` and
-/// `--wait-timeout` win over it.
+/// declares none (`rollout::Rollout::baking_minutes`). `waitSeconds` and `--wait-timeout`
+/// win over it.
 pub fn default_wait_seconds(service: &ApiObject) -> u64 {
-    let config = service.get("deploymentConfiguration");
-    let member = |parent: Option<&Value>, key: &str| parent.and_then(|p| p.get(key)).cloned();
-    let minutes = |value: Option<Value>, default: u64| {
-        value.as_ref().and_then(Value::as_u64).unwrap_or(default)
-    };
-    let strategy = member(config, "strategy");
-    let bake = minutes(member(config, "bakeTimeInMinutes"), 0);
-    let shifting = match strategy.as_ref().and_then(Value::as_str) {
-        Some("CANARY") => {
-            let canary = member(config, "canaryConfiguration");
-            minutes(member(canary.as_ref(), "canaryBakeTimeInMinutes"), 10)
-        }
-        Some("LINEAR") => {
-            let linear = member(config, "linearConfiguration");
-            let step = member(linear.as_ref(), "stepPercent")
-                .as_ref()
-                .and_then(Value::as_f64)
-                .filter(|p| *p > 0.0)
-                .unwrap_or(10.0);
-            let steps = (100.0 / step).ceil() as u64;
-            steps.saturating_sub(1) * minutes(member(linear.as_ref(), "stepBakeTimeInMinutes"), 6)
-        }
-        _ => 0,
-    };
-    DEFAULT_WAIT_SECONDS + 60 * (bake + shifting)
+    let rollout = rollout::Rollout::of(service.get("deploymentConfiguration"), 0);
+    DEFAULT_WAIT_SECONDS + 60 * rollout.baking_minutes()
 }
 
 pub fn address(name: &str) -> String {
@@ -103,6 +80,23 @@ pub(crate) const MANAGED_MEMBERS: &[&str] = &[
     "vpcLatticeConfigurations",
     "availabilityZoneRebalancing",
     "role",
+];
+
+/// Members whose change makes UpdateService start a new deployment, which rolls out by
+/// the service's strategy (ECS Developer Guide, "Updating an Amazon ECS service": a new
+/// task definition, platform version, network, load balancer, service registry, capacity
+/// provider, Service Connect, volume or VPC Lattice configuration). Counts and deployment
+/// settings alone change the running deployment.
+const DEPLOYING_MEMBERS: &[&str] = &[
+    "taskDefinition",
+    "platformVersion",
+    "networkConfiguration",
+    "loadBalancers",
+    "serviceRegistries",
+    "capacityProviderStrategy",
+    "serviceConnectConfiguration",
+    "volumeConfigurations",
+    "vpcLatticeConfigurations",
 ];
 
 /// Members DescribeServices reports only on the service's deployments, never on the
@@ -721,6 +715,10 @@ fn diff(
             ],
         }));
     }
+    let deploys = controller == "ECS"
+        && update
+            .keys()
+            .any(|key| DEPLOYING_MEMBERS.contains(&key.as_str()));
     let mut ops = Vec::new();
     if !update.is_empty() {
         // UpdateService takes a null member as "unchanged": send what the manifest says.
@@ -754,11 +752,18 @@ fn diff(
     if fields.is_empty() {
         return Ok(None);
     }
-    Ok(Some(crate::kinds::common::update_because_drifted(
+    let mut change = crate::kinds::common::update_because_drifted(
         address(&want.name),
         fields,
         ops.into_iter().map(Operation::Service).collect(),
-    )))
+    );
+    if deploys {
+        change.preview = Some(crate::plan::Preview::Rollout(rollout::Rollout::of(
+            want.members.get("deploymentConfiguration"),
+            want.wait_seconds,
+        )));
+    }
+    Ok(Some(change))
 }
 
 /// The service kind, as the registry lists it.
