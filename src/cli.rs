@@ -150,6 +150,29 @@ pub enum Command {
         #[arg(long)]
         adopt: bool,
     },
+    /// Roll a service back: a deployment in flight is stopped and rolled back by ECS
+    /// (StopServiceDeployment), a finished one is replaced by a deployment of the revision
+    /// it replaced. Waits and reports like apply. Asks first on a terminal; needs
+    /// --auto-approve otherwise. Exit 0 rolled back (or nothing to do), 1 error.
+    Rollback {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        /// The service, as the plan names it: `ecs.service.NAME`.
+        #[arg(value_name = "ADDRESS")]
+        address: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Do not wait for the rollback to finish.
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for the rollback (e.g. 300, 90s, 10m, 1h).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        wait_timeout: Option<std::time::Duration>,
+        /// Print AWS call counts afterwards.
+        #[arg(long)]
+        stats: bool,
+    },
     /// Report where live AWS differs from the manifest. Exit 0 none, 2 drift, 1 error.
     Drift {
         #[command(flatten)]

@@ -3,6 +3,8 @@
 //!
 //! - `rules`: each rule on its own, pure AWS JSON in and out, and the layer's handling of
 //!   whole calls against a scripted emulator;
+//! - `deployments`: strategies, lifecycle hooks and `wharf rollback`, followed stage by
+//!   stage;
 //! - `end_to_end`: the real wharf binary and the real SDK against moto through the layer,
 //!   showing each rule take effect (and what moto alone answers instead).
 //!
@@ -13,6 +15,8 @@ mod common;
 #[path = "ecs/support.rs"]
 mod support;
 
+#[path = "aws_behaviour/deployments.rs"]
+mod deployments;
 #[path = "aws_behaviour/end_to_end.rs"]
 mod end_to_end;
 #[path = "aws_behaviour/rules.rs"]

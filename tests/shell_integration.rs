@@ -40,6 +40,7 @@ fn completions_cover_the_commands_and_their_flags() {
         "plan",
         "apply",
         "drift",
+        "rollback",
         "--detailed-exitcode",
         "--allow-replace",
     ] {
@@ -90,6 +91,7 @@ fn the_manual_is_roff_with_one_page_per_command() {
         "wharf.1",
         "wharf-apply.1",
         "wharf-drift.1",
+        "wharf-rollback.1",
         "wharf-validate.1",
     ] {
         assert!(dir.path().join(page).exists(), "{page} missing");

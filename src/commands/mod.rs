@@ -27,6 +27,7 @@ mod lint;
 mod man;
 mod plan;
 mod progress;
+mod rollback;
 mod saved;
 mod session;
 
@@ -157,6 +158,25 @@ pub fn run(cli: Cli) -> i32 {
             *include_unmanaged,
         ),
         Command::Export(args) => run_export(&ui, args, &cli.global),
+        Command::Rollback {
+            manifest,
+            address,
+            auto_approve,
+            no_wait,
+            wait_timeout,
+            stats,
+        } => rollback::run(
+            &ui,
+            &manifest.file,
+            &cli.global,
+            rollback::Args {
+                address,
+                auto_approve: *auto_approve,
+                wait: !*no_wait,
+                wait_timeout: *wait_timeout,
+                stats: *stats,
+            },
+        ),
         Command::Apply {
             manifest,
             plan_file,

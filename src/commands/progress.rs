@@ -109,6 +109,20 @@ pub(super) fn run_apply(
             ui.hint("the objects exist; until the ledger records them, --prune leaves them alone. wharf needs ssm:GetParameter, ssm:PutParameter and ssm:DeleteParameter on that parameter");
         }
         if interrupted {
+            // A deployment whose wait was cut short goes on in AWS.
+            for step in &report.steps {
+                if let Outcome::Interrupted { operations_done } = step.outcome
+                    && step
+                        .operations
+                        .get(operations_done)
+                        .is_some_and(|op| op.starts_with("WaitForDeployment"))
+                {
+                    ui.hint(&format!(
+                        "{}: its deployment goes on in AWS; `wharf rollback {}` rolls it back",
+                        step.address, step.address
+                    ));
+                }
+            }
             ui.hint("run apply again to finish; it picks up from what AWS now holds");
             EXIT_INTERRUPTED
         } else {

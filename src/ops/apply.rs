@@ -149,7 +149,7 @@ pub fn interrupted() -> bool {
 }
 
 /// Resolves once an interruption has been asked for.
-async fn until_interrupted() {
+pub async fn until_interrupted() {
     while !interrupted() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -383,7 +383,7 @@ async fn run_change(
             };
             let started = registered.started(name);
             let waited = tokio::select! {
-                waited = crate::kinds::service::io::wait_for_deployment_reporting(aws, cluster, name, started.as_ref(), timeout, &show) => waited,
+                waited = crate::kinds::service::io::wait_for_deployment_reporting(aws, cluster, name, started.as_ref(), crate::kinds::service::deployment::Following::Deployment, timeout, &show) => waited,
                 () = until_interrupted() => {
                     // The deployment goes on in AWS; only the waiting stops.
                     report.outcome = Outcome::Interrupted { operations_done: i };

@@ -101,6 +101,8 @@ fn every_rule_is_named_documented_and_applied() {
         "task_definition_arn",
         "service_deployments_api",
         "task_definition_network_mode",
+        "deployment_stages",
+        "stop_service_deployment",
     ];
     for r in RULES {
         assert!(
@@ -813,4 +815,81 @@ fn a_disabled_rule_leaves_motos_answer() {
     let service = describe(&layer, &upstream);
     assert_eq!(service["networkConfiguration"], json!({}));
     assert_eq!(service["availabilityZoneRebalancing"], "ENABLED");
+}
+
+/// `deployment_stages`: the stages a strategy moves through, with the traffic on the new
+/// revision at each production shift, hooks where they are declared, and a failing hook
+/// ending in a rollback.
+#[test]
+fn a_staged_deployment_moves_through_its_strategys_stages() {
+    let stages = |script: &[Value]| -> Vec<String> {
+        script
+            .iter()
+            .filter_map(|e| {
+                let stage = e["lifecycleStage"].as_str()?;
+                Some(
+                    match e["targetServiceRevision"]["requestedProductionTrafficWeight"].as_f64() {
+                        Some(w) if stage == "PRODUCTION_TRAFFIC_SHIFT" => format!("{stage} {w}"),
+                        _ => stage.to_string(),
+                    },
+                )
+            })
+            .collect()
+    };
+    let canary = stage_script(
+        &json!({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 20.0}}),
+        false,
+    );
+    assert_eq!(
+        stages(&canary),
+        [
+            "PRE_SCALE_UP",
+            "SCALE_UP",
+            "POST_SCALE_UP",
+            "TEST_TRAFFIC_SHIFT",
+            "POST_TEST_TRAFFIC_SHIFT",
+            "PRODUCTION_TRAFFIC_SHIFT 20",
+            "PRODUCTION_TRAFFIC_SHIFT 100",
+            "POST_PRODUCTION_TRAFFIC_SHIFT",
+            "BAKE_TIME",
+            "CLEAN_UP",
+        ]
+    );
+    assert_eq!(canary.last().unwrap()["status"], "SUCCESSFUL");
+    let linear = stage_script(
+        &json!({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 40.0}}),
+        false,
+    );
+    let shifts: Vec<String> = stages(&linear)
+        .into_iter()
+        .filter(|s| s.starts_with("PRODUCTION"))
+        .collect();
+    assert_eq!(
+        shifts,
+        [
+            "PRODUCTION_TRAFFIC_SHIFT 40",
+            "PRODUCTION_TRAFFIC_SHIFT 80",
+            "PRODUCTION_TRAFFIC_SHIFT 100"
+        ]
+    );
+    let hooks = json!({"strategy": "BLUE_GREEN", "lifecycleHooks": [
+        {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]},
+        {"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:smoke", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}
+    ]});
+    let paused = stage_script(&hooks, false);
+    let halt = paused
+        .iter()
+        .find(|e| e["halt"] == json!(true))
+        .expect("a pause halts");
+    assert_eq!(halt["lifecycleHookDetails"][0]["status"], "AWAITING_ACTION");
+    let failing = stage_script(&hooks, true);
+    let statuses: Vec<&str> = failing
+        .iter()
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]);
+    assert_eq!(
+        failing[failing.len() - 3]["lifecycleHookDetails"][0]["status"],
+        "FAILED"
+    );
 }

@@ -94,6 +94,12 @@ rules! {
     task_definition_network_mode:
         "DescribeTaskDefinition (and RegisterTaskDefinition's answer) report networkMode as it was registered, and none when it was not given (moto reports awsvpc for EXTERNAL-compatible definitions registered as bridge)",
         "API reference, API_TaskDefinition.html#ECS-Type-TaskDefinition-networkMode and API_RegisterTaskDefinition.html#ECS-RegisterTaskDefinition-request-networkMode";
+    deployment_stages:
+        "a BLUE_GREEN, LINEAR or CANARY deployment moves through its lifecycle stages, one per observation (PRE_SCALE_UP, SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT with the test traffic on the new revision, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT once per step: the canary's percentage then 100, each linear step, or 100 at once, POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP), then SUCCESSFUL; a Lambda hook runs at its stages (IN_PROGRESS, then SUCCEEDED, or FAILED when the test asked, and the deployment rolls back); a PAUSE hook waits AWAITING_ACTION until ContinueServiceDeployment",
+        "API reference, API_ServiceDeployment.html (lifecycleStage, lifecycleHookDetails), API_ServiceRevisionSummary.html (requestedProductionTrafficWeight, requestedTestTrafficWeight), API_ContinueServiceDeployment.html; developer guide, deployment-type-blue-green.html, deployment-lifecycle-hooks.html";
+    stop_service_deployment:
+        "StopServiceDeployment with ROLLBACK moves a PENDING or IN_PROGRESS deployment to ROLLBACK_REQUESTED, then ROLLBACK_IN_PROGRESS and ROLLBACK_SUCCESSFUL, and the service runs the source revision again; one already rolling back goes on; a finished one cannot be stopped",
+        "developer guide, stop-service-deployment.html; API reference, API_StopServiceDeployment.html";
     service_deployments_api:
         "ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions answer from the deployments the layer saw: SUCCESSFUL, STOPPED, IN_PROGRESS, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the rollback member",
         "API reference, API_ListServiceDeployments.html, API_ServiceDeployment.html (status, rollback, deploymentCircuitBreaker), API_Rollback.html";
@@ -187,6 +193,26 @@ pub struct ServiceMemory {
     /// ServiceRevision records, oldest first.
     pub revisions: Vec<Value>,
     pub rollback: Option<RollbackRun>,
+    /// A traffic-shifting deployment (or a requested rollback) moving stage by stage.
+    pub staged: Option<StagedRun>,
+    /// The task definition moto must be given back after a rollback the layer played.
+    pub revert_to: Option<String>,
+}
+
+/// A deployment the layer moves through its lifecycle stages, one script entry per
+/// observation (`deployment_stages`, `stop_service_deployment`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StagedRun {
+    /// The service deployment record (index in `deployments`).
+    pub record: usize,
+    /// What each observation lays over the record: members of ServiceDeployment, and
+    /// `halt` on an entry that waits for ContinueServiceDeployment.
+    pub script: Vec<Value>,
+    pub position: usize,
+    /// ContinueServiceDeployment let a halted entry go.
+    pub continued: bool,
+    /// The task definition the service returns to if the deployment rolls back.
+    pub source: Option<String>,
 }
 
 impl ServiceMemory {
@@ -794,6 +820,8 @@ struct Memory {
     names: BTreeMap<(String, String), String>,
     /// Service names whose next deploying UpdateService fails and rolls back.
     armed: BTreeSet<String>,
+    /// Service names whose next staged deployment's first Lambda hook fails.
+    hook_failures: BTreeSet<String>,
     /// Task-definition ARN → the networkMode RegisterTaskDefinition was given (None: none).
     network_modes: BTreeMap<String, Option<Value>>,
 }
@@ -834,6 +862,8 @@ impl AwsBehaviour {
                 | "ListServiceDeployments"
                 | "DescribeServiceDeployments"
                 | "DescribeServiceRevisions"
+                | "StopServiceDeployment"
+                | "ContinueServiceDeployment"
                 | "RegisterTaskDefinition"
                 | "DescribeTaskDefinition"
         )
@@ -854,6 +884,16 @@ impl AwsBehaviour {
     /// before it (see `rollback_sequence`).
     pub fn roll_back_next_deployment(&self, name: &str) {
         self.memory.lock().unwrap().armed.insert(name.to_string());
+    }
+
+    /// The first Lambda hook of the next BLUE_GREEN, LINEAR or CANARY deployment of the
+    /// service `name` fails, and ECS rolls the deployment back (see `deployment_stages`).
+    pub fn fail_hook_of_next_deployment(&self, name: &str) {
+        self.memory
+            .lock()
+            .unwrap()
+            .hook_failures
+            .insert(name.to_string());
     }
 
     /// Forgets every service, as `POST /moto-api/reset` makes moto forget them.
@@ -909,12 +949,22 @@ impl AwsBehaviour {
             "UpdateService" => self.update_service(upstream, request).await,
             "DescribeServices" | "DeleteService" => {
                 let reply = upstream.call(operation, body).await?;
-                Ok(self.rewrite_services(reply, true))
+                let reply = self.rewrite_services(reply, true);
+                self.revert(upstream).await?;
+                Ok(reply)
             }
             "ListServiceDeployments" => self.list_service_deployments(upstream, &request).await,
             "DescribeServiceDeployments" => {
-                self.describe_service_deployments(upstream, &request).await
+                let reply = self
+                    .describe_service_deployments(upstream, &request)
+                    .await?;
+                self.revert(upstream).await?;
+                Ok(reply)
             }
+            "StopServiceDeployment" if self.enabled("stop_service_deployment") => {
+                Ok(self.stop_service_deployment(&request))
+            }
+            "ContinueServiceDeployment" => Ok(self.continue_service_deployment(&request)),
             "DescribeServiceRevisions" => Ok(self.describe_service_revisions(&request)),
             "RegisterTaskDefinition" | "DescribeTaskDefinition" => {
                 let reply = upstream.call(operation, body).await?;
@@ -1091,6 +1141,9 @@ impl AwsBehaviour {
                 }
             }
             return;
+        }
+        if memory.staged.is_some() {
+            return; // DescribeServiceDeployments moves it (see describe_service_deployments)
         }
         // Without a rollback, the current service deployment succeeds with moto's rollout.
         let completed = moto_service["deployments"]
@@ -1390,6 +1443,25 @@ impl AwsBehaviour {
             );
             memory.events.insert(0, started);
             memory.rollback = None;
+            memory.staged = None;
+            let source = memory.primary.as_ref().map(|d| d.task_definition.clone());
+            let config = memory.deployments[record]["deploymentConfiguration"].clone();
+            if !armed
+                && self.enabled("deployment_stages")
+                && matches!(
+                    config["strategy"].as_str(),
+                    Some("BLUE_GREEN" | "LINEAR" | "CANARY")
+                )
+            {
+                let hook_fails = self.memory.lock().unwrap().hook_failures.remove(&name);
+                memory.staged = Some(StagedRun {
+                    record,
+                    script: stage_script(&config, hook_fails),
+                    position: 0,
+                    continued: false,
+                    source,
+                });
+            }
             match (armed, memory.primary.clone()) {
                 (true, Some(restored)) if self.enabled("rollback_sequence") => {
                     revert = Some(restored.task_definition.clone());
@@ -1423,6 +1495,205 @@ impl AwsBehaviour {
         }
         self.rules_on(service, &memory);
         Ok(reply.with_json(&answer))
+    }
+
+    /// `deployment_stages`: the staged deployment's next script entry laid over its record
+    /// (a halted entry waits for ContinueServiceDeployment); at ROLLBACK_SUCCESSFUL the
+    /// service goes back to the source revision.
+    fn advance_stage(&self, memory: &mut ServiceMemory, at: f64) {
+        let Some(run) = memory.staged.as_mut() else {
+            return;
+        };
+        let halted = run.position > 0
+            && run.script[run.position - 1]["halt"] == json!(true)
+            && !run.continued;
+        if halted || run.position >= run.script.len() {
+            return;
+        }
+        let entry = run.script[run.position].clone();
+        run.position += 1;
+        run.continued = false;
+        let (index, source) = (run.record, run.source.clone());
+        let Some(record) = memory.deployments.get_mut(index) else {
+            return;
+        };
+        if entry.get("lifecycleStage").is_some() {
+            record["lifecycleHookDetails"] = json!([]);
+        }
+        for (key, value) in entry.as_object().into_iter().flatten() {
+            match key.as_str() {
+                "halt" => {}
+                "targetServiceRevision" => {
+                    for (k, v) in value.as_object().into_iter().flatten() {
+                        record["targetServiceRevision"][k] = v.clone();
+                    }
+                }
+                "lifecycleHookDetails" => {
+                    let mut hooks = value.clone();
+                    for hook in hooks.as_array_mut().into_iter().flatten() {
+                        if let Some(minutes) = hook["expiresInMinutes"].as_f64() {
+                            hook["expiresAt"] = json!(at + minutes * 60.0);
+                            object(hook).remove("expiresInMinutes");
+                        }
+                    }
+                    record[key] = hooks;
+                }
+                "rollback" => {
+                    let mut rollback = value.clone();
+                    rollback["startedAt"] = json!(at);
+                    rollback["serviceRevisionArn"] =
+                        record["sourceServiceRevisions"][0]["arn"].clone();
+                    record[key] = rollback;
+                }
+                _ => record[key.as_str()] = value.clone(),
+            }
+        }
+        record["updatedAt"] = json!(at);
+        let status = record["status"].as_str().unwrap_or_default().to_string();
+        if matches!(status.as_str(), "SUCCESSFUL" | "ROLLBACK_SUCCESSFUL") {
+            record["finishedAt"] = json!(at);
+            memory.staged = None;
+        }
+        if status == "ROLLBACK_SUCCESSFUL"
+            && let Some(task_definition) = source
+        {
+            memory.primary = Some(Dep {
+                id: self.deployment_id(),
+                task_definition: task_definition.clone(),
+                created_at: at,
+            });
+            memory.revert_to = Some(task_definition);
+        }
+    }
+
+    /// `stop_service_deployment`.
+    fn stop_service_deployment(&self, request: &Value) -> Reply {
+        let arn = request["serviceDeploymentArn"].clone();
+        let mut all = self.memory.lock().unwrap();
+        let Some(memory) = all.services.values_mut().find(|m| {
+            m.deployments
+                .iter()
+                .any(|r| r["serviceDeploymentArn"] == arn)
+        }) else {
+            return Reply::error(
+                400,
+                "ServiceDeploymentNotFoundException",
+                "The service deployment does not exist.",
+            );
+        };
+        let index = memory
+            .deployments
+            .iter()
+            .position(|r| r["serviceDeploymentArn"] == arn)
+            .expect("found");
+        let status = memory.deployments[index]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        match status.as_str() {
+            "PENDING" | "IN_PROGRESS" => {}
+            "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS" | "STOP_REQUESTED" => {
+                return Reply::json(200, &json!({"serviceDeploymentArn": arn}));
+            }
+            other => {
+                return Reply::error(
+                    400,
+                    "InvalidParameterException",
+                    &format!("The service deployment is {other} and can no longer be stopped."),
+                );
+            }
+        }
+        let source_revision = memory.deployments[index]["sourceServiceRevisions"][0]["arn"].clone();
+        let source = memory
+            .revisions
+            .iter()
+            .find(|r| r["serviceRevisionArn"] == source_revision)
+            .and_then(|r| r["taskDefinition"].as_str().map(str::to_string));
+        let at = now();
+        let record = &mut memory.deployments[index];
+        record["status"] = json!("ROLLBACK_REQUESTED");
+        record["statusReason"] =
+            json!("Service deployment rollback requested by StopServiceDeployment.");
+        record["updatedAt"] = json!(at);
+        memory.rollback = None;
+        memory.staged = Some(StagedRun {
+            record: index,
+            script: rollback_tail(
+                "The deployment was stopped with StopServiceDeployment (ROLLBACK).",
+            ),
+            position: 0,
+            continued: false,
+            source,
+        });
+        Reply::json(200, &json!({"serviceDeploymentArn": arn}))
+    }
+
+    /// ContinueServiceDeployment: a PAUSE hook that waits lets the deployment go on, or
+    /// rolls it back (`deployment_stages`).
+    fn continue_service_deployment(&self, request: &Value) -> Reply {
+        let arn = request["serviceDeploymentArn"].clone();
+        let mut all = self.memory.lock().unwrap();
+        let Some(memory) = all.services.values_mut().find(|m| {
+            m.deployments
+                .iter()
+                .any(|r| r["serviceDeploymentArn"] == arn)
+        }) else {
+            return Reply::error(
+                400,
+                "ServiceDeploymentNotFoundException",
+                "The service deployment does not exist.",
+            );
+        };
+        let Some(run) = memory.staged.as_mut() else {
+            return Reply::error(
+                400,
+                "InvalidParameterException",
+                "The service deployment has no hook waiting.",
+            );
+        };
+        let record = &mut memory.deployments[run.record];
+        let waiting = record["lifecycleHookDetails"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .find(|h| h["hookId"] == request["hookId"] && h["status"] == "AWAITING_ACTION");
+        let Some(hook) = waiting else {
+            return Reply::error(
+                400,
+                "InvalidParameterException",
+                "No hook with this id is waiting.",
+            );
+        };
+        hook["status"] = json!("SUCCEEDED");
+        if request["action"] == "ROLLBACK" {
+            run.script.truncate(run.position);
+            run.script
+                .extend(rollback_tail("A PAUSE hook was answered with ROLLBACK."));
+        }
+        run.continued = true;
+        Reply::json(200, &json!({"serviceDeploymentArn": arn}))
+    }
+
+    /// Gives moto back the task definitions of services the layer rolled back.
+    async fn revert<U: Upstream>(&self, upstream: &U) -> std::io::Result<()> {
+        let reverts: Vec<(String, String, String)> = {
+            let mut all = self.memory.lock().unwrap();
+            all.services
+                .values_mut()
+                .filter_map(|m| {
+                    let td = m.revert_to.take()?;
+                    Some((short(&m.cluster_arn), m.name.clone(), td))
+                })
+                .collect()
+        };
+        for (cluster, name, task_definition) in reverts {
+            let body =
+                json!({"cluster": cluster, "service": name, "taskDefinition": task_definition});
+            upstream
+                .call("UpdateService", &serde_json::to_vec(&body).expect("JSON"))
+                .await?;
+        }
+        Ok(())
     }
 
     /// The service behind a ListServiceDeployments-style request, described through moto
@@ -1531,7 +1802,19 @@ impl AwsBehaviour {
                 return Ok(reply);
             }
         }
-        let memory = self.memory.lock().unwrap();
+        let mut memory = self.memory.lock().unwrap();
+        // A staged deployment moves one stage each time its record is described.
+        let at = now();
+        for service in memory.services.values_mut() {
+            let described = service.staged.as_ref().is_some_and(|run| {
+                wanted
+                    .iter()
+                    .any(|w| service.deployments[run.record]["serviceDeploymentArn"] == json!(w))
+            });
+            if described {
+                self.advance_stage(service, at);
+            }
+        }
         let mut found = Vec::new();
         let mut failures = Vec::new();
         for arn in &wanted {
@@ -1575,6 +1858,115 @@ impl AwsBehaviour {
             &json!({"serviceRevisions": found, "failures": failures}),
         )
     }
+}
+
+/// The entries that roll a deployment back: ROLLBACK_IN_PROGRESS, then ROLLBACK_SUCCESSFUL.
+pub fn rollback_tail(reason: &str) -> Vec<Value> {
+    vec![
+        json!({
+            "status": "ROLLBACK_IN_PROGRESS",
+            "statusReason": reason,
+            "rollback": { "reason": reason },
+        }),
+        json!({ "status": "ROLLBACK_SUCCESSFUL" }),
+    ]
+}
+
+/// `deployment_stages`: the script of a traffic-shifting deployment with this
+/// deploymentConfiguration; with `hook_fails`, its first Lambda hook fails.
+pub fn stage_script(config: &Value, hook_fails: bool) -> Vec<Value> {
+    let percent = |parent: &str, key: &str, default: f64| {
+        config[parent][key]
+            .as_f64()
+            .filter(|p| *p > 0.0)
+            .unwrap_or(default)
+    };
+    let weights: Vec<f64> = match config["strategy"].as_str() {
+        Some("CANARY") => vec![percent("canaryConfiguration", "canaryPercent", 5.0), 100.0],
+        Some("LINEAR") => {
+            let step = percent("linearConfiguration", "stepPercent", 10.0);
+            let steps = (100.0 / step).ceil() as usize;
+            (1..=steps).map(|i| (step * i as f64).min(100.0)).collect()
+        }
+        _ => vec![100.0],
+    };
+    let mut stages: Vec<(&str, f64, f64)> = vec![
+        ("PRE_SCALE_UP", 0.0, 0.0),
+        ("SCALE_UP", 0.0, 0.0),
+        ("POST_SCALE_UP", 0.0, 0.0),
+        ("TEST_TRAFFIC_SHIFT", 0.0, 100.0),
+        ("POST_TEST_TRAFFIC_SHIFT", 0.0, 100.0),
+    ];
+    for weight in weights {
+        stages.push(("PRODUCTION_TRAFFIC_SHIFT", weight, 100.0));
+    }
+    stages.extend([
+        ("POST_PRODUCTION_TRAFFIC_SHIFT", 100.0, 100.0),
+        ("BAKE_TIME", 100.0, 100.0),
+        ("CLEAN_UP", 100.0, 100.0),
+    ]);
+    let hooks: Vec<&Value> = config["lifecycleHooks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut script = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (n, (stage, production, test)) in stages.into_iter().enumerate() {
+        script.push(json!({
+            "lifecycleStage": stage,
+            "targetServiceRevision": {
+                "requestedProductionTrafficWeight": production,
+                "requestedTestTrafficWeight": test,
+            },
+        }));
+        // Hooks of a stage ECS runs at every step run there each time; the others once.
+        if !seen.insert(stage) && stage != "PRODUCTION_TRAFFIC_SHIFT" {
+            continue;
+        }
+        for (i, hook) in hooks.iter().enumerate() {
+            let at_stage = hook["lifecycleStages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|s| s == stage);
+            if !at_stage {
+                continue;
+            }
+            let pause = hook["targetType"] == "PAUSE";
+            let detail = |status: &str| {
+                let mut d = json!({
+                    "hookId": format!("hook-{n}-{i}"),
+                    "targetType": if pause { "PAUSE" } else { "AWS_LAMBDA" },
+                    "status": status,
+                    "expiresInMinutes": hook["timeoutConfiguration"]["timeoutInMinutes"].as_f64().unwrap_or(1440.0),
+                    "timeoutAction": hook["timeoutConfiguration"]["action"].as_str().unwrap_or("ROLLBACK"),
+                });
+                if let Some(arn) = hook["hookTargetArn"].as_str() {
+                    d["targetArn"] = json!(arn);
+                }
+                d
+            };
+            if pause {
+                script.push(
+                    json!({"lifecycleHookDetails": [detail("AWAITING_ACTION")], "halt": true}),
+                );
+                continue;
+            }
+            script.push(json!({"lifecycleHookDetails": [detail("IN_PROGRESS")]}));
+            if hook_fails {
+                script.push(json!({"lifecycleHookDetails": [detail("FAILED")]}));
+                let function = hook["hookTargetArn"].as_str().unwrap_or("?");
+                script.extend(rollback_tail(&format!(
+                    "Service deployment rolled back because lifecycle hook {function} returned FAILED at {stage}."
+                )));
+                return script;
+            }
+            script.push(json!({"lifecycleHookDetails": [detail("SUCCEEDED")]}));
+        }
+    }
+    script.push(json!({"status": "SUCCESSFUL"}));
+    script
 }
 
 /// moto's PRIMARY deployment as the layer's own.

@@ -130,7 +130,9 @@ impl Moto {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // Deployments are followed every fraction of a second, not every 10 seconds.
+            .env("WHARF_DEPLOYMENT_POLL", "0.2");
         cmd
     }
 

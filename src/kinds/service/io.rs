@@ -8,6 +8,10 @@ use crate::aws::{Aws, AwsError};
 use crate::kinds::common::OWNERSHIP_TAG;
 use crate::kinds::kind::Executed;
 use crate::kinds::service::ServiceOperation;
+use crate::kinds::service::deployment::{
+    DeploymentState, Following, RollbackChoice, deployment_outcome, progress, recent_events,
+    rollback_choice, rollback_outcome,
+};
 use crate::kinds::service::live::StartedDeployment;
 use crate::live::{LiveCluster, LiveService};
 use aws_sdk_ecs::error::ProvideErrorMetadata;
@@ -215,6 +219,137 @@ async fn run(
     Ok(None)
 }
 
+/// What `wharf rollback` would do for the service `name` in `cluster`: DescribeServices,
+/// its current service deployment (DescribeServiceDeployments) and the revision that
+/// deployment came from (DescribeServiceRevisions).
+pub async fn read_rollback(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+) -> Result<RollbackChoice, AwsError> {
+    let described = aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+    let Some(service) = described
+        .services()
+        .iter()
+        .find(|s| s.status() != Some("INACTIVE"))
+    else {
+        return Err(AwsError::new(format!(
+            "service {name} does not exist in cluster {cluster}"
+        )));
+    };
+    let controller = service
+        .deployment_controller()
+        .map(|c| c.r#type().as_str().to_string())
+        .unwrap_or_else(|| "ECS".into());
+    if controller != "ECS" {
+        return Ok(RollbackChoice::Nothing(format!(
+            "it is deployed by {controller}, which rolls back through its own deployments"
+        )));
+    }
+    let current = service.task_definition().unwrap_or("?").to_string();
+    let Some(arn) = service.current_service_deployment() else {
+        return Ok(rollback_choice(&Value::Null, &current, None));
+    };
+    let out = aws
+        .ecs
+        .describe_service_deployments()
+        .service_deployment_arns(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeServiceDeployments", e))?;
+    let record = out
+        .service_deployments()
+        .first()
+        .map(|d| to_json(d))
+        .unwrap_or(Value::Null);
+    let target = record["targetServiceRevision"]["arn"].as_str();
+    let sources: Vec<&str> = record["sourceServiceRevisions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["arn"].as_str())
+        .collect();
+    let wanted: Vec<String> = sources
+        .iter()
+        .chain(target.iter())
+        .map(|s| s.to_string())
+        .collect();
+    let mut revisions = BTreeMap::new();
+    if !wanted.is_empty() {
+        let out = aws
+            .ecs
+            .describe_service_revisions()
+            .set_service_revision_arns(Some(wanted))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeServiceRevisions", e))?;
+        for revision in out.service_revisions() {
+            if let (Some(arn), Some(td)) =
+                (revision.service_revision_arn(), revision.task_definition())
+            {
+                revisions.insert(arn.to_string(), td.to_string());
+            }
+        }
+    }
+    // The deployment's own revision, where ECS names it, is what it deploys.
+    let current = target
+        .and_then(|t| revisions.get(t).cloned())
+        .unwrap_or(current);
+    let source = sources.first().and_then(|s| revisions.get(*s)).cloned();
+    Ok(rollback_choice(&record, &current, source.as_deref()))
+}
+
+/// Starts the rollback `choice` decided: StopServiceDeployment with ROLLBACK, or an
+/// UpdateService to the earlier revision. Returns what to follow, and how.
+pub async fn start_rollback(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+    choice: &RollbackChoice,
+) -> Result<Option<(StartedDeployment, Following)>, AwsError> {
+    let follow_record = |arn: &str| StartedDeployment {
+        service_deployment_arn: Some(arn.to_string()),
+        ..StartedDeployment::default()
+    };
+    match choice {
+        RollbackChoice::Stop { deployment_arn, .. } => {
+            aws.ecs
+                .stop_service_deployment()
+                .service_deployment_arn(deployment_arn)
+                .stop_type(aws_sdk_ecs::types::StopServiceDeploymentStopType::Rollback)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("StopServiceDeployment", e))?;
+            Ok(Some((follow_record(deployment_arn), Following::Rollback)))
+        }
+        RollbackChoice::Follow { deployment_arn } => {
+            Ok(Some((follow_record(deployment_arn), Following::Rollback)))
+        }
+        RollbackChoice::Redeploy { to, .. } => {
+            let out = aws
+                .ecs
+                .update_service()
+                .cluster(cluster)
+                .service(name)
+                .task_definition(to)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateService", e))?;
+            Ok(out
+                .service()
+                .map(|s| (StartedDeployment::of(&to_json(s)), Following::Deployment)))
+        }
+        RollbackChoice::Nothing(_) => Ok(None),
+    }
+}
+
 /// Polls DescribeServices until the PRIMARY deployment's rollout is COMPLETED; a FAILED
 /// rollout (the circuit breaker tripped) or the timeout is an error naming the reason.
 pub async fn wait_for_deployment(
@@ -223,7 +358,16 @@ pub async fn wait_for_deployment(
     name: &str,
     timeout: Duration,
 ) -> Result<(), AwsError> {
-    wait_for_deployment_reporting(aws, cluster, name, None, timeout, &|_| {}).await
+    wait_for_deployment_reporting(
+        aws,
+        cluster,
+        name,
+        None,
+        Following::Deployment,
+        timeout,
+        &|_| {},
+    )
+    .await
 }
 
 /// Polls until a deleted service is INACTIVE (or gone), so its name can be reused.
@@ -262,80 +406,38 @@ async fn wait_until_gone(
     }
 }
 
-/// `running 1/2, pending 1, rollout IN_PROGRESS` for a DescribeServices service.
-pub fn deployment_status(service: &Value) -> String {
-    let deployments = service["deployments"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let primary = deployments
-        .iter()
-        .find(|d| d["status"] == "PRIMARY")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let count = |v: &Value, k: &str| v[k].as_i64().unwrap_or(0);
-    let mut text = format!(
-        "running {}/{}, pending {}",
-        count(&primary, "runningCount"),
-        count(&primary, "desiredCount"),
-        count(&primary, "pendingCount")
-    );
-    if let Some(state) = primary["rolloutState"].as_str() {
-        text.push_str(&format!(", rollout {state}"));
-    }
-    if deployments.len() > 1 {
-        text.push_str(&format!(", {} deployments", deployments.len()));
-    }
-    text
+/// How often a wait repeats its status line while nothing changes.
+const HEARTBEAT: Duration = Duration::from_secs(300);
+
+/// The longest pause between two polls of a deployment: 10 seconds, or
+/// `WHARF_DEPLOYMENT_POLL` seconds (a fraction is allowed) when it is set.
+fn poll_ceiling() -> Duration {
+    std::env::var("WHARF_DEPLOYMENT_POLL")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(Duration::from_secs(10), |s| {
+            Duration::from_secs_f64(s.min(300.0))
+        })
 }
 
-/// The service's most recent events, newest first (what ECS says went wrong).
-fn recent_events(service: &Value, count: usize) -> String {
-    service["events"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .take(count)
-        .filter_map(|e| e["message"].as_str().map(|m| format!("\n    event: {m}")))
-        .collect()
-}
-
-impl StartedDeployment {
-    pub fn of(service: &Value) -> Self {
-        let primary = primary_deployment(service);
-        let text = |v: &Value| v.as_str().map(str::to_string);
-        Self {
-            id: primary.and_then(|p| text(&p["id"])),
-            task_definition: primary.and_then(|p| text(&p["taskDefinition"])),
-            service_deployment_arn: text(&service["currentServiceDeployment"]),
-        }
-    }
-}
-
-fn primary_deployment(service: &Value) -> Option<&Value> {
-    service["deployments"]
-        .as_array()?
-        .iter()
-        .find(|d| d["status"] == "PRIMARY")
-}
-
-fn short_task_definition(value: &Value) -> String {
-    crate::kinds::task_definition::short_arn(value.as_str().unwrap_or("?")).to_string()
-}
-
-/// Like `wait_for_deployment`, following the deployment `started` (when known) and
-/// reporting each new status line to `report` when it changes, so a log stays calm.
+/// Like `wait_for_deployment`, following the deployment `started` (when known), or the
+/// rollback of it, and reporting the status line to `report` when something changes (and
+/// every five minutes while nothing does), so a log stays calm.
 pub async fn wait_for_deployment_reporting(
     aws: &Aws,
     cluster: &str,
     name: &str,
     started: Option<&StartedDeployment>,
+    following: Following,
     timeout: Duration,
     report: &(dyn Fn(&str) + Sync),
 ) -> Result<(), AwsError> {
     let mut last_status = String::new();
+    let mut last_report = Instant::now();
     let begun = Instant::now();
-    let mut delay = Duration::from_millis(500);
+    let ceiling = poll_ceiling();
+    let mut delay = Duration::from_millis(500).min(ceiling);
     // DescribeServiceDeployments names the stage and says how a deployment ended; where
     // it is not answered (older endpoints, emulators), the service's deployments tell.
     let mut service_deployments = started.and_then(|s| s.service_deployment_arn.clone());
@@ -396,11 +498,20 @@ pub async fn wait_for_deployment_reporting(
         {
             record["rollback"]["taskDefinition"] = json!(td);
         }
-        let state = deployment_outcome(&document, started, &record);
-        let status = format!("{}{}", deployment_status(&document), stage_text(&record));
-        if status != last_status {
-            report(&status);
-            last_status = status;
+        let state = match following {
+            Following::Deployment => deployment_outcome(&document, started, &record),
+            Following::Rollback => rollback_outcome(&record),
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let status = progress(&document, &record, now);
+        // A new line when something happens, and now and then while nothing does.
+        if status.steady != last_status || last_report.elapsed() >= HEARTBEAT {
+            report(&status.line);
+            last_status = status.steady;
+            last_report = Instant::now();
         }
         match state {
             DeploymentState::Completed => return Ok(()),
@@ -423,13 +534,15 @@ pub async fn wait_for_deployment_reporting(
                     Err(_) => recent_events(&document, 5),
                 };
                 return Err(AwsError::new(format!(
-                    "deployment of {name} failed: {reason}{events}"
+                    "{} of {name} failed: {reason}{events}",
+                    following.noun()
                 )));
             }
             DeploymentState::InProgress(detail) => {
                 if begun.elapsed() >= timeout {
                     return Err(AwsError::new(format!(
-                        "deployment of {name} did not finish within {}s ({detail}){}",
+                        "{} of {name} did not finish within {}s ({detail}){}",
+                        following.noun(),
                         timeout.as_secs(),
                         recent_events(&document, 5)
                     )));
@@ -437,177 +550,8 @@ pub async fn wait_for_deployment_reporting(
             }
         }
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(10));
+        delay = (delay * 2).min(ceiling);
     }
-}
-
-/// `, stage BAKE_TIME` from a DescribeServiceDeployments record, or nothing.
-fn stage_text(record: &Value) -> String {
-    match (record["status"].as_str(), record["lifecycleStage"].as_str()) {
-        (Some(status), Some(stage)) => format!(", {status} at stage {stage}"),
-        (Some(status), None) => format!(", {status}"),
-        _ => String::new(),
-    }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum DeploymentState {
-    Completed,
-    Failed(String),
-    InProgress(String),
-}
-
-/// How the deployment apply started is doing, from DescribeServices' service (AWS JSON)
-/// and, when ECS answered it, the DescribeServiceDeployments record (else null).
-///
-/// A deployment ECS rolled back is a failure, though the rollback itself completes: on a
-/// circuit-breaker or alarm rollback ECS marks the deployment it was given FAILED and
-/// makes a new PRIMARY deployment of the last good revision (ECS Developer Guide,
-/// "deployment circuit breaker" and "CloudWatch alarms" rollback; API Reference,
-/// ServiceDeployment `status` ROLLBACK_*). So the started deployment is followed by id;
-/// a PRIMARY deployment of another revision means the started one did not win.
-pub fn deployment_outcome(
-    service: &Value,
-    started: Option<&StartedDeployment>,
-    record: &Value,
-) -> DeploymentState {
-    if service["deploymentController"]["type"]
-        .as_str()
-        .is_some_and(|t| t != "ECS")
-    {
-        return DeploymentState::Completed;
-    }
-    if let Some(state) = record_outcome(service, record) {
-        return state;
-    }
-    let deployments = service["deployments"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let primary = primary_deployment(service);
-    let ours = started
-        .and_then(|s| s.id.as_deref())
-        .and_then(|id| deployments.iter().find(|d| d["id"] == id));
-    if let (Some(started), Some(ours)) = (started, ours) {
-        if ours["rolloutState"] == "FAILED" {
-            return DeploymentState::Failed(failure_text(ours, primary, started));
-        }
-        if ours["status"] != "PRIMARY"
-            && let Some(primary) = primary
-        {
-            return DeploymentState::Failed(format!(
-                "ECS replaced it with deployment {} of {} before it finished",
-                primary["id"].as_str().unwrap_or("?"),
-                short_task_definition(&primary["taskDefinition"])
-            ));
-        }
-    } else if let (Some(started), Some(primary)) = (started, primary)
-        && started.id.is_some()
-        && started.task_definition.is_some()
-        && primary["taskDefinition"].as_str() != started.task_definition.as_deref()
-    {
-        // The started deployment is gone and another revision is PRIMARY: rolled back.
-        return DeploymentState::Failed(format!(
-            "the deployment of {} is gone and the service runs {} (deployment {}): ECS rolled it back or another deployment replaced it",
-            short_task_definition(&json!(started.task_definition)),
-            short_task_definition(&primary["taskDefinition"]),
-            primary["id"].as_str().unwrap_or("?")
-        ));
-    }
-    let Some(current) = ours.or(primary) else {
-        return DeploymentState::Completed;
-    };
-    let running = current["runningCount"].as_i64().unwrap_or(0);
-    let desired = current["desiredCount"].as_i64().unwrap_or(0);
-    match current["rolloutState"].as_str() {
-        Some("COMPLETED") => DeploymentState::Completed,
-        Some("FAILED") => DeploymentState::Failed(
-            current["rolloutStateReason"]
-                .as_str()
-                .unwrap_or("the rollout failed")
-                .to_string(),
-        ),
-        // Without a rollout state, a single deployment at its desired count is done.
-        None if deployments.len() == 1 && running == desired => DeploymentState::Completed,
-        _ => DeploymentState::InProgress(format!(
-            "{running} of {desired} tasks running, {} failed",
-            current["failedTasks"].as_i64().unwrap_or(0)
-        )),
-    }
-}
-
-/// "the circuit breaker tripped ...; ECS rolled back to web:3".
-fn failure_text(ours: &Value, primary: Option<&Value>, started: &StartedDeployment) -> String {
-    let mut text = ours["rolloutStateReason"]
-        .as_str()
-        .unwrap_or("the rollout failed")
-        .to_string();
-    if let Some(primary) = primary.filter(|p| p["id"] != ours["id"]) {
-        let revision = short_task_definition(&primary["taskDefinition"]);
-        let state = primary["rolloutState"].as_str().unwrap_or("IN_PROGRESS");
-        text.push_str(&format!(
-            "; ECS rolled the service back to {revision} (deployment {}, {state})",
-            primary["id"].as_str().unwrap_or("?")
-        ));
-    } else if let Some(td) = &started.task_definition {
-        text.push_str(&format!(
-            "; {} did not reach a steady state",
-            short_task_definition(&json!(td))
-        ));
-    }
-    text
-}
-
-/// The outcome a DescribeServiceDeployments record states, when it states one.
-fn record_outcome(service: &Value, record: &Value) -> Option<DeploymentState> {
-    let status = record["status"].as_str()?;
-    let reason = record["statusReason"]
-        .as_str()
-        .or(record["rollback"]["reason"].as_str())
-        .unwrap_or("no reason given");
-    let rolled_back_to = record["rollback"]["taskDefinition"]
-        .as_str()
-        .map(|td| format!("; rolled back to {}", short_task_definition(&json!(td))))
-        .or_else(|| {
-            record["rollback"]["serviceRevisionArn"]
-                .as_str()
-                .map(|r| format!("; rolled back to service revision {r}"))
-        })
-        .or_else(|| {
-            primary_deployment(service).map(|p| {
-                format!(
-                    "; the service runs {}",
-                    short_task_definition(&p["taskDefinition"])
-                )
-            })
-        })
-        .unwrap_or_default();
-    Some(match status {
-        "SUCCESSFUL" => DeploymentState::Completed,
-        "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS" | "ROLLBACK_SUCCESSFUL" => {
-            DeploymentState::Failed(format!(
-                "ECS rolled it back ({status}): {reason}{rolled_back_to}"
-            ))
-        }
-        "ROLLBACK_FAILED" => {
-            DeploymentState::Failed(format!("it failed and so did ECS's rollback: {reason}"))
-        }
-        "STOPPED" | "STOP_REQUESTED" => {
-            DeploymentState::Failed(format!("it was stopped ({status}): {reason}"))
-        }
-        _ => DeploymentState::InProgress(format!(
-            "{status}{}",
-            record["lifecycleStage"]
-                .as_str()
-                .map(|s| format!(" at stage {s}"))
-                .unwrap_or_default()
-        )),
-    })
-}
-
-/// Reads the rollout of a DescribeServices service with no started deployment known.
-pub fn deployment_state(service: &Value) -> DeploymentState {
-    deployment_outcome(service, None, &Value::Null)
 }
 
 pub fn create_service_request(
@@ -800,131 +744,15 @@ mod tests {
     use crate::manifest::ecs_members;
     use serde_json::json;
 
-    fn started(id: &str, td: &str) -> StartedDeployment {
-        StartedDeployment {
-            id: Some(id.into()),
-            task_definition: Some(format!(
-                "arn:aws:ecs:eu-west-1:123456789012:task-definition/{td}"
-            )),
-            service_deployment_arn: None,
-        }
-    }
-
-    fn deployment(id: &str, status: &str, td: &str, rollout: &str) -> Value {
-        json!({"id": id, "status": status, "rolloutState": rollout, "runningCount": 2, "desiredCount": 2,
-            "taskDefinition": format!("arn:aws:ecs:eu-west-1:123456789012:task-definition/{td}")})
-    }
-
-    /// The circuit breaker's rollback: the deployment apply started is FAILED, and a new
-    /// PRIMARY of the last good revision completes. That is a failure, naming both.
+    /// The progress line reads a stage's start as epoch seconds, as AWS JSON carries it.
     #[test]
-    fn a_rolled_back_deployment_is_a_failure() {
-        let mut failed = deployment("ecs-svc/2", "ACTIVE", "web:4", "FAILED");
-        failed["rolloutStateReason"] =
-            json!("ECS deployment circuit breaker: tasks failed to start.");
-        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
-            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED"), failed]});
-        let state =
-            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null);
-        let DeploymentState::Failed(reason) = state else {
-            panic!("{state:?}")
-        };
-        assert!(reason.contains("circuit breaker"), "{reason}");
-        assert!(
-            reason.contains("rolled the service back to web:3"),
-            "{reason}"
-        );
-        // Without knowing the started deployment, the PRIMARY alone looks complete.
-        assert_eq!(deployment_state(&service), DeploymentState::Completed);
-    }
-
-    #[test]
-    fn a_started_deployment_that_vanished_behind_another_revision_is_a_failure() {
-        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
-            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED")]});
-        let state =
-            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null);
-        assert!(
-            matches!(state, DeploymentState::Failed(ref r) if r.contains("runs web:3")),
-            "{state:?}"
-        );
-    }
-
-    #[test]
-    fn the_started_deployment_completing_is_success() {
-        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
-            deployment("ecs-svc/2", "PRIMARY", "web:4", "COMPLETED"),
-            deployment("ecs-svc/1", "ACTIVE", "web:3", "COMPLETED")]});
+    fn service_deployment_times_read_as_epoch_seconds() {
+        let record = aws_sdk_ecs::types::ServiceDeployment::builder()
+            .updated_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+            .build();
         assert_eq!(
-            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &Value::Null),
-            DeploymentState::Completed
-        );
-        let in_progress = json!({"deploymentController": {"type": "ECS"}, "deployments": [
-            deployment("ecs-svc/2", "PRIMARY", "web:4", "IN_PROGRESS")]});
-        assert!(matches!(
-            deployment_outcome(
-                &in_progress,
-                Some(&started("ecs-svc/2", "web:4")),
-                &Value::Null
-            ),
-            DeploymentState::InProgress(_)
-        ));
-    }
-
-    #[test]
-    fn a_service_deployment_record_decides_and_names_the_stage() {
-        let service = json!({"deploymentController": {"type": "ECS"}, "deployments": [
-            deployment("ecs-svc/3", "PRIMARY", "web:3", "COMPLETED")]});
-        let rolled_back = json!({"status": "ROLLBACK_SUCCESSFUL", "statusReason": "alarm web-5xx in ALARM",
-            "rollback": {"reason": "alarm", "serviceRevisionArn": "arn:aws:ecs:eu-west-1:123456789012:service-revision/shop/web/1"}});
-        let state =
-            deployment_outcome(&service, Some(&started("ecs-svc/2", "web:4")), &rolled_back);
-        assert!(
-            matches!(state, DeploymentState::Failed(ref r) if r.contains("ROLLBACK_SUCCESSFUL") && r.contains("alarm web-5xx")),
-            "{state:?}"
-        );
-        let baking = json!({"status": "IN_PROGRESS", "lifecycleStage": "BAKE_TIME"});
-        assert!(matches!(
-            deployment_outcome(&service, None, &baking),
-            DeploymentState::InProgress(ref d) if d.contains("BAKE_TIME")
-        ));
-        assert_eq!(stage_text(&baking), ", IN_PROGRESS at stage BAKE_TIME");
-        assert_eq!(
-            deployment_outcome(&service, None, &json!({"status": "SUCCESSFUL"})),
-            DeploymentState::Completed
-        );
-    }
-
-    #[test]
-    fn deployment_state_table() {
-        let with = |deployments: Value| json!({"deploymentController": {"type": "ECS"}, "deployments": deployments});
-        assert_eq!(
-            deployment_state(&with(
-                json!([{"status": "PRIMARY", "rolloutState": "COMPLETED"}])
-            )),
-            DeploymentState::Completed
-        );
-        assert_eq!(
-            deployment_state(&with(
-                json!([{"status": "PRIMARY", "rolloutState": "FAILED", "rolloutStateReason": "circuit breaker"}])
-            )),
-            DeploymentState::Failed("circuit breaker".into())
-        );
-        assert!(matches!(
-            deployment_state(&with(
-                json!([{"status": "PRIMARY", "rolloutState": "IN_PROGRESS", "runningCount": 1, "desiredCount": 2}])
-            )),
-            DeploymentState::InProgress(_)
-        ));
-        assert_eq!(
-            deployment_state(&with(
-                json!([{"status": "PRIMARY", "runningCount": 2, "desiredCount": 2}])
-            )),
-            DeploymentState::Completed
-        );
-        assert_eq!(
-            deployment_state(&json!({"deploymentController": {"type": "CODE_DEPLOY"}})),
-            DeploymentState::Completed
+            to_json(&record)["updatedAt"].as_f64(),
+            Some(1_700_000_000.0)
         );
     }
 

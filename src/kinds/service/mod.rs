@@ -5,6 +5,7 @@
 //! deployment controller, role) replaces the service. Every create or update waits for
 //! the deployment to finish, and a failed rollout is an error.
 
+pub mod deployment;
 pub mod export;
 pub mod io;
 pub mod lint;
@@ -237,6 +238,18 @@ pub(crate) fn with_defaults(members: &mut BTreeMap<String, Value>, fargate: bool
         // A rolling deployment has no bake time: 0 is what AWS reports for it.
         if strategy == json!("ROLLING") && map.get("bakeTimeInMinutes") == Some(&json!(0)) {
             map.remove("bakeTimeInMinutes");
+        }
+        // Percentages of traffic are doubles (ECS API Reference, CanaryConfiguration
+        // `canaryPercent`, LinearConfiguration `stepPercent`): `10` is read back as `10.0`.
+        for (settings, key) in [
+            ("canaryConfiguration", "canaryPercent"),
+            ("linearConfiguration", "stepPercent"),
+        ] {
+            if let Some(value) = map.get_mut(settings).and_then(|c| c.get_mut(key))
+                && let Some(number) = value.as_f64()
+            {
+                *value = json!(number);
+            }
         }
         // Lifecycle hooks: none is the same as an empty list.
         if map

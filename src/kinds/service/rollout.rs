@@ -222,24 +222,21 @@ impl Rollout {
 }
 
 /// `12.5` or `5` (no trailing `.0`).
-fn percent(value: f64) -> String {
+pub fn percent(value: f64) -> String {
     let text = format!("{value:.1}");
     text.strip_suffix(".0").unwrap_or(&text).to_string()
 }
 
-/// `45 s`, `10 min`, `1 h 30 min`.
+/// `45 s`, `10 min`, `1 h 30 min` (minutes rounded up).
 pub fn duration(seconds: u64) -> String {
-    match seconds {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min", s.div_ceil(60)),
-        s => {
-            let minutes = (s % 3600).div_ceil(60);
-            if minutes == 0 {
-                format!("{} h", s / 3600)
-            } else {
-                format!("{} h {minutes} min", s / 3600)
-            }
-        }
+    if seconds < 60 {
+        return format!("{seconds} s");
+    }
+    let minutes = seconds.div_ceil(60);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
     }
 }
 
