@@ -3,6 +3,7 @@
 //! type lives in its folder (`kinds/KIND/live.rs`); this is where they meet. Raw AWS
 //! documents stay text and are parsed and normalized by the kinds.
 
+pub use crate::kinds::autoscaling::live::LiveScalableTarget;
 pub use crate::kinds::cluster::live::LiveCluster;
 pub use crate::kinds::creation_template::live::LiveCreationTemplate;
 pub use crate::kinds::public_repository::live::{LivePublicRepository, LogoFile};
@@ -34,6 +35,10 @@ pub struct LiveSnapshot {
     pub task_definitions: BTreeMap<String, LiveTaskDefinition>,
     /// ECS services by name.
     pub services: BTreeMap<String, LiveService>,
+    /// Application Auto Scaling targets of services' desired counts, by service name:
+    /// those of services that declare `autoScaling` and, when pruning, those the ownership
+    /// ledger records.
+    pub scalable_targets: BTreeMap<String, LiveScalableTarget>,
     /// Registry scanning, replication and policy (only the sections the manifest declares).
     pub registry: LiveRegistry,
     /// Pull through cache rules by ecrRepositoryPrefix (read only when the manifest declares some).
@@ -79,6 +84,9 @@ pub struct OwnershipLedger {
     pub pull_through_cache: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub creation_templates: BTreeSet<String>,
+    /// Scalable targets, by resource id (`service/CLUSTER/NAME`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub scalable_targets: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,6 +12,8 @@
 //!   equivalent spellings, keepRevisions, tags, prune, drift;
 //! - `services`: create and wait, update, deploy a new image in one apply, --target,
 //!   desiredCount left to autoscaling, replace, prune, drift;
+//! - `autoscaling`: a service's scalable target, policies and scheduled actions: create,
+//!   update, drift, prune through the ledger, export, and a count left alone;
 //! - `example`: examples/ecs.yaml applies and converges.
 //!
 //! Waiting for deployments that moto cannot stage (slow, failed, never finishing) is tested
@@ -24,6 +26,8 @@ mod common;
 #[path = "ecs/support.rs"]
 mod support;
 
+#[path = "ecs/autoscaling.rs"]
+mod autoscaling;
 #[path = "ecs/clusters.rs"]
 mod clusters;
 #[path = "ecs/example.rs"]

@@ -196,10 +196,16 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
         services: services
             .iter()
             .map(|s| {
-                (
-                    s.name.clone(),
-                    crate::kinds::service::export::service(s, &scope),
-                )
+                let mut entry = crate::kinds::service::export::service(s, &scope);
+                // Autoscaling owns the count of a service it scales: the block says it.
+                if let Some(target) = live.scalable_targets.get(&s.name) {
+                    let (block, scaling_notes) =
+                        crate::kinds::autoscaling::export::auto_scaling(&s.name, target);
+                    notes.extend(scaling_notes);
+                    entry.remove("desiredCount");
+                    entry.insert("autoScaling".into(), block);
+                }
+                (s.name.clone(), entry)
             })
             .collect(),
     };

@@ -1,9 +1,11 @@
 //! The ownership ledger: wharf's record of the objects it created that AWS gives no tags
-//! (pull through cache rules and repository creation templates), so that `--prune` can
+//! (pull through cache rules, repository creation templates and the scalable targets of
+//! services' autoscaling), so that `--prune` can
 //! delete exactly those and never a rule someone else made. One SSM parameter per stack
 //! holds it as JSON (`aws::ledger` reads and writes it). Here: the parameter's name, its
 //! text, and what each applied operation changes in it. PURE.
 
+use crate::kinds::autoscaling::AutoScalingOperation;
 use crate::kinds::creation_template::CreationTemplateOperation;
 use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::live::OwnershipLedger;
@@ -14,6 +16,7 @@ use crate::plan::Operation;
 pub enum LedgerKind {
     PullThroughCache,
     CreationTemplate,
+    ScalableTarget,
 }
 
 /// What one successful operation means for the ledger.
@@ -74,6 +77,15 @@ pub fn effect(operation: &Operation) -> Option<LedgerEffect> {
                 (LedgerKind::CreationTemplate, prefix, false)
             }
         },
+        Operation::AutoScaling(op) => match op {
+            AutoScalingOperation::RegisterScalableTarget { resource_id, .. } => {
+                (LedgerKind::ScalableTarget, resource_id, true)
+            }
+            AutoScalingOperation::DeregisterScalableTarget { resource_id } => {
+                (LedgerKind::ScalableTarget, resource_id, false)
+            }
+            _ => return None,
+        },
         _ => return None,
     };
     Some(LedgerEffect {
@@ -90,6 +102,7 @@ pub fn with_effects(ledger: &OwnershipLedger, effects: &[LedgerEffect]) -> Owner
         let set = match effect.kind {
             LedgerKind::PullThroughCache => &mut next.pull_through_cache,
             LedgerKind::CreationTemplate => &mut next.creation_templates,
+            LedgerKind::ScalableTarget => &mut next.scalable_targets,
         };
         if effect.owned {
             set.insert(effect.prefix.clone());
@@ -102,7 +115,9 @@ pub fn with_effects(ledger: &OwnershipLedger, effects: &[LedgerEffect]) -> Owner
 
 impl OwnershipLedger {
     pub fn is_empty(&self) -> bool {
-        self.pull_through_cache.is_empty() && self.creation_templates.is_empty()
+        self.pull_through_cache.is_empty()
+            && self.creation_templates.is_empty()
+            && self.scalable_targets.is_empty()
     }
 }
 
@@ -136,11 +151,12 @@ mod tests {
         let ledger = OwnershipLedger {
             pull_through_cache: ["hub".to_string(), "quay".to_string()].into(),
             creation_templates: ["ROOT".to_string()].into(),
+            scalable_targets: ["service/shop/web".to_string()].into(),
         };
         let text = to_text(&ledger);
         assert_eq!(
             text,
-            r#"{"pullThroughCache":["hub","quay"],"creationTemplates":["ROOT"]}"#
+            r#"{"pullThroughCache":["hub","quay"],"creationTemplates":["ROOT"],"scalableTargets":["service/shop/web"]}"#
         );
         assert_eq!(from_text(&text).unwrap(), ledger);
         assert_eq!(from_text("{}").unwrap(), OwnershipLedger::default());

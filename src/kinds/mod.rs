@@ -9,6 +9,7 @@
 //! This file reads only each kind's `operation.rs` (its entry and operations, plain
 //! data), never its planning code, so the plan types may order by it without a cycle.
 
+pub mod autoscaling;
 pub mod cluster;
 pub mod common;
 pub mod creation_template;
@@ -50,6 +51,7 @@ macro_rules! with_kinds {
             Cluster cluster ClusterOperation ClusterKind,
             TaskDefinition task_definition TaskDefinitionOperation TaskDefinitionKind,
             Service service ServiceOperation ServiceKind,
+            AutoScaling autoscaling AutoScalingOperation AutoScalingKind,
         }
     };
 }
@@ -125,6 +127,7 @@ mod tests {
             cluster::address("c"),
             task_definition::address("f"),
             service::address("s"),
+            crate::kinds::autoscaling::address("s"),
         ] {
             assert!(of(&address).is_some(), "{address} has no kind");
         }
@@ -151,7 +154,7 @@ mod tests {
         .expect("valid");
         assert_eq!(
             inventory(&loaded.manifest),
-            "0 roles, 1 registry setting, 1 pull through cache rule, 0 creation templates, 2 repositories, 0 public repositories, 0 clusters, 0 task definitions, 0 services"
+            "0 roles, 1 registry setting, 1 pull through cache rule, 0 creation templates, 2 repositories, 0 public repositories, 0 clusters, 0 task definitions, 0 services, 0 autoscaled services"
         );
     }
 }

@@ -57,6 +57,58 @@ fn tags_schema() -> Value {
 
 /// wharf's `lint` convenience (suppressions), stripped before calling AWS. It refers to the
 /// schemars definition of `model::ResourceLint`, which `map_of` adds to the generator.
+/// A service's `autoScaling` block (`kinds::autoscaling::model`): an Application Auto
+/// Scaling target on the desired count, its target tracking policies and scheduled
+/// actions.
+fn auto_scaling_schema() -> Value {
+    json!({
+        "description": "Application Auto Scaling of the service's running count: wharf then never sets the count itself (no desiredCount beside it; the service starts at minCapacity).",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["minCapacity", "maxCapacity"],
+        "properties": {
+            "minCapacity": { "description": "The fewest tasks autoscaling may run.", "type": "integer", "minimum": 0 },
+            "maxCapacity": { "description": "The most tasks autoscaling may run.", "type": "integer", "minimum": 0 },
+            "targetTracking": {
+                "description": "Target tracking policies: keep a metric at a target.",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["metric", "target"],
+                    "properties": {
+                        "metric": { "description": "cpu, memory (average utilization, percent) or alb-requests (requests per target).", "type": "string" },
+                        "target": { "description": "The value to keep the metric at.", "type": "number" },
+                        "name": { "description": "The policy's name (else SERVICE-METRIC).", "type": "string" },
+                        "loadBalancer": { "description": "For alb-requests: the Application Load Balancer's ARN.", "type": "string" },
+                        "targetGroup": { "description": "For alb-requests: the target group's ARN.", "type": "string" },
+                        "resourceLabel": { "description": "For alb-requests, instead of loadBalancer and targetGroup: app/LB/ID/targetgroup/TG/ID.", "type": "string" },
+                        "scaleInCooldown": { "description": "Seconds after a scale-in before another.", "type": "integer" },
+                        "scaleOutCooldown": { "description": "Seconds after a scale-out before another.", "type": "integer" },
+                        "disableScaleIn": { "description": "Only ever scale out.", "type": "boolean" }
+                    }
+                }
+            },
+            "scheduled": {
+                "description": "Scheduled changes of the capacity bounds.",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["name", "schedule"],
+                    "properties": {
+                        "name": { "description": "The scheduled action's name.", "type": "string" },
+                        "schedule": { "description": "cron(...), rate(...) or at(...).", "type": "string" },
+                        "timezone": { "description": "An IANA time zone (else UTC).", "type": "string" },
+                        "minCapacity": { "type": "integer", "minimum": 0 },
+                        "maxCapacity": { "type": "integer", "minimum": 0 }
+                    }
+                }
+            }
+        }
+    })
+}
+
 fn lint_schema() -> Value {
     json!({
         "description": "`wharf lint` findings accepted for this resource, each with the reason (not sent to AWS).",
@@ -215,6 +267,15 @@ fn adapted_definitions() -> Map<String, Value> {
             "type": "integer"
         }),
     );
+    props.insert(
+        "waitSeconds".into(),
+        json!({
+            "description": "How long apply waits for this service's deployments, in seconds (else ten minutes plus the bake times its strategy declares; --wait-timeout wins).",
+            "type": "integer",
+            "minimum": 1
+        }),
+    );
+    props.insert("autoScaling".into(), auto_scaling_schema());
     props.insert("lint".into(), lint_schema());
     sort_properties(&mut service);
     // taskDefinition is required unless the EXTERNAL controller deploys through task

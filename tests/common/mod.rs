@@ -246,6 +246,18 @@ impl Moto {
         aws_sdk_ecs::Client::from_conf(config)
     }
 
+    pub async fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        let config = aws_sdk_applicationautoscaling::Config::builder()
+            .behavior_version(aws_sdk_applicationautoscaling::config::BehaviorVersion::latest())
+            .region(aws_sdk_applicationautoscaling::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_applicationautoscaling::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build();
+        aws_sdk_applicationautoscaling::Client::from_conf(config)
+    }
+
     /// A subnet id and a security-group id of the emulator's default VPC (moto validates
     /// both in CreateService). Read with the venv's boto3, as aws-sdk-ec2 is not a
     /// dependency.

@@ -676,7 +676,16 @@ impl crate::aws::reads::ExportsLive for crate::kinds::service::ServiceKind {
                 stack,
             };
             let services = read_services(aws, &scope, &BTreeMap::new()).await?.0;
-            let store: crate::aws::reads::Store = Box::new(move |live| live.services = services);
+            // Their autoscaling goes into their entries (`autoScaling`).
+            let ids = services
+                .values()
+                .map(|s| crate::kinds::autoscaling::resource_id(&s.cluster, &s.name))
+                .collect();
+            let targets = crate::kinds::autoscaling::io::read_targets(aws, &ids).await?;
+            let store: crate::aws::reads::Store = Box::new(move |live| {
+                live.services = services;
+                live.scalable_targets = targets;
+            });
             Ok((store, notes))
         })
     }

@@ -161,6 +161,9 @@ pub struct DesiredService {
     pub declared: BTreeSet<String>,
     /// `taskDefinition` is a family this plan registers a new revision of.
     pub registers_revision: bool,
+    /// The count a service whose `autoScaling` owns its count is created with (its
+    /// `minCapacity`); never sent to UpdateService.
+    pub initial_count: Option<i32>,
 }
 
 /// AWS's defaults for members a manifest may leave out, so absent equals default
@@ -356,6 +359,9 @@ pub fn desired(
         name: name.to_string(),
         cluster,
         registers_revision,
+        initial_count: crate::kinds::autoscaling::model::of(service)
+            .and_then(Result::ok)
+            .map(|scaling| scaling.min_capacity),
         declared: service.keys().cloned().collect(),
         members,
         tags,
@@ -601,6 +607,9 @@ fn create_input(want: &DesiredService) -> Value {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if let Some(count) = want.initial_count {
+        input.entry("desiredCount").or_insert(json!(count));
+    }
     input.insert("serviceName".into(), json!(want.name));
     input.insert("cluster".into(), json!(want.cluster));
     input.insert(
