@@ -244,6 +244,81 @@ async fn desired_count_left_out_is_left_to_whoever_scales_the_service() {
     assert_eq!(service(&ecs, "shop", "web").await.desired_count(), 1);
 }
 
+/// A launch type traded for a capacity provider strategy, and back, changes in place
+/// with a forced deployment (UpdateService's valid transitions), not by a replace.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_launch_type_moves_to_a_capacity_provider_strategy_and_back_in_place() {
+    let moto = start_moto();
+    let ecs = moto.ecs().await;
+    let network = moto.default_network();
+    let with_providers = |text: String| {
+        text.replace(
+            "  shop: {}",
+            "  shop: { capacityProviders: [FARGATE, FARGATE_SPOT] }",
+        )
+    };
+    moto.manifest(&with_providers(stack(&network, "desiredCount: 1")));
+    moto.apply(&[]);
+    let arn = service(&ecs, "shop", "web")
+        .await
+        .service_arn()
+        .unwrap()
+        .to_string();
+
+    let spot = with_providers(stack(&network, "desiredCount: 1")).replace(
+        "launchType: FARGATE",
+        "capacityProviderStrategy: [ { capacityProvider: FARGATE_SPOT, weight: 1 } ]",
+    );
+    moto.manifest(&spot);
+    let plan = moto.plan_json(&[]);
+    let svc_change = change(&plan, SVC);
+    assert_eq!(svc_change["action"], "update", "{plan:#}");
+    assert_eq!(
+        paths(&plan, SVC),
+        ["capacityProviderStrategy", "launchType"]
+    );
+    let input = &svc_change["operations"][0]["input"];
+    assert_eq!(input["forceNewDeployment"], true, "{input}");
+    assert_eq!(
+        input["capacityProviderStrategy"][0]["capacityProvider"],
+        "FARGATE_SPOT"
+    );
+    assert!(input.get("launchType").is_none(), "{input}");
+    assert_eq!(
+        svc_change["rollout"]["strategy"], "ROLLING",
+        "a deployment moves the tasks"
+    );
+    moto.apply(&[]);
+    let svc = service(&ecs, "shop", "web").await;
+    assert_eq!(
+        svc.service_arn(),
+        Some(arn.as_str()),
+        "updated, not replaced"
+    );
+    assert_eq!(svc.launch_type(), None);
+    assert_eq!(
+        svc.capacity_provider_strategy()[0].capacity_provider(),
+        "FARGATE_SPOT"
+    );
+    moto.assert_converged();
+
+    // Back to the launch type: an empty strategy.
+    moto.manifest(&with_providers(stack(&network, "desiredCount: 1")));
+    let plan = moto.plan_json(&[]);
+    let input = &change(&plan, SVC)["operations"][0]["input"];
+    assert_eq!(
+        input["capacityProviderStrategy"],
+        serde_json::json!([]),
+        "{input}"
+    );
+    assert_eq!(input["forceNewDeployment"], true, "{input}");
+    moto.apply(&[]);
+    let svc = service(&ecs, "shop", "web").await;
+    assert_eq!(svc.service_arn(), Some(arn.as_str()));
+    assert_eq!(svc.launch_type().map(|l| l.as_str()), Some("FARGATE"));
+    moto.assert_converged();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_launch_type_change_is_a_replace_refused_without_allow_replace() {
     let moto = start_moto();

@@ -84,17 +84,15 @@ pub(crate) const MANAGED_MEMBERS: &[&str] = &[
 ];
 
 /// Members whose change makes UpdateService start a new deployment, which rolls out by
-/// the service's strategy (ECS Developer Guide, "Updating an Amazon ECS service": a new
-/// task definition, platform version, network, load balancer, service registry, capacity
-/// provider, Service Connect, volume or VPC Lattice configuration). Counts and deployment
-/// settings alone change the running deployment.
+/// the service's strategy (ECS API Reference, UpdateService: each member says whether
+/// it "triggers a new service deployment"). Counts, deployment settings and the capacity
+/// provider strategy alone do not (wharf forces a deployment for a new strategy).
 const DEPLOYING_MEMBERS: &[&str] = &[
     "taskDefinition",
     "platformVersion",
     "networkConfiguration",
     "loadBalancers",
     "serviceRegistries",
-    "capacityProviderStrategy",
     "serviceConnectConfiguration",
     "volumeConfigurations",
     "vpcLatticeConfigurations",
@@ -703,10 +701,27 @@ fn diff(
                 other => other.cloned().unwrap_or(Value::Null),
             },
         ));
+        // A launch type traded for a capacity provider strategy (or back) changes in
+        // place: UpdateService takes the strategy (an empty one returns the service to
+        // its launch type) and a forced deployment moves the tasks (ECS API Reference,
+        // UpdateService `capacityProviderStrategy`, its list of valid transitions).
+        if key == "launchType" && launch_type_to_strategy(&seen, &want.members) {
+            continue;
+        }
         if REPLACE_MEMBERS.contains(&key.as_str()) {
             replace_reasons.push(key.clone());
         }
         update.insert(key.clone(), after.cloned().unwrap_or(Value::Null));
+    }
+    if fields.iter().any(|f| f.path == "capacityProviderStrategy") {
+        // A strategy alone starts no deployment: force one, so the tasks move.
+        let strategy = want
+            .members
+            .get("capacityProviderStrategy")
+            .cloned()
+            .unwrap_or_else(|| json!([]));
+        update.insert("capacityProviderStrategy".into(), strategy);
+        update.insert("forceNewDeployment".into(), json!(true));
     }
     if !replace_reasons.is_empty() {
         return Ok(Some(Change {
@@ -740,7 +755,7 @@ fn diff(
     let deploys = controller == "ECS"
         && update
             .keys()
-            .any(|key| DEPLOYING_MEMBERS.contains(&key.as_str()));
+            .any(|key| DEPLOYING_MEMBERS.contains(&key.as_str()) || key == "forceNewDeployment");
     let mut ops = Vec::new();
     if !update.is_empty() {
         // UpdateService takes a null member as "unchanged": send what the manifest says.
@@ -786,6 +801,20 @@ fn diff(
         )));
     }
     Ok(Some(change))
+}
+
+/// Whether live and desired differ by a launch type on one side and a capacity
+/// provider strategy (and no launch type) on the other.
+fn launch_type_to_strategy(live: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>) -> bool {
+    let strategy = |members: &BTreeMap<String, Value>| {
+        members
+            .get("capacityProviderStrategy")
+            .and_then(Value::as_array)
+            .is_some_and(|items| !items.is_empty())
+    };
+    let launch_type = |members: &BTreeMap<String, Value>| members.contains_key("launchType");
+    (launch_type(live) && !strategy(live) && strategy(want) && !launch_type(want))
+        || (strategy(live) && !launch_type(live) && launch_type(want) && !strategy(want))
 }
 
 /// The service kind, as the registry lists it.
