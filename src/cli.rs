@@ -80,6 +80,8 @@ pub struct ManifestArg {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check the manifest without calling AWS. Exit 0 valid, 1 invalid.
     Validate {
@@ -226,7 +228,7 @@ pub enum Command {
     clap::ArgGroup::new("selection")
         .required(true)
         .multiple(true)
-        .args(["repositories", "roles", "clusters", "task_definitions", "services", "registry", "pull_through_cache", "creation_templates", "all"])
+        .args(["repositories", "roles", "clusters", "capacity_providers", "task_definitions", "services", "registry", "pull_through_cache", "creation_templates", "all"])
 ))]
 pub struct ExportArgs {
     /// The stack the manifest is for (its `stack:`, the ownership tag value adopt adds).
@@ -241,6 +243,9 @@ pub struct ExportArgs {
     /// ECS clusters whose names match.
     #[arg(long = "clusters", value_name = "GLOB")]
     pub clusters: Vec<String>,
+    /// ECS capacity providers (Auto Scaling group providers) whose names match.
+    #[arg(long = "capacity-providers", value_name = "GLOB")]
+    pub capacity_providers: Vec<String>,
     /// Task definition families whose names match (their latest ACTIVE revision).
     #[arg(long = "task-definitions", value_name = "GLOB")]
     pub task_definitions: Vec<String>,

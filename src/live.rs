@@ -4,6 +4,7 @@
 //! documents stay text and are parsed and normalized by the kinds.
 
 pub use crate::kinds::autoscaling::live::LiveScalableTarget;
+pub use crate::kinds::capacity_provider::live::LiveCapacityProvider;
 pub use crate::kinds::cluster::live::LiveCluster;
 pub use crate::kinds::creation_template::live::LiveCreationTemplate;
 pub use crate::kinds::public_repository::live::{LivePublicRepository, LogoFile};
@@ -31,6 +32,8 @@ pub struct LiveSnapshot {
     pub roles: BTreeMap<String, LiveRole>,
     /// ECS clusters by name: declared ones, plus owned ones when pruning.
     pub clusters: BTreeMap<String, LiveCluster>,
+    /// ECS capacity providers by name: declared ones, plus owned ones when pruning.
+    pub capacity_providers: BTreeMap<String, LiveCapacityProvider>,
     /// ECS task definition families by family name: the latest ACTIVE revision.
     pub task_definitions: BTreeMap<String, LiveTaskDefinition>,
     /// ECS services by name.
@@ -84,6 +87,10 @@ pub struct OwnershipLedger {
     pub pull_through_cache: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub creation_templates: BTreeSet<String>,
+    /// Capacity providers wharf created or changed, by name: they carry this stack's tag
+    /// (the tag decides), and the ledger says where to look without listing the account.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub capacity_providers: BTreeSet<String>,
     /// Scalable targets, by resource id (`service/CLUSTER/NAME`).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub scalable_targets: BTreeSet<String>,

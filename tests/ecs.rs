@@ -14,6 +14,8 @@
 //!   desiredCount left to autoscaling, replace, prune, drift;
 //! - `autoscaling`: a service's scalable target, policies and scheduled actions: create,
 //!   update, drift, prune through the ledger, export, and a count left alone;
+//! - `capacity_providers`: Auto Scaling group providers: create before the cluster,
+//!   update, drift, a refused new group, prune after the cluster lets go, export;
 //! - `example`: examples/ecs.yaml applies and converges.
 //!
 //! Waiting for deployments that moto cannot stage (slow, failed, never finishing) is tested
@@ -28,6 +30,8 @@ mod support;
 
 #[path = "ecs/autoscaling.rs"]
 mod autoscaling;
+#[path = "ecs/capacity_providers.rs"]
+mod capacity_providers;
 #[path = "ecs/clusters.rs"]
 mod clusters;
 #[path = "ecs/example.rs"]

@@ -18,6 +18,7 @@ pub(super) fn run_export(ui: &Ui, args: &crate::cli::ExportArgs, global: &Global
             repositories: patterns(&args.repositories)?,
             roles: patterns(&args.roles)?,
             clusters: patterns(&args.clusters)?,
+            capacity_providers: patterns(&args.capacity_providers)?,
             task_definitions: patterns(&args.task_definitions)?,
             services: patterns(&args.services)?,
             service_clusters: args.cluster.clone(),

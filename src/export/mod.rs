@@ -56,6 +56,7 @@ pub struct Selection {
     pub repositories: Patterns,
     pub roles: Patterns,
     pub clusters: Patterns,
+    pub capacity_providers: Patterns,
     pub task_definitions: Patterns,
     pub services: Patterns,
     /// The clusters to look for services in (none: the exported clusters, else all).
@@ -101,6 +102,11 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
         .clusters
         .values()
         .filter(|c| ours(crate::kinds::cluster::address(&c.name), &c.tags))
+        .collect();
+    let capacity_providers: Vec<_> = live
+        .capacity_providers
+        .values()
+        .filter(|p| ours(crate::kinds::capacity_provider::address(&p.name), &p.tags))
         .collect();
     let families: Vec<_> = live
         .task_definitions
@@ -183,6 +189,15 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
         clusters: clusters
             .iter()
             .map(|c| (c.name.clone(), crate::kinds::cluster::export::cluster(c)))
+            .collect(),
+        capacity_providers: capacity_providers
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    crate::kinds::capacity_provider::export::capacity_provider(p),
+                )
+            })
             .collect(),
         task_definitions: families
             .iter()

@@ -219,6 +219,22 @@ pub fn differs_reason(fields: &[FieldChange]) -> String {
 /// The reason of a create for a resource AWS does not hold.
 pub const NOT_PRESENT: &str = "not present in AWS";
 
+/// The tags of an ECS resource the manifest declares as an API object: the manifest's
+/// default tags, its own `tags` map, and this stack's ownership tag.
+pub fn declared_tags(
+    manifest: &crate::manifest::model::Manifest,
+    object: &crate::manifest::model::ApiObject,
+) -> BTreeMap<String, String> {
+    let mut tags = manifest.defaults.tags.clone();
+    if let Some(Value::Object(own)) = object.get("tags") {
+        for (k, v) in own {
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+    }
+    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    tags
+}
+
 /// The reason of a delete for a resource the ownership ledger records.
 pub const LEDGER_OWNED_NOT_DECLARED: &str =
     "created by this stack (ownership ledger), no longer in the manifest";

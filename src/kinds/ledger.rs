@@ -6,6 +6,7 @@
 //! text, and what each applied operation changes in it. PURE.
 
 use crate::kinds::autoscaling::AutoScalingOperation;
+use crate::kinds::capacity_provider::CapacityProviderOperation;
 use crate::kinds::creation_template::CreationTemplateOperation;
 use crate::kinds::pull_through_cache::PullThroughCacheOperation;
 use crate::live::OwnershipLedger;
@@ -17,6 +18,7 @@ pub enum LedgerKind {
     PullThroughCache,
     CreationTemplate,
     ScalableTarget,
+    CapacityProvider,
 }
 
 /// What one successful operation means for the ledger.
@@ -77,6 +79,25 @@ pub fn effect(operation: &Operation) -> Option<LedgerEffect> {
                 (LedgerKind::CreationTemplate, prefix, false)
             }
         },
+        Operation::CapacityProvider(op) => match op {
+            CapacityProviderOperation::CreateCapacityProvider { name, .. }
+            | CapacityProviderOperation::UpdateCapacityProvider { name, .. } => {
+                (LedgerKind::CapacityProvider, name, true)
+            }
+            CapacityProviderOperation::DeleteCapacityProvider { name } => {
+                (LedgerKind::CapacityProvider, name, false)
+            }
+            // Adopting one tags it: from then on wharf owns it.
+            CapacityProviderOperation::TagResource { arn, .. } => {
+                let name = arn.rsplit_once(":capacity-provider/")?.1;
+                return Some(LedgerEffect {
+                    kind: LedgerKind::CapacityProvider,
+                    prefix: name.to_string(),
+                    owned: true,
+                });
+            }
+            CapacityProviderOperation::UntagResource { .. } => return None,
+        },
         Operation::AutoScaling(op) => match op {
             AutoScalingOperation::RegisterScalableTarget { resource_id, .. } => {
                 (LedgerKind::ScalableTarget, resource_id, true)
@@ -103,6 +124,7 @@ pub fn with_effects(ledger: &OwnershipLedger, effects: &[LedgerEffect]) -> Owner
             LedgerKind::PullThroughCache => &mut next.pull_through_cache,
             LedgerKind::CreationTemplate => &mut next.creation_templates,
             LedgerKind::ScalableTarget => &mut next.scalable_targets,
+            LedgerKind::CapacityProvider => &mut next.capacity_providers,
         };
         if effect.owned {
             set.insert(effect.prefix.clone());
@@ -118,6 +140,7 @@ impl OwnershipLedger {
         self.pull_through_cache.is_empty()
             && self.creation_templates.is_empty()
             && self.scalable_targets.is_empty()
+            && self.capacity_providers.is_empty()
     }
 }
 
@@ -152,6 +175,7 @@ mod tests {
             pull_through_cache: ["hub".to_string(), "quay".to_string()].into(),
             creation_templates: ["ROOT".to_string()].into(),
             scalable_targets: ["service/shop/web".to_string()].into(),
+            capacity_providers: Default::default(),
         };
         let text = to_text(&ledger);
         assert_eq!(

@@ -10,6 +10,7 @@
 //! data), never its planning code, so the plan types may order by it without a cycle.
 
 pub mod autoscaling;
+pub mod capacity_provider;
 pub mod cluster;
 pub mod common;
 pub mod creation_template;
@@ -34,8 +35,9 @@ use crate::manifest::spans::pointer;
 
 /// Calls the macro `$then` with every kind, in dependency order: roles before the
 /// repository policies and task definitions that name them, registry settings and
-/// templates before the repositories they shape, clusters and task definitions before
-/// the services that run them. Each line: the kind's name in plans (its operations'
+/// templates before the repositories they shape, capacity providers before the clusters
+/// that associate them, clusters and task definitions before the services that run them,
+/// services before their autoscaling. Each line: the kind's name in plans (its operations'
 /// `kind`, camelCased), its folder, its operation type and the type that implements
 /// [`Kind`] for it.
 #[macro_export]
@@ -48,6 +50,7 @@ macro_rules! with_kinds {
             CreationTemplate creation_template CreationTemplateOperation CreationTemplateKind,
             Repository repository RepositoryOperation RepositoryKind,
             PublicRepository public_repository PublicRepositoryOperation PublicRepositoryKind,
+            CapacityProvider capacity_provider CapacityProviderOperation CapacityProviderKind,
             Cluster cluster ClusterOperation ClusterKind,
             TaskDefinition task_definition TaskDefinitionOperation TaskDefinitionKind,
             Service service ServiceOperation ServiceKind,
@@ -124,6 +127,7 @@ mod tests {
             format!("{}t", creation_template::ADDRESS_PREFIX),
             repository::address("shop/web"),
             format!("{}cli", public_repository::ADDRESS_PREFIX),
+            crate::kinds::capacity_provider::address("cp"),
             cluster::address("c"),
             task_definition::address("f"),
             service::address("s"),
@@ -154,7 +158,7 @@ mod tests {
         .expect("valid");
         assert_eq!(
             inventory(&loaded.manifest),
-            "0 roles, 1 registry setting, 1 pull through cache rule, 0 creation templates, 2 repositories, 0 public repositories, 0 clusters, 0 task definitions, 0 services, 0 autoscaled services"
+            "0 roles, 1 registry setting, 1 pull through cache rule, 0 creation templates, 2 repositories, 0 public repositories, 0 capacity providers, 0 clusters, 0 task definitions, 0 services, 0 autoscaled services"
         );
     }
 }

@@ -89,7 +89,33 @@ pub const CREATE_CLUSTER: Shape = Shape {
     exceptions: &[("clusterName", Treatment::Name), ("tags", Treatment::Tags)],
 };
 
-pub const SHAPES: [Shape; 3] = [REGISTER_TASK_DEFINITION, CREATE_SERVICE, CREATE_CLUSTER];
+pub const CREATE_CAPACITY_PROVIDER: Shape = Shape {
+    operation: "CreateCapacityProvider",
+    request: "CreateCapacityProviderRequest",
+    exceptions: &[
+        ("name", Treatment::Name),
+        ("tags", Treatment::Tags),
+        (
+            "cluster",
+            Treatment::Refused(
+                "it scopes an ECS Managed Instances provider to a cluster, which wharf does not manage yet; create such providers outside wharf",
+            ),
+        ),
+        (
+            "managedInstancesProvider",
+            Treatment::Refused(
+                "wharf manages Auto Scaling group providers; create ECS Managed Instances providers outside wharf for now (a service's capacityProviderStrategy may name them)",
+            ),
+        ),
+    ],
+};
+
+pub const SHAPES: [Shape; 4] = [
+    REGISTER_TASK_DEFINITION,
+    CREATE_SERVICE,
+    CREATE_CLUSTER,
+    CREATE_CAPACITY_PROVIDER,
+];
 
 impl Shape {
     /// Every member of the shape in the service model, with its treatment.

@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 const DEFINITIONS: &str = "#/definitions/";
 
 pub const CLUSTER: &str = "EcsCluster";
+pub const CAPACITY_PROVIDER: &str = "EcsCapacityProvider";
 pub const TASK_DEFINITION: &str = "EcsTaskDefinition";
 pub const SERVICE: &str = "EcsService";
 pub const IMAGE_REFERENCE: &str = "EcsImageReference";
@@ -156,6 +157,20 @@ fn adapted_definitions() -> Map<String, Value> {
     sort_properties(&mut cluster);
     defs.insert(CLUSTER.into(), Value::Object(cluster));
 
+    // Capacity providers: CreateCapacityProvider without name (the key).
+    let mut provider = take(&mut defs, "EcsCreateCapacityProviderRequest");
+    provider.insert(
+        "description".into(),
+        json!("An ECS capacity provider: the CreateCapacityProvider input; the key is its name."),
+    );
+    let props = properties(&mut provider);
+    props.remove("name");
+    props.insert("tags".into(), tags_schema());
+    sort_properties(&mut provider);
+    // The name is the key; an Auto Scaling group provider is checked by validation.
+    provider.remove("required");
+    defs.insert(CAPACITY_PROVIDER.into(), Value::Object(provider));
+
     // Task definitions: RegisterTaskDefinition without family (the key), plus conveniences.
     let mut task = take(&mut defs, "EcsRegisterTaskDefinitionRequest");
     task.insert(
@@ -284,7 +299,10 @@ fn adapted_definitions() -> Map<String, Value> {
     defs.insert(SERVICE.into(), Value::Object(service));
 
     // Only what the three roots reach, in name order (deterministic output).
-    let reachable = reachable(&defs, &[CLUSTER, TASK_DEFINITION, SERVICE]);
+    let reachable = reachable(
+        &defs,
+        &[CLUSTER, CAPACITY_PROVIDER, TASK_DEFINITION, SERVICE],
+    );
     let mut names: Vec<&String> = defs.keys().filter(|k| reachable.contains(*k)).collect();
     names.sort();
     names
@@ -343,7 +361,7 @@ fn add_definitions(generator: &mut SchemaGenerator, root: &str) {
         "the ECS schemas refer to #/definitions/ (draft-07)"
     );
     static BY_ROOT: LazyLock<HashMap<&'static str, BTreeSet<String>>> = LazyLock::new(|| {
-        [CLUSTER, TASK_DEFINITION, SERVICE]
+        [CLUSTER, CAPACITY_PROVIDER, TASK_DEFINITION, SERVICE]
             .into_iter()
             .map(|root| (root, reachable(&DEFINITIONS_ADAPTED, &[root])))
             .collect()
@@ -359,7 +377,7 @@ fn add_definitions(generator: &mut SchemaGenerator, root: &str) {
 
 fn map_of(generator: &mut SchemaGenerator, root: &'static str) -> Schema {
     add_definitions(generator, root);
-    if root != CLUSTER {
+    if root != CLUSTER && root != CAPACITY_PROVIDER {
         // Adds `ResourceLint` to the root's definitions, where `lint_schema` points.
         let reference = generator.subschema_for::<crate::manifest::suppression::ResourceLint>();
         debug_assert_eq!(
@@ -375,6 +393,10 @@ fn map_of(generator: &mut SchemaGenerator, root: &'static str) -> Schema {
 
 pub fn clusters(generator: &mut SchemaGenerator) -> Schema {
     map_of(generator, CLUSTER)
+}
+
+pub fn capacity_providers(generator: &mut SchemaGenerator) -> Schema {
+    map_of(generator, CAPACITY_PROVIDER)
 }
 
 pub fn task_definitions(generator: &mut SchemaGenerator) -> Schema {

@@ -76,6 +76,11 @@ pub struct Ecs {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(schema_with = "super::ecs_schema::clusters")]
     pub clusters: BTreeMap<String, ApiObject>,
+    /// Capacity providers, keyed by name (address ecs.capacity_provider.NAME): the
+    /// CreateCapacityProvider input.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "super::ecs_schema::capacity_providers")]
+    pub capacity_providers: BTreeMap<String, ApiObject>,
     /// Task definitions, keyed by family (address ecs.task_definition.FAMILY): the
     /// RegisterTaskDefinition input, plus wharf's conveniences.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -90,7 +95,10 @@ pub struct Ecs {
 
 impl Ecs {
     pub fn is_empty(&self) -> bool {
-        self.clusters.is_empty() && self.task_definitions.is_empty() && self.services.is_empty()
+        self.clusters.is_empty()
+            && self.capacity_providers.is_empty()
+            && self.task_definitions.is_empty()
+            && self.services.is_empty()
     }
 }
 

@@ -103,6 +103,7 @@ fn every_rule_is_named_documented_and_applied() {
         "task_definition_network_mode",
         "deployment_stages",
         "stop_service_deployment",
+        "capacity_providers_listed",
     ];
     for r in RULES {
         assert!(

@@ -100,6 +100,9 @@ rules! {
     stop_service_deployment:
         "StopServiceDeployment with ROLLBACK moves a PENDING or IN_PROGRESS deployment to ROLLBACK_REQUESTED, then ROLLBACK_IN_PROGRESS and ROLLBACK_SUCCESSFUL, and the service runs the source revision again; one already rolling back goes on; a finished one cannot be stopped",
         "developer guide, stop-service-deployment.html; API reference, API_StopServiceDeployment.html";
+    capacity_providers_listed:
+        "DescribeCapacityProviders without names describes every capacity provider of the account, FARGATE and FARGATE_SPOT included (moto fails without names)",
+        "API reference, API_DescribeCapacityProviders.html (capacityProviders: when omitted, every capacity provider is described)";
     service_deployments_api:
         "ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions answer from the deployments the layer saw: SUCCESSFUL, STOPPED, IN_PROGRESS, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the rollback member",
         "API reference, API_ListServiceDeployments.html, API_ServiceDeployment.html (status, rollback, deploymentCircuitBreaker), API_Rollback.html";
@@ -822,6 +825,8 @@ struct Memory {
     armed: BTreeSet<String>,
     /// Service names whose next staged deployment's first Lambda hook fails.
     hook_failures: BTreeSet<String>,
+    /// Capacity providers created through the layer, by name.
+    capacity_providers: BTreeSet<String>,
     /// Task-definition ARN → the networkMode RegisterTaskDefinition was given (None: none).
     network_modes: BTreeMap<String, Option<Value>>,
 }
@@ -863,6 +868,9 @@ impl AwsBehaviour {
                 | "DescribeServiceDeployments"
                 | "DescribeServiceRevisions"
                 | "StopServiceDeployment"
+                | "CreateCapacityProvider"
+                | "DeleteCapacityProvider"
+                | "DescribeCapacityProviders"
                 | "ContinueServiceDeployment"
                 | "RegisterTaskDefinition"
                 | "DescribeTaskDefinition"
@@ -960,6 +968,30 @@ impl AwsBehaviour {
                     .await?;
                 self.revert(upstream).await?;
                 Ok(reply)
+            }
+            "CreateCapacityProvider" | "DeleteCapacityProvider" => {
+                let reply = upstream.call(operation, body).await?;
+                if reply.status == 200 {
+                    let mut memory = self.memory.lock().unwrap();
+                    match operation {
+                        "CreateCapacityProvider" => {
+                            let name = request["name"].as_str().unwrap_or_default();
+                            memory.capacity_providers.insert(name.to_string());
+                        }
+                        _ => {
+                            let name =
+                                short(request["capacityProvider"].as_str().unwrap_or_default());
+                            memory.capacity_providers.remove(&name);
+                        }
+                    }
+                }
+                Ok(reply)
+            }
+            "DescribeCapacityProviders"
+                if request.get("capacityProviders").is_none_or(Value::is_null)
+                    && self.enabled("capacity_providers_listed") =>
+            {
+                self.every_capacity_provider(upstream, &request).await
             }
             "StopServiceDeployment" if self.enabled("stop_service_deployment") => {
                 Ok(self.stop_service_deployment(&request))
@@ -1564,6 +1596,57 @@ impl AwsBehaviour {
             });
             memory.revert_to = Some(task_definition);
         }
+    }
+
+    /// `capacity_providers_listed`: moto describes the providers the layer saw created,
+    /// and the two Fargate providers every account has are added.
+    async fn every_capacity_provider<U: Upstream>(
+        &self,
+        upstream: &U,
+        request: &Value,
+    ) -> std::io::Result<Reply> {
+        let names: Vec<String> = self
+            .memory
+            .lock()
+            .unwrap()
+            .capacity_providers
+            .iter()
+            .cloned()
+            .collect();
+        let mut providers = Vec::new();
+        if !names.is_empty() {
+            let mut ask = request.clone();
+            ask["capacityProviders"] = json!(names);
+            let reply = upstream
+                .call(
+                    "DescribeCapacityProviders",
+                    &serde_json::to_vec(&ask).expect("JSON"),
+                )
+                .await?;
+            if reply.status != 200 {
+                return Ok(reply);
+            }
+            if let Some(body) = reply.json_body() {
+                providers.extend(
+                    body["capacityProviders"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        for name in ["FARGATE", "FARGATE_SPOT"] {
+            providers.push(json!({
+                "capacityProviderArn": format!("arn:aws:ecs:{}:{}:capacity-provider/{name}", super::REGION, super::ACCOUNT),
+                "name": name,
+                "status": "ACTIVE",
+                "tags": [],
+            }));
+        }
+        Ok(Reply::json(
+            200,
+            &json!({"capacityProviders": providers, "failures": []}),
+        ))
     }
 
     /// `stop_service_deployment`.

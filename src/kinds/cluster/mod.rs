@@ -9,7 +9,7 @@ pub mod live;
 pub mod operation;
 pub mod validate;
 
-use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::kinds::common::{Context, KindPlan};
 use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::live::{LiveCluster, LiveSnapshot};
 use crate::manifest::model::{ApiObject, Manifest};
@@ -109,13 +109,7 @@ fn strategy(value: Option<&Value>) -> Value {
 }
 
 pub fn desired(manifest: &Manifest, name: &str, cluster: &ApiObject) -> DesiredCluster {
-    let mut tags = manifest.defaults.tags.clone();
-    if let Some(Value::Object(own)) = cluster.get("tags") {
-        for (k, v) in own {
-            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-        }
-    }
-    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    let tags = crate::kinds::common::declared_tags(manifest, cluster);
     DesiredCluster {
         name: name.to_string(),
         settings: effective_settings(cluster.get("settings")),

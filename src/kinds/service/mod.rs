@@ -14,7 +14,7 @@ pub mod operation;
 pub mod rollout;
 pub mod validate;
 
-use crate::kinds::common::{Context, KindPlan, OWNERSHIP_TAG};
+use crate::kinds::common::{Context, KindPlan};
 use crate::kinds::reconcile::{Ownership, Reconcile, not_declared, reconcile};
 use crate::kinds::task_definition;
 use crate::live::{LiveService, LiveSnapshot};
@@ -342,13 +342,7 @@ pub fn desired(
     }
     let fargate = members.get("launchType") == Some(&json!("FARGATE"));
     with_defaults(&mut members, fargate);
-    let mut tags = manifest.defaults.tags.clone();
-    if let Some(Value::Object(own)) = service.get("tags") {
-        for (k, v) in own {
-            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-        }
-    }
-    tags.insert(OWNERSHIP_TAG.to_string(), manifest.stack.clone());
+    let tags = crate::kinds::common::declared_tags(manifest, service);
     let registers_revision = service
         .get("taskDefinition")
         .and_then(Value::as_str)
@@ -845,6 +839,7 @@ impl crate::kinds::Kind for ServiceKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::common::OWNERSHIP_TAG;
 
     /// The default wait covers the bake time a strategy declares, with ECS's defaults.
     #[test]

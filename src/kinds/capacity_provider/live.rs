@@ -1,0 +1,16 @@
+//! What the live snapshot holds of a capacity provider, as read from AWS: plain data,
+//! PURE. Its `io.rs` fills it in; its planning code compares against it.
+
+use std::collections::BTreeMap;
+
+/// A capacity provider as DescribeCapacityProviders returns it (AWS JSON shape).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveCapacityProvider {
+    pub name: String,
+    pub arn: String,
+    /// ACTIVE, or DELETE_IN_PROGRESS while ECS deletes it.
+    pub status: String,
+    pub document: serde_json::Value,
+    pub tags: BTreeMap<String, String>,
+}

@@ -1,0 +1,60 @@
+//! What the plan and the registry know of a capacity provider without its planning code:
+//! its registry entry, and the operations a plan carries for it (plain data, serialized
+//! into plans) with their one-line descriptions.
+
+use crate::kinds::entry::Entry;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The registry's entry for this kind.
+pub const ENTRY: Entry = Entry {
+    singular: "capacity provider",
+    plural: "capacity providers",
+    prefix: "ecs.capacity_provider.",
+    manifest_path: &["ecs", "capacityProviders"],
+    count: |m| m.ecs.capacity_providers.len(),
+};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum CapacityProviderOperation {
+    /// CreateCapacityProvider with the whole input (AWS JSON shape).
+    CreateCapacityProvider {
+        name: String,
+        input: Value,
+    },
+    /// UpdateCapacityProvider with what it can change (AWS JSON shape).
+    UpdateCapacityProvider {
+        name: String,
+        input: Value,
+    },
+    DeleteCapacityProvider {
+        name: String,
+    },
+    TagResource {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagResource {
+        arn: String,
+        keys: Vec<String>,
+    },
+}
+
+impl CapacityProviderOperation {
+    /// Never IAM's eventual consistency: an Auto Scaling group provider names no role.
+    pub fn propagation_wait(&self, _message: &str) -> Option<&'static str> {
+        None
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateCapacityProvider { name, .. } => format!("CreateCapacityProvider {name}"),
+            Self::UpdateCapacityProvider { name, .. } => format!("UpdateCapacityProvider {name}"),
+            Self::DeleteCapacityProvider { name } => format!("DeleteCapacityProvider {name}"),
+            Self::TagResource { arn, .. } => format!("TagResource {arn}"),
+            Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
+        }
+    }
+}

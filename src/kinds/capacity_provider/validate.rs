@@ -1,0 +1,100 @@
+//! Validation of a capacity provider as ECS checks CreateCapacityProvider: its name (1 to
+//! 255 letters, digits, `-` and `_`, not starting with `aws`, `ecs` or `fargate`), an
+//! Auto Scaling group provider with the group's ARN, and scaling steps in order (ECS API
+//! Reference, CreateCapacityProvider, AutoScalingGroupProvider, ManagedScaling; the
+//! schema holds the model's ranges).
+
+use crate::manifest::ecs_members;
+use crate::manifest::model::ApiObject;
+use crate::manifest::spans::pointer;
+use crate::manifest::validate::{Validator, child};
+use regex::Regex;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+static NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,255}$").expect("valid regex"));
+static GROUP_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:aws[a-z-]*:autoscaling:[a-z0-9-]+:[0-9]{12}:autoScalingGroup:[0-9a-f-]+:autoScalingGroupName/.+$")
+        .expect("valid regex")
+});
+
+impl Validator<'_> {
+    fn capacity_provider(&mut self, name: &str, provider: &ApiObject) {
+        let base = pointer(&["ecs", "capacityProviders", name]);
+        self.refused_members(provider, &base, ecs_members::CREATE_CAPACITY_PROVIDER);
+        let lower = name.to_ascii_lowercase();
+        if !NAME.is_match(name) {
+            self.error(
+                self.key(&base),
+                format!("`{name}` cannot be a capacity provider name: 1 to 255 letters, digits, `-` and `_`"),
+                None,
+            );
+        } else if ["aws", "ecs", "fargate"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            self.error(
+                self.key(&base),
+                format!("a capacity provider name cannot start with `aws`, `ecs` or `fargate` (`{name}`)"),
+                Some("FARGATE and FARGATE_SPOT exist in every account: associate them with the cluster instead".into()),
+            );
+        }
+        let Some(Value::Object(group)) = provider.get("autoScalingGroupProvider") else {
+            if !provider.contains_key("managedInstancesProvider") {
+                self.error(
+                    self.key(&base),
+                    "a capacity provider needs `autoScalingGroupProvider`",
+                    Some("`autoScalingGroupProvider: { autoScalingGroupArn: arn:aws:autoscaling:... }`".into()),
+                );
+            }
+            return;
+        };
+        let at = child(&base, "autoScalingGroupProvider");
+        match group.get("autoScalingGroupArn").and_then(Value::as_str) {
+            None => self.error(
+                self.key(&at),
+                "`autoScalingGroupProvider` names its group in `autoScalingGroupArn`",
+                None,
+            ),
+            Some(arn) if !GROUP_ARN.is_match(arn) => self.error(
+                self.at(&child(&at, "autoScalingGroupArn")),
+                "`autoScalingGroupArn` must be an Auto Scaling group's full ARN (…:autoScalingGroup:UUID:autoScalingGroupName/NAME)",
+                Some("aws autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[].AutoScalingGroupARN'".into()),
+            ),
+            Some(_) => {}
+        }
+        let Some(Value::Object(scaling)) = group.get("managedScaling") else {
+            return;
+        };
+        // The ranges of each member are the service model's, checked by the schema.
+        let scaling_at = child(&at, "managedScaling");
+        if let (Some(low), Some(high)) = (
+            scaling
+                .get("minimumScalingStepSize")
+                .and_then(Value::as_i64),
+            scaling
+                .get("maximumScalingStepSize")
+                .and_then(Value::as_i64),
+        ) && low > high
+        {
+            self.error(
+                self.at(&child(&scaling_at, "maximumScalingStepSize")),
+                format!(
+                    "`maximumScalingStepSize` ({high}) is below `minimumScalingStepSize` ({low})"
+                ),
+                None,
+            );
+        }
+    }
+}
+
+impl crate::manifest::validate::Validates
+    for crate::kinds::capacity_provider::CapacityProviderKind
+{
+    fn validate(v: &mut Validator) {
+        for (name, provider) in &v.manifest.ecs.capacity_providers {
+            v.capacity_provider(name, provider);
+        }
+    }
+}
