@@ -35,6 +35,12 @@ fn canary_stack(network: &(String, String), hooks: &str) -> String {
     web_stack("", &shop_service(network, &service))
 }
 
+/// A pause hook after the new tasks start: the deployment waits there.
+const PAUSE_HOOK: &str = "
+            - targetType: PAUSE
+              lifecycleStages: [POST_SCALE_UP]
+              timeoutConfiguration: { timeoutInMinutes: 60, action: ROLLBACK }";
+
 fn deployed_once(moto: &Moto, hooks: &str) {
     let network = moto.default_network();
     moto.manifest(&canary_stack(&network, hooks));
@@ -102,16 +108,55 @@ async fn a_failing_hook_rolls_the_deployment_back_and_apply_fails() {
     assert_eq!(service_revision(&ecs, "shop", "web").await, "web:1");
 }
 
+/// SIGINT while apply waits for a deployment: the deployment goes on in AWS, and apply
+/// says which command rolls it back.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_wait_names_the_rollback_command() {
+    use std::io::{BufRead, Read};
+    let moto = Moto::start_with_aws_behaviour();
+    deployed_once(&moto, PAUSE_HOOK);
+    let mut child = moto.spawn(
+        &moto.endpoint,
+        &["apply", "--auto-approve", "--var", "IMAGE_TAG=v2"],
+    );
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut out = String::new();
+    let mut line = String::new();
+    while reader.read_line(&mut line).expect("read") > 0 {
+        out.push_str(&line);
+        if line.contains("pause hook waiting") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(out.contains("pause hook waiting"), "{out}");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    reader.read_to_string(&mut out).expect("read");
+    let code = child.wait().expect("exits").code();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read");
+    assert_eq!(code, Some(130), "{out}\n{stderr}");
+    assert!(
+        stderr.contains("ecs.service.web: its deployment goes on in AWS; `wharf rollback ecs.service.web` rolls it back"),
+        "{out}\n{stderr}"
+    );
+}
+
 /// A pause hook waits for ContinueServiceDeployment: the progress line says how to go on,
 /// the wait times out, and `wharf rollback` stops the deployment with ECS's rollback.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_deployment_times_out_and_rollback_stops_it() {
     let moto = Moto::start_with_aws_behaviour();
-    let pause = "
-            - targetType: PAUSE
-              lifecycleStages: [POST_SCALE_UP]
-              timeoutConfiguration: { timeoutInMinutes: 60, action: ROLLBACK }";
-    deployed_once(&moto, pause);
+    deployed_once(&moto, PAUSE_HOOK);
     let (code, stdout, stderr) = moto.run(&[
         "apply",
         "--auto-approve",

@@ -151,6 +151,7 @@ impl Moto {
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("NO_COLOR", "1")
+            .env("WHARF_DEPLOYMENT_POLL", "0.2")
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
