@@ -363,7 +363,7 @@ async fn an_exported_stack_adopts_with_nothing_but_ownership_tags_then_converges
     let validated = moto.expect(&["validate"], 0);
     assert!(
         validated.contains(
-            "2 roles, 0 registry settings, 0 pull through cache rules, 0 creation templates, 3 repositories, 0 public repositories, 0 capacity providers, 1 cluster, 1 task definition, 1 service, 0 autoscaled services"
+            "2 roles, 0 registry settings, 0 pull through cache rules, 0 creation templates, 3 repositories, 0 public repositories, 0 capacity providers, 1 cluster, 0 managed instances providers, 1 task definition, 1 service, 0 autoscaled services"
         ),
         "{validated}"
     );

@@ -79,25 +79,14 @@ pub fn effect(operation: &Operation) -> Option<LedgerEffect> {
                 (LedgerKind::CreationTemplate, prefix, false)
             }
         },
-        Operation::CapacityProvider(op) => match op {
-            CapacityProviderOperation::CreateCapacityProvider { name, .. }
-            | CapacityProviderOperation::UpdateCapacityProvider { name, .. } => {
-                (LedgerKind::CapacityProvider, name, true)
-            }
-            CapacityProviderOperation::DeleteCapacityProvider { name } => {
-                (LedgerKind::CapacityProvider, name, false)
-            }
-            // Adopting one tags it: from then on wharf owns it.
-            CapacityProviderOperation::TagResource { arn, .. } => {
-                let name = arn.rsplit_once(":capacity-provider/")?.1;
-                return Some(LedgerEffect {
-                    kind: LedgerKind::CapacityProvider,
-                    prefix: name.to_string(),
-                    owned: true,
-                });
-            }
-            CapacityProviderOperation::UntagResource { .. } => return None,
-        },
+        Operation::CapacityProvider(op) | Operation::ManagedInstancesProvider(op) => {
+            let (name, owned) = capacity_provider_effect(op)?;
+            return Some(LedgerEffect {
+                kind: LedgerKind::CapacityProvider,
+                prefix: name,
+                owned,
+            });
+        }
         Operation::AutoScaling(op) => match op {
             AutoScalingOperation::RegisterScalableTarget { resource_id, .. } => {
                 (LedgerKind::ScalableTarget, resource_id, true)
@@ -113,6 +102,30 @@ pub fn effect(operation: &Operation) -> Option<LedgerEffect> {
         kind,
         prefix: prefix.clone(),
         owned,
+    })
+}
+
+/// A capacity provider operation's ledger entry (`NAME`, or `CLUSTER/NAME` for a Managed
+/// Instances provider, which lives in its cluster) and whether wharf now owns it.
+fn capacity_provider_effect(op: &CapacityProviderOperation) -> Option<(String, bool)> {
+    let entry = |cluster: Option<&str>, name: &str| match cluster {
+        Some(cluster) => format!("{cluster}/{name}"),
+        None => name.to_string(),
+    };
+    Some(match op {
+        CapacityProviderOperation::CreateCapacityProvider { name, input }
+        | CapacityProviderOperation::UpdateCapacityProvider { name, input } => {
+            (entry(input["cluster"].as_str(), name), true)
+        }
+        CapacityProviderOperation::DeleteCapacityProvider { name, cluster } => {
+            (entry(cluster.as_deref(), name), false)
+        }
+        // Adopting one tags it: from then on wharf owns it. (A Managed Instances provider
+        // is recorded by its create or update, which name its cluster.)
+        CapacityProviderOperation::TagResource { arn, .. } => {
+            (arn.rsplit_once(":capacity-provider/")?.1.to_string(), true)
+        }
+        CapacityProviderOperation::UntagResource { .. } => return None,
     })
 }
 

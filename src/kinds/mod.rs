@@ -17,6 +17,7 @@ pub mod creation_template;
 pub mod entry;
 pub mod kind;
 pub mod ledger;
+pub mod managed_instances_provider;
 pub mod public_repository;
 pub mod pull_check;
 pub mod pull_through_cache;
@@ -52,6 +53,7 @@ macro_rules! with_kinds {
             PublicRepository public_repository PublicRepositoryOperation PublicRepositoryKind,
             CapacityProvider capacity_provider CapacityProviderOperation CapacityProviderKind,
             Cluster cluster ClusterOperation ClusterKind,
+            ManagedInstancesProvider managed_instances_provider CapacityProviderOperation ManagedInstancesProviderKind,
             TaskDefinition task_definition TaskDefinitionOperation TaskDefinitionKind,
             Service service ServiceOperation ServiceKind,
             AutoScaling autoscaling AutoScalingOperation AutoScalingKind,
@@ -129,6 +131,7 @@ mod tests {
             format!("{}cli", public_repository::ADDRESS_PREFIX),
             crate::kinds::capacity_provider::address("cp"),
             cluster::address("c"),
+            crate::kinds::managed_instances_provider::address("mi"),
             task_definition::address("f"),
             service::address("s"),
             crate::kinds::autoscaling::address("s"),
@@ -158,7 +161,7 @@ mod tests {
         .expect("valid");
         assert_eq!(
             inventory(&loaded.manifest),
-            "0 roles, 1 registry setting, 1 pull through cache rule, 0 creation templates, 2 repositories, 0 public repositories, 0 capacity providers, 0 clusters, 0 task definitions, 0 services, 0 autoscaled services"
+            "0 roles, 1 registry setting, 1 pull through cache rule, 0 creation templates, 2 repositories, 0 public repositories, 0 capacity providers, 0 clusters, 0 managed instances providers, 0 task definitions, 0 services, 0 autoscaled services"
         );
     }
 }

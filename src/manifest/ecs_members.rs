@@ -94,19 +94,9 @@ pub const CREATE_CAPACITY_PROVIDER: Shape = Shape {
     request: "CreateCapacityProviderRequest",
     exceptions: &[
         ("name", Treatment::Name),
+        // The cluster a Managed Instances provider lives in: its identity, not a member.
+        ("cluster", Treatment::Name),
         ("tags", Treatment::Tags),
-        (
-            "cluster",
-            Treatment::Refused(
-                "it scopes an ECS Managed Instances provider to a cluster, which wharf does not manage yet; create such providers outside wharf",
-            ),
-        ),
-        (
-            "managedInstancesProvider",
-            Treatment::Refused(
-                "wharf manages Auto Scaling group providers; create ECS Managed Instances providers outside wharf for now (a service's capacityProviderStrategy may name them)",
-            ),
-        ),
     ],
 };
 

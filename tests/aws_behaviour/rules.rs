@@ -104,6 +104,7 @@ fn every_rule_is_named_documented_and_applied() {
         "deployment_stages",
         "stop_service_deployment",
         "capacity_providers_listed",
+        "managed_instances_providers",
     ];
     for r in RULES {
         assert!(

@@ -100,6 +100,9 @@ rules! {
     stop_service_deployment:
         "StopServiceDeployment with ROLLBACK moves a PENDING or IN_PROGRESS deployment to ROLLBACK_REQUESTED, then ROLLBACK_IN_PROGRESS and ROLLBACK_SUCCESSFUL, and the service runs the source revision again; one already rolling back goes on; a finished one cannot be stopped",
         "developer guide, stop-service-deployment.html; API reference, API_StopServiceDeployment.html";
+    managed_instances_providers:
+        "ECS Managed Instances capacity providers (CreateCapacityProvider with cluster and managedInstancesProvider) are kept, described (with or without their cluster), updated, tagged and deleted like the others (moto fails on them)",
+        "API reference, API_CreateCapacityProvider.html (cluster, managedInstancesProvider), API_UpdateCapacityProvider.html, API_CapacityProvider.html";
     capacity_providers_listed:
         "DescribeCapacityProviders without names describes every capacity provider of the account, FARGATE and FARGATE_SPOT included (moto fails without names)",
         "API reference, API_DescribeCapacityProviders.html (capacityProviders: when omitted, every capacity provider is described)";
@@ -827,6 +830,9 @@ struct Memory {
     hook_failures: BTreeSet<String>,
     /// Capacity providers created through the layer, by name.
     capacity_providers: BTreeSet<String>,
+    /// Managed Instances capacity providers (`managed_instances_providers`), by name: the
+    /// CapacityProvider each is described as.
+    managed_instances: BTreeMap<String, Value>,
     /// Task-definition ARN → the networkMode RegisterTaskDefinition was given (None: none).
     network_modes: BTreeMap<String, Option<Value>>,
 }
@@ -871,6 +877,9 @@ impl AwsBehaviour {
                 | "CreateCapacityProvider"
                 | "DeleteCapacityProvider"
                 | "DescribeCapacityProviders"
+                | "UpdateCapacityProvider"
+                | "TagResource"
+                | "UntagResource"
                 | "ContinueServiceDeployment"
                 | "RegisterTaskDefinition"
                 | "DescribeTaskDefinition"
@@ -969,6 +978,19 @@ impl AwsBehaviour {
                 self.revert(upstream).await?;
                 Ok(reply)
             }
+            "CreateCapacityProvider"
+            | "UpdateCapacityProvider"
+            | "DeleteCapacityProvider"
+            | "TagResource"
+            | "UntagResource"
+                if self.enabled("managed_instances_providers")
+                    && self.is_managed_instances(operation, &request) =>
+            {
+                Ok(self.managed_instances_call(operation, &request))
+            }
+            "UpdateCapacityProvider" | "TagResource" | "UntagResource" => {
+                upstream.call(operation, body).await
+            }
             "CreateCapacityProvider" | "DeleteCapacityProvider" => {
                 let reply = upstream.call(operation, body).await?;
                 if reply.status == 200 {
@@ -992,6 +1014,9 @@ impl AwsBehaviour {
                     && self.enabled("capacity_providers_listed") =>
             {
                 self.every_capacity_provider(upstream, &request).await
+            }
+            "DescribeCapacityProviders" if self.enabled("managed_instances_providers") => {
+                self.describe_capacity_providers(upstream, &request).await
             }
             "StopServiceDeployment" if self.enabled("stop_service_deployment") => {
                 Ok(self.stop_service_deployment(&request))
@@ -1598,6 +1623,173 @@ impl AwsBehaviour {
         }
     }
 
+    /// Whether a capacity provider call is about a Managed Instances provider.
+    fn is_managed_instances(&self, operation: &str, request: &Value) -> bool {
+        let memory = self.memory.lock().unwrap();
+        match operation {
+            "CreateCapacityProvider" => request["managedInstancesProvider"].is_object(),
+            "UpdateCapacityProvider" => memory
+                .managed_instances
+                .contains_key(request["name"].as_str().unwrap_or_default()),
+            "DeleteCapacityProvider" => memory.managed_instances.contains_key(&short(
+                request["capacityProvider"].as_str().unwrap_or_default(),
+            )),
+            _ => memory
+                .managed_instances
+                .values()
+                .any(|p| p["capacityProviderArn"] == request["resourceArn"]),
+        }
+    }
+
+    /// `managed_instances_providers`: CreateCapacityProvider, UpdateCapacityProvider,
+    /// DeleteCapacityProvider and tagging, answered from the layer's own records.
+    fn managed_instances_call(&self, operation: &str, request: &Value) -> Reply {
+        let mut memory = self.memory.lock().unwrap();
+        let by_arn = |memory: &Memory| {
+            memory
+                .managed_instances
+                .iter()
+                .find(|(_, p)| p["capacityProviderArn"] == request["resourceArn"])
+                .map(|(name, _)| name.clone())
+        };
+        match operation {
+            "CreateCapacityProvider" => {
+                let name = request["name"].as_str().unwrap_or_default().to_string();
+                if memory.managed_instances.contains_key(&name) {
+                    return Reply::error(
+                        400,
+                        "ClientException",
+                        "The specified capacity provider already exists.",
+                    );
+                }
+                let cluster = short(request["cluster"].as_str().unwrap_or("default"));
+                let record = json!({
+                    "capacityProviderArn": format!("arn:aws:ecs:{}:{}:capacity-provider/{name}", super::REGION, super::ACCOUNT),
+                    "name": name,
+                    "cluster": format!("arn:aws:ecs:{}:{}:cluster/{cluster}", super::REGION, super::ACCOUNT),
+                    "status": "ACTIVE",
+                    "managedInstancesProvider": request["managedInstancesProvider"],
+                    "tags": request.get("tags").cloned().unwrap_or(json!([])),
+                });
+                memory.managed_instances.insert(name, record.clone());
+                Reply::json(200, &json!({"capacityProvider": record}))
+            }
+            "UpdateCapacityProvider" => {
+                let name = request["name"].as_str().unwrap_or_default();
+                let record = memory.managed_instances.get_mut(name).expect("checked");
+                merge(
+                    &mut record["managedInstancesProvider"],
+                    &request["managedInstancesProvider"],
+                );
+                record["updateStatus"] = json!("UPDATE_COMPLETE");
+                Reply::json(200, &json!({"capacityProvider": record}))
+            }
+            "DeleteCapacityProvider" => {
+                let name = short(request["capacityProvider"].as_str().unwrap_or_default());
+                let mut record = memory.managed_instances.remove(&name).expect("checked");
+                record["status"] = json!("DELETE_IN_PROGRESS");
+                Reply::json(200, &json!({"capacityProvider": record}))
+            }
+            "TagResource" => {
+                let name = by_arn(&memory).expect("checked");
+                let tags = memory.managed_instances.get_mut(&name).expect("found")["tags"]
+                    .as_array_mut()
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                let mut kept: Vec<Value> = tags
+                    .into_iter()
+                    .filter(|t| {
+                        !request["tags"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|n| n["key"] == t["key"])
+                    })
+                    .collect();
+                kept.extend(request["tags"].as_array().cloned().unwrap_or_default());
+                memory.managed_instances.get_mut(&name).expect("found")["tags"] = json!(kept);
+                Reply::json(200, &json!({}))
+            }
+            _ => {
+                let name = by_arn(&memory).expect("checked");
+                let keys = request["tagKeys"].as_array().cloned().unwrap_or_default();
+                let record = memory.managed_instances.get_mut(&name).expect("found");
+                let kept: Vec<Value> = record["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| !keys.contains(&t["key"]))
+                    .cloned()
+                    .collect();
+                record["tags"] = json!(kept);
+                Reply::json(200, &json!({}))
+            }
+        }
+    }
+
+    /// DescribeCapacityProviders by name: moto describes its own, the layer its Managed
+    /// Instances providers (in the cluster asked for, when one is).
+    async fn describe_capacity_providers<U: Upstream>(
+        &self,
+        upstream: &U,
+        request: &Value,
+    ) -> std::io::Result<Reply> {
+        let names: Vec<String> = request["capacityProviders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(short))
+            .collect();
+        let cluster = request["cluster"].as_str().map(short);
+        let (managed, others): (Vec<Value>, Vec<String>) = {
+            let memory = self.memory.lock().unwrap();
+            let managed = names
+                .iter()
+                .filter_map(|n| memory.managed_instances.get(n))
+                .filter(|p| {
+                    cluster
+                        .as_ref()
+                        .is_none_or(|c| short(p["cluster"].as_str().unwrap_or_default()) == *c)
+                })
+                .cloned()
+                .collect();
+            let others = names
+                .iter()
+                .filter(|n| !memory.managed_instances.contains_key(*n))
+                .cloned()
+                .collect();
+            (managed, others)
+        };
+        let mut providers = managed;
+        let mut failures = Vec::new();
+        if !others.is_empty() {
+            let mut ask = request.clone();
+            ask["capacityProviders"] = json!(others);
+            let reply = upstream
+                .call(
+                    "DescribeCapacityProviders",
+                    &serde_json::to_vec(&ask).expect("JSON"),
+                )
+                .await?;
+            if reply.status != 200 {
+                return Ok(reply);
+            }
+            if let Some(body) = reply.json_body() {
+                providers.extend(
+                    body["capacityProviders"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                failures.extend(body["failures"].as_array().cloned().unwrap_or_default());
+            }
+        }
+        Ok(Reply::json(
+            200,
+            &json!({"capacityProviders": providers, "failures": failures}),
+        ))
+    }
+
     /// `capacity_providers_listed`: moto describes the providers the layer saw created,
     /// and the two Fargate providers every account has are added.
     async fn every_capacity_provider<U: Upstream>(
@@ -1635,6 +1827,14 @@ impl AwsBehaviour {
                 );
             }
         }
+        providers.extend(
+            self.memory
+                .lock()
+                .unwrap()
+                .managed_instances
+                .values()
+                .cloned(),
+        );
         for name in ["FARGATE", "FARGATE_SPOT"] {
             providers.push(json!({
                 "capacityProviderArn": format!("arn:aws:ecs:{}:{}:capacity-provider/{name}", super::REGION, super::ACCOUNT),
@@ -1940,6 +2140,26 @@ impl AwsBehaviour {
             200,
             &json!({"serviceRevisions": found, "failures": failures}),
         )
+    }
+}
+
+/// Lays `update`'s members over `value`, object by object (UpdateCapacityProvider changes
+/// what it names and keeps the rest).
+fn merge(value: &mut Value, update: &Value) {
+    match (value.as_object_mut(), update.as_object()) {
+        (Some(have), Some(given)) => {
+            for (key, member) in given {
+                match have.get_mut(key) {
+                    Some(existing) if existing.is_object() && member.is_object() => {
+                        merge(existing, member)
+                    }
+                    _ => {
+                        have.insert(key.clone(), member.clone());
+                    }
+                }
+            }
+        }
+        _ => *value = update.clone(),
     }
 }
 

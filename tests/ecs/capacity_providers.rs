@@ -147,7 +147,8 @@ async fn another_group_is_refused_at_its_line() {
     let out = stdout + &stderr;
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("ECS cannot move a provider to another group")
+        out.contains("capacity provider `shop-spot` has autoScalingGroupArn")
+            && out.contains("UpdateCapacityProvider cannot")
             && out.contains("autoScalingGroupName/shop-spot-2")
             && out.contains("declare a provider of another name"),
         "{out}"
@@ -226,7 +227,7 @@ async fn providers_are_validated_as_ecs_does() {
     moto.manifest(&managed);
     let out = moto.expect(&["validate"], 1);
     assert!(
-        out.contains("wharf does not manage `managedInstancesProvider` of CreateCapacityProvider"),
+        out.contains("a capacity provider is either an Auto Scaling group provider or a Managed Instances provider"),
         "{out}"
     );
 }
@@ -279,4 +280,173 @@ async fn an_unassociated_owned_provider_is_found_through_the_ledger() {
     moto.apply(&["--prune"]);
     assert!(described(&moto).await.is_none(), "deleted");
     moto.assert_converged();
+}
+
+const MANAGED: &str = "ecs.managed_instances_provider.shop-mi";
+
+/// A Managed Instances provider in cluster `shop`, its infrastructure role declared here.
+fn managed_manifest(extra_template: &str, declared: bool) -> String {
+    let provider = if declared {
+        format!(
+            r#"
+  capacityProviders:
+    shop-mi:
+      cluster: shop
+      managedInstancesProvider:
+        infrastructureRoleArn: ecs-infrastructure
+        propagateTags: CAPACITY_PROVIDER
+        instanceLaunchTemplate:
+          ec2InstanceProfileArn: "arn:aws:iam::123456789012:instance-profile/ecs-instances"
+          networkConfiguration: {{ subnets: [subnet-0abc1234] }}
+          capacityOptionType: ON_DEMAND{extra_template}"#
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "version: 1\nstack: shop\niam:\n  roles:\n    ecs-infrastructure:\n      assumedBy: [ecs.amazonaws.com]\necs:{provider}\n  clusters:\n    shop:\n      capacityProviders: [FARGATE]\n"
+    )
+}
+
+async fn managed(moto: &crate::common::Moto) -> Option<aws_sdk_ecs::types::CapacityProvider> {
+    let out = moto
+        .ecs()
+        .await
+        .describe_capacity_providers()
+        .cluster("shop")
+        .capacity_providers("shop-mi")
+        .send()
+        .await
+        .expect("DescribeCapacityProviders");
+    out.capacity_providers().first().cloned()
+}
+
+/// Created in its cluster after the cluster, with the role of this manifest by its ARN;
+/// updated in place; what UpdateCapacityProvider cannot change is refused; pruned through
+/// the ledger, which records it with its cluster.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_managed_instances_provider_lives_in_its_cluster() {
+    let moto = start_moto();
+    moto.manifest(&managed_manifest("", true));
+    let plan = moto.plan_json(&[]);
+    let order: Vec<&str> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["address"].as_str())
+        .collect();
+    assert_eq!(
+        order,
+        ["iam.role.ecs-infrastructure", CLUSTER, MANAGED],
+        "the role and the cluster exist before the provider"
+    );
+    let input = &change(&plan, MANAGED)["operations"][0]["input"];
+    assert_eq!(input["cluster"], "shop", "{input}");
+    assert_eq!(
+        input["managedInstancesProvider"]["infrastructureRoleArn"],
+        "arn:aws:iam::123456789012:role/ecs-infrastructure"
+    );
+    moto.apply(&[]);
+    let provider = managed(&moto).await.expect("created");
+    assert!(provider.managed_instances_provider().is_some());
+    moto.assert_converged();
+    // Exported with its cluster, it plans clean.
+    moto.expect(
+        &[
+            "export",
+            "--stack",
+            "shop",
+            "--capacity-providers",
+            "*",
+            "--clusters",
+            "shop",
+            "--roles",
+            "ecs-infrastructure",
+            "-o",
+            "exported.yaml",
+        ],
+        0,
+    );
+    let text = std::fs::read_to_string(moto.dir.path().join("exported.yaml")).expect("written");
+    assert!(
+        text.contains("shop-mi:") && text.contains("cluster: shop"),
+        "{text}"
+    );
+    let plan = moto.expect(&["plan", "-f", "exported.yaml", "--format", "json"], 0);
+    let plan: serde_json::Value = serde_json::from_str(&plan).expect("JSON");
+    assert_eq!(
+        plan["changes"].as_array().map(Vec::len),
+        Some(0),
+        "{plan:#}"
+    );
+
+    // In place: storage is something UpdateCapacityProvider changes.
+    moto.manifest(&managed_manifest(
+        "\n          storageConfiguration: { storageSizeGiB: 100 }",
+        true,
+    ));
+    let plan = moto.plan_json(&[]);
+    assert_eq!(change(&plan, MANAGED)["action"], "update", "{plan:#}");
+    let update = &change(&plan, MANAGED)["operations"][0]["input"];
+    assert_eq!(update["cluster"], "shop", "{update}");
+    assert!(
+        update["managedInstancesProvider"]["instanceLaunchTemplate"]
+            .get("capacityOptionType")
+            .is_none(),
+        "InstanceLaunchTemplateUpdate has no capacityOptionType: {update}"
+    );
+    assert_eq!(moto.apply(&[]), 1);
+    moto.assert_converged();
+
+    // Not in place: the capacity option type.
+    moto.manifest(
+        &managed_manifest(
+            "\n          storageConfiguration: { storageSizeGiB: 100 }",
+            true,
+        )
+        .replace("ON_DEMAND", "SPOT"),
+    );
+    let (code, stdout, stderr) = moto.run(&["plan"]);
+    let out = stdout + &stderr;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("instanceLaunchTemplate.capacityOptionType ON_DEMAND")
+            && out.contains("UpdateCapacityProvider cannot")
+            && out.contains("capacityOptionType: SPOT"),
+        "{out}"
+    );
+
+    // Dropped: --prune deletes it, found through the ledger in its cluster.
+    moto.manifest(&managed_manifest("", false));
+    let drift = drift_json(&moto);
+    assert_eq!(change(&drift, MANAGED)["action"], "delete", "{drift:#}");
+    moto.apply(&["--prune"]);
+    assert!(managed(&moto).await.is_none(), "deleted");
+    moto.assert_converged();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_managed_instances_provider_is_never_associated() {
+    let moto = start_moto();
+    moto.manifest(&managed_manifest("", true).replace(
+        "capacityProviders: [FARGATE]",
+        "capacityProviders: [FARGATE, shop-mi]",
+    ));
+    let out = moto.expect(&["validate"], 1);
+    assert!(
+        out.contains("`shop-mi` is a Managed Instances provider: it lives in its own cluster and is never associated"),
+        "{out}"
+    );
+    moto.manifest(&managed_manifest("", true).replace("      cluster: shop\n", ""));
+    let out = moto.expect(&["validate"], 1);
+    assert!(
+        out.contains("a Managed Instances provider lives in one cluster, named in `cluster`"),
+        "{out}"
+    );
+    moto.manifest(&managed_manifest("", true).replace(
+        "infrastructureRoleArn: ecs-infrastructure",
+        "infrastructureRoleArn: ecs-infra",
+    ));
+    let out = moto.expect(&["validate"], 1);
+    assert!(out.contains("did you mean `ecs-infrastructure`?"), "{out}");
 }

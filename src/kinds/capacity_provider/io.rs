@@ -33,15 +33,19 @@ fn live(provider: &CapacityProvider) -> LiveCapacityProvider {
     }
 }
 
-/// Every capacity provider of the account (DescribeCapacityProviders without names,
-/// page by page).
-async fn every_provider(aws: &Aws) -> Result<Vec<LiveCapacityProvider>, AwsError> {
+/// Every capacity provider of the account, or of `cluster` (DescribeCapacityProviders
+/// without names, page by page).
+async fn every_provider(
+    aws: &Aws,
+    cluster: Option<&str>,
+) -> Result<Vec<LiveCapacityProvider>, AwsError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
         let page = aws
             .ecs
             .describe_capacity_providers()
+            .set_cluster(cluster.map(str::to_string))
             .include(CapacityProviderField::Tags)
             .set_next_token(token)
             .send()
@@ -55,30 +59,41 @@ async fn every_provider(aws: &Aws) -> Result<Vec<LiveCapacityProvider>, AwsError
     }
 }
 
-/// The providers named; of those not declared, only the ones this stack's tag owns.
+/// The providers named, each with the cluster it lives in for a Managed Instances one
+/// (DescribeCapacityProviders describes those only when given their cluster); of those not
+/// declared, only the ones this stack's tag owns.
 pub async fn read_providers(
     aws: &Aws,
-    names: &BTreeSet<String>,
+    names: &BTreeSet<(Option<String>, String)>,
     declared: &BTreeSet<String>,
     stack: &str,
 ) -> Result<BTreeMap<String, LiveCapacityProvider>, AwsError> {
+    let mut by_cluster: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for (cluster, name) in names {
+        by_cluster
+            .entry(cluster.clone())
+            .or_default()
+            .push(name.clone());
+    }
     let mut out = BTreeMap::new();
-    let names: Vec<String> = names.iter().cloned().collect();
-    for chunk in names.chunks(NAMES_PER_CALL) {
-        let described = aws
-            .ecs
-            .describe_capacity_providers()
-            .set_capacity_providers(Some(chunk.to_vec()))
-            .include(CapacityProviderField::Tags)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DescribeCapacityProviders", e))?;
-        for provider in described.capacity_providers() {
-            let provider = live(provider);
-            let owned = provider.tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(stack);
-            // A deleted provider lingers as INACTIVE: it is gone.
-            if provider.status != "INACTIVE" && (owned || declared.contains(&provider.name)) {
-                out.insert(provider.name.clone(), provider);
+    for (cluster, names) in by_cluster {
+        for chunk in names.chunks(NAMES_PER_CALL) {
+            let described = aws
+                .ecs
+                .describe_capacity_providers()
+                .set_cluster(cluster.clone())
+                .set_capacity_providers(Some(chunk.to_vec()))
+                .include(CapacityProviderField::Tags)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DescribeCapacityProviders", e))?;
+            for provider in described.capacity_providers() {
+                let provider = live(provider);
+                let owned = provider.tags.get(OWNERSHIP_TAG).map(String::as_str) == Some(stack);
+                // A deleted provider lingers as INACTIVE: it is gone.
+                if provider.status != "INACTIVE" && (owned || declared.contains(&provider.name)) {
+                    out.insert(provider.name.clone(), provider);
+                }
             }
         }
     }
@@ -99,7 +114,9 @@ pub async fn execute(
             )?;
             ecs.create_capacity_provider()
                 .set_name(i.name)
+                .set_cluster(i.cluster)
                 .set_auto_scaling_group_provider(i.auto_scaling_group_provider)
+                .set_managed_instances_provider(i.managed_instances_provider)
                 .set_tags(i.tags)
                 .send()
                 .await
@@ -113,14 +130,17 @@ pub async fn execute(
             )?;
             ecs.update_capacity_provider()
                 .set_name(i.name)
+                .set_cluster(i.cluster)
                 .set_auto_scaling_group_provider(i.auto_scaling_group_provider)
+                .set_managed_instances_provider(i.managed_instances_provider)
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("UpdateCapacityProvider", e))?;
         }
-        CapacityProviderOperation::DeleteCapacityProvider { name } => {
+        CapacityProviderOperation::DeleteCapacityProvider { name, cluster } => {
             ecs.delete_capacity_provider()
                 .capacity_provider(name)
+                .set_cluster(cluster.clone())
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("DeleteCapacityProvider", e))?;
@@ -146,10 +166,26 @@ impl crate::aws::reads::ReadsLive for crate::kinds::capacity_provider::CapacityP
         Box::pin(async move {
             let declared: BTreeSet<String> =
                 manifest.ecs.capacity_providers.keys().cloned().collect();
-            let mut names = declared.clone();
+            let mut names: BTreeSet<(Option<String>, String)> = manifest
+                .ecs
+                .capacity_providers
+                .iter()
+                .map(|(name, provider)| {
+                    let cluster = provider
+                        .get("cluster")
+                        .and_then(serde_json::Value::as_str)
+                        .map(crate::kinds::service::cluster_name);
+                    (cluster, name.clone())
+                })
+                .collect();
             if find_owned {
                 if let Some(ledger) = &so_far.ledger {
-                    names.extend(ledger.capacity_providers.iter().cloned());
+                    names.extend(ledger.capacity_providers.iter().map(|entry| {
+                        match entry.split_once('/') {
+                            Some((cluster, name)) => (Some(cluster.to_string()), name.to_string()),
+                            None => (None, entry.clone()),
+                        }
+                    }));
                 }
                 for cluster in so_far.clusters.values() {
                     names.extend(
@@ -159,7 +195,7 @@ impl crate::aws::reads::ReadsLive for crate::kinds::capacity_provider::CapacityP
                             .flatten()
                             .filter_map(|p| p.as_str())
                             .filter(|p| !FARGATE_PROVIDERS.contains(p))
-                            .map(str::to_string),
+                            .map(|p| (None, p.to_string())),
                     );
                 }
             }
@@ -175,44 +211,38 @@ impl crate::aws::reads::ReadsLive for crate::kinds::capacity_provider::CapacityP
     }
 }
 
-/// What `wharf export` reads of this kind.
+/// What `wharf export` reads of this kind: every provider of the account, and the Managed
+/// Instances providers of the exported clusters (described only with their cluster).
 impl crate::aws::reads::ExportsLive for crate::kinds::capacity_provider::CapacityProviderKind {
+    const SECOND_WAVE: bool = true;
+
     fn read_selected<'a>(
         aws: &'a Aws,
         selection: &'a crate::export::Selection,
         _stack: &'a str,
-        _so_far: &'a crate::live::LiveSnapshot,
+        so_far: &'a crate::live::LiveSnapshot,
     ) -> futures::future::BoxFuture<'a, Result<(crate::aws::reads::Store, Vec<String>), AwsError>>
     {
         Box::pin(async move {
             if selection.capacity_providers.is_empty() {
                 return Ok(crate::aws::reads::nothing());
             }
-            let mut notes = Vec::new();
-            let mut providers = BTreeMap::new();
-            for provider in every_provider(aws).await? {
-                if provider.status == "INACTIVE"
-                    || FARGATE_PROVIDERS.contains(&provider.name.as_str())
-                    || !selection.capacity_providers.matches(&provider.name)
-                {
-                    continue;
-                }
-                if provider
-                    .document
-                    .get("managedInstancesProvider")
-                    .is_some_and(|v| !v.is_null())
-                {
-                    notes.push(format!(
-                        "capacity provider {}: an ECS Managed Instances provider, which wharf does not manage yet; left out",
-                        provider.name
-                    ));
-                    continue;
-                }
-                providers.insert(provider.name.clone(), provider);
+            let mut found = every_provider(aws, None).await?;
+            for cluster in so_far.clusters.keys() {
+                found.extend(every_provider(aws, Some(cluster)).await?);
             }
+            let providers: BTreeMap<String, LiveCapacityProvider> = found
+                .into_iter()
+                .filter(|p| {
+                    p.status != "INACTIVE"
+                        && !FARGATE_PROVIDERS.contains(&p.name.as_str())
+                        && selection.capacity_providers.matches(&p.name)
+                })
+                .map(|p| (p.name.clone(), p))
+                .collect();
             let store: crate::aws::reads::Store =
                 Box::new(move |live| live.capacity_providers = providers);
-            Ok((store, notes))
+            Ok((store, Vec::new()))
         })
     }
 }

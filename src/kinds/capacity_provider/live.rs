@@ -14,3 +14,15 @@ pub struct LiveCapacityProvider {
     pub document: serde_json::Value,
     pub tags: BTreeMap<String, String>,
 }
+
+impl LiveCapacityProvider {
+    /// The cluster a Managed Instances provider lives in, by name (None for an Auto
+    /// Scaling group provider).
+    pub fn managed_in(&self) -> Option<&str> {
+        if !self.document["managedInstancesProvider"].is_object() {
+            return None;
+        }
+        let cluster = self.document["cluster"].as_str()?;
+        Some(cluster.rsplit('/').next().unwrap_or(cluster))
+    }
+}

@@ -1,15 +1,21 @@
-//! ECS capacity providers on Auto Scaling groups (`ecs.capacity_provider.NAME`): the
-//! CreateCapacityProvider input, compared with DescribeCapacityProviders and brought in
-//! line with UpdateCapacityProvider (managed scaling, termination protection, draining)
-//! and tag calls. Clusters associate them by name (`capacityProviders`), and services
-//! name them in their strategies; the registry creates them before clusters and deletes
-//! them after. Deleted only with `--prune`, and only when this stack's tag says it owns
-//! them.
+//! ECS capacity providers, declared in `ecs.capacityProviders`: the CreateCapacityProvider
+//! input, compared with DescribeCapacityProviders and brought in line with
+//! UpdateCapacityProvider and tag calls. Two flavours, two kinds in the registry:
 //!
-//! A provider belongs to its Auto Scaling group for life: UpdateCapacityProvider cannot
-//! change `autoScalingGroupArn`, and a provider being deleted keeps its name for a while,
-//! so a new group is a new provider (a conflict says so). Members the manifest leaves out
-//! are AWS's to choose and are not compared (ECS documents only some of its defaults).
+//! - Auto Scaling group providers (`ecs.capacity_provider.NAME`, this kind): clusters
+//!   associate them by name, so they are created before clusters and deleted after;
+//! - ECS Managed Instances providers (`ecs.managed_instances_provider.NAME`, planned
+//!   here for `kinds::managed_instances_provider`): created inside their `cluster`, where
+//!   they are available without association (ECS API Reference, CreateCapacityProvider
+//!   `cluster`; PutClusterCapacityProviders does not take them), so they come after
+//!   clusters and before the services that name them.
+//!
+//! Both are deleted only with `--prune`, and only when this stack's tag says it owns them.
+//! A provider keeps what UpdateCapacityProvider cannot change (an Auto Scaling group, a
+//! Managed Instances provider's cluster, capacity option type and FIPS mode), and a
+//! provider being deleted keeps its name for a while, so a conflict says to declare a new
+//! one. Members the manifest leaves out are AWS's to choose and are not compared (ECS
+//! documents only some of its defaults).
 
 pub mod export;
 pub mod io;
@@ -29,6 +35,10 @@ use std::collections::BTreeMap;
 
 pub const ADDRESS_PREFIX: &str = operation::ENTRY.prefix;
 
+/// The Managed Instances providers' address prefix (their kind's registry entry).
+const MANAGED_INSTANCES_PREFIX: &str =
+    crate::kinds::managed_instances_provider::operation::ENTRY.prefix;
+
 /// The providers every account has, which nobody creates or deletes.
 pub const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
@@ -36,25 +46,103 @@ pub fn address(name: &str) -> String {
     format!("{ADDRESS_PREFIX}{name}")
 }
 
+/// Which kind of provider an entry is, by the member that says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    AutoScalingGroup,
+    ManagedInstances,
+}
+
+impl Flavor {
+    pub fn member(self) -> &'static str {
+        match self {
+            Self::AutoScalingGroup => "autoScalingGroupProvider",
+            Self::ManagedInstances => "managedInstancesProvider",
+        }
+    }
+
+    /// The flavour of a manifest entry (Auto Scaling group unless it says Managed
+    /// Instances).
+    pub fn of(provider: &ApiObject) -> Self {
+        if provider.contains_key("managedInstancesProvider") {
+            Self::ManagedInstances
+        } else {
+            Self::AutoScalingGroup
+        }
+    }
+
+    /// The flavour of a DescribeCapacityProviders provider.
+    pub fn of_live(document: &Value) -> Self {
+        if document["managedInstancesProvider"].is_object() {
+            Self::ManagedInstances
+        } else {
+            Self::AutoScalingGroup
+        }
+    }
+
+    pub fn address(self, name: &str) -> String {
+        match self {
+            Self::AutoScalingGroup => address(name),
+            Self::ManagedInstances => format!("{MANAGED_INSTANCES_PREFIX}{name}"),
+        }
+    }
+
+    /// Members UpdateCapacityProvider cannot change, as paths in the provider member.
+    fn fixed(self) -> &'static [&'static [&'static str]] {
+        match self {
+            Self::AutoScalingGroup => &[&["autoScalingGroupArn"]],
+            // InstanceLaunchTemplateUpdate has neither (ECS API Reference).
+            Self::ManagedInstances => &[
+                &["instanceLaunchTemplate", "capacityOptionType"],
+                &["instanceLaunchTemplate", "fipsEnabled"],
+            ],
+        }
+    }
+}
+
 /// What the manifest asks of one provider.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesiredCapacityProvider {
     pub name: String,
-    /// `autoScalingGroupProvider`, as the manifest states it.
-    pub group: Value,
+    pub flavor: Flavor,
+    /// The cluster a Managed Instances provider lives in.
+    pub cluster: Option<String>,
+    /// The provider member (`autoScalingGroupProvider` or `managedInstancesProvider`) as
+    /// the manifest states it, with a role of this manifest named by its ARN.
+    pub provider: Value,
     pub tags: BTreeMap<String, String>,
 }
 
-pub fn desired(manifest: &Manifest, name: &str, provider: &ApiObject) -> DesiredCapacityProvider {
+pub fn desired(
+    manifest: &Manifest,
+    ctx: &Context,
+    name: &str,
+    provider: &ApiObject,
+) -> DesiredCapacityProvider {
+    let flavor = Flavor::of(provider);
+    let mut member = without_nulls(provider.get(flavor.member()).unwrap_or(&Value::Null));
+    if let Some(role) = member["infrastructureRoleArn"].as_str().map(str::to_string) {
+        member["infrastructureRoleArn"] = json!(crate::kinds::role::references::resolve_reference(
+            manifest, ctx, &role
+        ));
+    }
     DesiredCapacityProvider {
         name: name.to_string(),
-        group: without_nulls(
-            provider
-                .get("autoScalingGroupProvider")
-                .unwrap_or(&Value::Null),
-        ),
+        flavor,
+        cluster: provider
+            .get("cluster")
+            .and_then(Value::as_str)
+            .map(crate::kinds::service::cluster_name),
+        provider: member,
         tags: crate::kinds::common::declared_tags(manifest, provider),
     }
+}
+
+/// The cluster a live provider lives in (Managed Instances), by name.
+pub fn live_cluster(have: &LiveCapacityProvider) -> Option<String> {
+    have.document["cluster"]
+        .as_str()
+        .map(crate::kinds::service::cluster_name)
 }
 
 fn without_nulls(value: &Value) -> Value {
@@ -83,27 +171,55 @@ pub fn stated_part(live: &Value, want: &Value) -> Value {
     }
 }
 
-fn create_input(want: &DesiredCapacityProvider) -> Value {
-    json!({
-        "name": want.name,
-        "autoScalingGroupProvider": want.group,
-        "tags": want.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
-    })
+fn at<'v>(value: &'v Value, path: &[&str]) -> &'v Value {
+    path.iter().fold(value, |v, key| &v[*key])
+}
+
+/// An operation as a plan carries it: a Managed Instances provider's belong to its kind.
+fn operation(flavor: Flavor, op: CapacityProviderOperation) -> Operation {
+    match flavor {
+        Flavor::AutoScalingGroup => Operation::CapacityProvider(op),
+        Flavor::ManagedInstances => Operation::ManagedInstancesProvider(op),
+    }
+}
+
+/// CreateCapacityProvider's input, or UpdateCapacityProvider's with `provider` in place of
+/// the whole member.
+fn input(want: &DesiredCapacityProvider, provider: Value, tags: bool) -> Value {
+    let mut input = json!({ "name": want.name });
+    input[want.flavor.member()] = provider;
+    if let Some(cluster) = &want.cluster {
+        input["cluster"] = json!(cluster);
+    }
+    if tags {
+        input["tags"] = want
+            .tags
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect();
+    }
+    input
 }
 
 fn create(want: &DesiredCapacityProvider) -> Change {
+    let mut fields = Vec::new();
+    if let Some(cluster) = &want.cluster {
+        fields.push(FieldChange::new("cluster", Value::Null, json!(cluster)));
+    }
+    fields.push(FieldChange::new(
+        want.flavor.member(),
+        Value::Null,
+        want.provider.clone(),
+    ));
     crate::kinds::common::create_because_missing(
-        address(&want.name),
+        want.flavor.address(&want.name),
         crate::kinds::common::NOT_PRESENT,
-        vec![FieldChange::new(
-            "autoScalingGroupProvider",
-            Value::Null,
-            want.group.clone(),
-        )],
-        vec![Operation::CapacityProvider(
+        fields,
+        vec![operation(
+            want.flavor,
             CapacityProviderOperation::CreateCapacityProvider {
                 name: want.name.clone(),
-                input: create_input(want),
+                input: input(want, want.provider.clone(), true),
             },
         )],
     )
@@ -113,38 +229,57 @@ fn diff(
     want: &DesiredCapacityProvider,
     have: &LiveCapacityProvider,
 ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
-    let live_group = &have.document["autoScalingGroupProvider"];
-    let wanted_arn = &want.group["autoScalingGroupArn"];
-    if !wanted_arn.is_null() && live_group["autoScalingGroupArn"] != *wanted_arn {
-        return Err(crate::kinds::common::Conflict {
-            address: address(&want.name),
-            message: format!(
-                "capacity provider `{}` belongs to Auto Scaling group {}; ECS cannot move a provider to another group",
-                want.name,
-                live_group["autoScalingGroupArn"].as_str().unwrap_or("?")
-            ),
-            hint: "declare a provider of another name for the new group, point the cluster and services at it, and drop this one (--prune deletes it)".into(),
-            pointer: crate::kinds::manifest_pointer(&address(&want.name))
-                .map(|p| format!("{p}/autoScalingGroupProvider/autoScalingGroupArn")),
-        });
+    let member = want.flavor.member();
+    let address = want.flavor.address(&want.name);
+    let live_member = &have.document[member];
+    let conflict = |what: String, pointer: String| {
+        crate::kinds::common::Conflict {
+        address: address.clone(),
+        message: format!(
+            "capacity provider `{}` {what}, which UpdateCapacityProvider cannot change",
+            want.name
+        ),
+        hint: "declare a provider of another name, point the cluster and services at it, and drop this one (--prune deletes it)".into(),
+        pointer: crate::kinds::manifest_pointer(&address).map(|p| format!("{p}/{pointer}")),
+    }
+    };
+    let cluster = live_cluster(have);
+    if want.flavor == Flavor::ManagedInstances && want.cluster != cluster {
+        return Err(conflict(
+            format!("lives in cluster {}", cluster.as_deref().unwrap_or("?")),
+            "cluster".into(),
+        ));
+    }
+    for path in want.flavor.fixed() {
+        let (wanted, held) = (at(&want.provider, path), at(live_member, path));
+        if !wanted.is_null() && held != wanted {
+            let held = held
+                .as_str()
+                .map_or_else(|| held.to_string(), str::to_string);
+            return Err(conflict(
+                format!("has {} {held}", path.join(".")),
+                format!("{member}/{}", path.join("/")),
+            ));
+        }
     }
     let mut fields = Vec::new();
     let mut ops = Vec::new();
-    let seen = stated_part(live_group, &want.group);
-    if seen != want.group {
-        fields.push(FieldChange::new(
-            "autoScalingGroupProvider",
-            seen,
-            want.group.clone(),
-        ));
-        let mut update = want.group.clone();
-        if let Some(map) = update.as_object_mut() {
-            map.remove("autoScalingGroupArn");
+    let seen = stated_part(live_member, &want.provider);
+    if seen != want.provider {
+        fields.push(FieldChange::new(member, seen, want.provider.clone()));
+        let mut update = want.provider.clone();
+        for path in want.flavor.fixed() {
+            let (last, parents) = path.split_last().expect("a path");
+            let parent = parents.iter().fold(&mut update, |v, key| &mut v[*key]);
+            if let Some(map) = parent.as_object_mut() {
+                map.remove(*last);
+            }
         }
-        ops.push(Operation::CapacityProvider(
+        ops.push(operation(
+            want.flavor,
             CapacityProviderOperation::UpdateCapacityProvider {
                 name: want.name.clone(),
-                input: json!({ "name": want.name, "autoScalingGroupProvider": update }),
+                input: input(want, update, false),
             },
         ));
     }
@@ -164,37 +299,72 @@ fn diff(
             },
         )
         .into_iter()
-        .map(Operation::CapacityProvider),
+        .map(|op| operation(want.flavor, op)),
     );
     if fields.is_empty() {
         return Ok(None);
     }
     Ok(Some(crate::kinds::common::update_because_drifted(
-        address(&want.name),
-        fields,
-        ops,
+        address, fields, ops,
     )))
 }
 
+/// The providers of one flavour: the manifest's against those AWS holds.
 pub fn plan(
     manifest: &Manifest,
+    ctx: &Context,
     live: &LiveSnapshot,
     prune: bool,
     adoption: crate::kinds::common::Adoption,
+    flavor: Flavor,
 ) -> KindPlan {
-    reconcile(&Providers { manifest, live }, prune, adoption)
+    match flavor {
+        Flavor::AutoScalingGroup => reconcile(
+            &Providers::<false> {
+                manifest,
+                ctx,
+                live,
+            },
+            prune,
+            adoption,
+        ),
+        Flavor::ManagedInstances => reconcile(
+            &Providers::<true> {
+                manifest,
+                ctx,
+                live,
+            },
+            prune,
+            adoption,
+        ),
+    }
 }
 
-struct Providers<'a> {
+/// The providers of one flavour (`MANAGED`: Managed Instances) as the shared loop sees
+/// them; the flavour is a constant because each kind has its own address prefix.
+struct Providers<'a, const MANAGED: bool> {
     manifest: &'a Manifest,
+    ctx: &'a Context<'a>,
     live: &'a LiveSnapshot,
 }
 
-impl Reconcile for Providers<'_> {
+impl<const MANAGED: bool> Providers<'_, MANAGED> {
+    const FLAVOR: Flavor = if MANAGED {
+        Flavor::ManagedInstances
+    } else {
+        Flavor::AutoScalingGroup
+    };
+}
+
+impl<const MANAGED: bool> Reconcile for Providers<'_, MANAGED> {
     type Want = DesiredCapacityProvider;
     type Have = LiveCapacityProvider;
     const NOUN: &'static str = "capacity provider";
-    const PREFIX: &'static str = ADDRESS_PREFIX;
+    const PREFIX: &'static str = if MANAGED {
+        MANAGED_INSTANCES_PREFIX
+    } else {
+        ADDRESS_PREFIX
+    };
     const OWNERSHIP: Ownership = Ownership::Tagged;
     const TAG_COMMAND: &'static str =
         "aws ecs tag-resource --resource-arn ARN --tags key=wharf:stack,value=STACK";
@@ -207,14 +377,16 @@ impl Reconcile for Providers<'_> {
         self.manifest
             .ecs
             .capacity_providers
-            .keys()
-            .cloned()
+            .iter()
+            .filter(|(_, provider)| Flavor::of(provider) == Self::FLAVOR)
+            .map(|(name, _)| name.clone())
             .collect()
     }
 
     fn desired(&self, name: &str, _: &mut Vec<String>) -> DesiredCapacityProvider {
         desired(
             self.manifest,
+            self.ctx,
             name,
             &self.manifest.ecs.capacity_providers[name],
         )
@@ -237,14 +409,15 @@ impl Reconcile for Providers<'_> {
         name: &str,
         have: &LiveCapacityProvider,
     ) -> Option<crate::kinds::common::Conflict> {
+        let address = Self::FLAVOR.address(name);
         (have.status != "ACTIVE").then(|| crate::kinds::common::Conflict {
-            address: address(name),
+            pointer: crate::kinds::manifest_pointer(&address),
+            address,
             message: format!(
                 "capacity provider `{name}` is {} in AWS: ECS is deleting it, and its name cannot be used until it is gone",
                 have.status
             ),
             hint: "wait until DescribeCapacityProviders no longer reports it, then apply again".into(),
-            pointer: crate::kinds::manifest_pointer(&address(name)),
         })
     }
 
@@ -262,6 +435,9 @@ impl Reconcile for Providers<'_> {
         not_declared(&self.live.capacity_providers, |name| {
             self.manifest.ecs.capacity_providers.contains_key(name)
         })
+        .into_iter()
+        .filter(|(_, have)| Flavor::of_live(&have.document) == Self::FLAVOR)
+        .collect()
     }
 
     fn delete(
@@ -273,33 +449,56 @@ impl Reconcile for Providers<'_> {
             return None; // already being deleted
         }
         Some(Ok(crate::kinds::common::delete_because_not_in_manifest(
-            address(name),
+            Self::FLAVOR.address(name),
             crate::kinds::common::owned_not_declared(&self.manifest.stack),
             None,
-            vec![Operation::CapacityProvider(
+            vec![operation(
+                Self::FLAVOR,
                 CapacityProviderOperation::DeleteCapacityProvider {
                     name: name.to_string(),
+                    cluster: live_cluster(have),
                 },
             )],
         )))
     }
 }
 
-/// The capacity provider kind, as the registry lists it.
+/// The live providers of one flavour, by address, as JSON (what saved plans fingerprint).
+pub fn live_objects(live: &LiveSnapshot, flavor: Flavor) -> Vec<(String, Value)> {
+    live.capacity_providers
+        .values()
+        .filter(|p| Flavor::of_live(&p.document) == flavor)
+        .map(|p| {
+            (
+                flavor.address(&p.name),
+                serde_json::to_value(p).expect("live objects serialize"),
+            )
+        })
+        .collect()
+}
+
+/// The Auto Scaling group capacity provider kind, as the registry lists it.
 pub struct CapacityProviderKind;
 
 impl crate::kinds::Kind for CapacityProviderKind {
     fn plan(
         manifest: &Manifest,
-        _ctx: &Context,
+        ctx: &Context,
         live: &LiveSnapshot,
         prune: bool,
         adoption: crate::kinds::common::Adoption,
     ) -> KindPlan {
-        plan(manifest, live, prune, adoption)
+        plan(
+            manifest,
+            ctx,
+            live,
+            prune,
+            adoption,
+            Flavor::AutoScalingGroup,
+        )
     }
 
     fn live_objects(live: &LiveSnapshot) -> Vec<(String, Value)> {
-        crate::kinds::kind::objects_by_name(&live.capacity_providers, address)
+        live_objects(live, Flavor::AutoScalingGroup)
     }
 }

@@ -31,6 +31,9 @@ pub enum CapacityProviderOperation {
     },
     DeleteCapacityProvider {
         name: String,
+        /// The cluster a Managed Instances provider lives in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
     },
     TagResource {
         arn: String,
@@ -43,16 +46,22 @@ pub enum CapacityProviderOperation {
 }
 
 impl CapacityProviderOperation {
-    /// Never IAM's eventual consistency: an Auto Scaling group provider names no role.
-    pub fn propagation_wait(&self, _message: &str) -> Option<&'static str> {
-        None
+    /// A Managed Instances provider's infrastructure role that ECS cannot assume yet
+    /// (`message` is lowercase).
+    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
+        match self {
+            Self::CreateCapacityProvider { .. } | Self::UpdateCapacityProvider { .. } => {
+                crate::kinds::task_definition::operation::ecs_propagation_wait(message)
+            }
+            _ => None,
+        }
     }
 
     pub fn describe(&self) -> String {
         match self {
             Self::CreateCapacityProvider { name, .. } => format!("CreateCapacityProvider {name}"),
             Self::UpdateCapacityProvider { name, .. } => format!("UpdateCapacityProvider {name}"),
-            Self::DeleteCapacityProvider { name } => format!("DeleteCapacityProvider {name}"),
+            Self::DeleteCapacityProvider { name, .. } => format!("DeleteCapacityProvider {name}"),
             Self::TagResource { arn, .. } => format!("TagResource {arn}"),
             Self::UntagResource { arn, .. } => format!("UntagResource {arn}"),
         }

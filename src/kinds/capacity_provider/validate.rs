@@ -14,6 +14,9 @@ use std::sync::LazyLock;
 
 static NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,255}$").expect("valid regex"));
+static INSTANCE_PROFILE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/.+$").expect("valid regex")
+});
 static GROUP_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws[a-z-]*:autoscaling:[a-z0-9-]+:[0-9]{12}:autoScalingGroup:[0-9a-f-]+:autoScalingGroupName/.+$")
         .expect("valid regex")
@@ -40,14 +43,23 @@ impl Validator<'_> {
                 Some("FARGATE and FARGATE_SPOT exist in every account: associate them with the cluster instead".into()),
             );
         }
+        if let Some(Value::Object(managed)) = provider.get("managedInstancesProvider") {
+            self.managed_instances_provider(provider, managed, &base);
+            return;
+        }
+        if provider.contains_key("cluster") {
+            self.error(
+                self.key(&child(&base, "cluster")),
+                "`cluster` scopes only an ECS Managed Instances provider; an Auto Scaling group provider is associated by clusters (their `capacityProviders`)",
+                Some("remove `cluster`, and list the provider in the cluster's `capacityProviders`".into()),
+            );
+        }
         let Some(Value::Object(group)) = provider.get("autoScalingGroupProvider") else {
-            if !provider.contains_key("managedInstancesProvider") {
-                self.error(
-                    self.key(&base),
-                    "a capacity provider needs `autoScalingGroupProvider`",
-                    Some("`autoScalingGroupProvider: { autoScalingGroupArn: arn:aws:autoscaling:... }`".into()),
-                );
-            }
+            self.error(
+                self.key(&base),
+                "a capacity provider needs `autoScalingGroupProvider` or `managedInstancesProvider`",
+                Some("`autoScalingGroupProvider: { autoScalingGroupArn: arn:aws:autoscaling:... }`".into()),
+            );
             return;
         };
         let at = child(&base, "autoScalingGroupProvider");
@@ -84,6 +96,79 @@ impl Validator<'_> {
                     "`maximumScalingStepSize` ({high}) is below `minimumScalingStepSize` ({low})"
                 ),
                 None,
+            );
+        }
+    }
+}
+
+impl Validator<'_> {
+    /// An ECS Managed Instances provider: its cluster (where it lives), its infrastructure
+    /// role (a role of this manifest or an ARN) and its instance profile (an ARN) (ECS API
+    /// Reference, CreateCapacityProvider `cluster`, CreateManagedInstancesProviderConfiguration,
+    /// InstanceLaunchTemplate).
+    fn managed_instances_provider(
+        &mut self,
+        provider: &ApiObject,
+        managed: &ApiObject,
+        base: &str,
+    ) {
+        let at = child(base, "managedInstancesProvider");
+        if provider.contains_key("autoScalingGroupProvider") {
+            self.error(
+                self.key(&child(base, "autoScalingGroupProvider")),
+                "a capacity provider is either an Auto Scaling group provider or a Managed Instances provider, not both",
+                None,
+            );
+        }
+        match provider.get("cluster").and_then(Value::as_str) {
+            None => self.error(
+                self.key(&at),
+                "a Managed Instances provider lives in one cluster, named in `cluster`",
+                Some("add `cluster: NAME` (a cluster of this manifest or a cluster ARN)".into()),
+            ),
+            Some(cluster)
+                if !cluster.starts_with("arn:")
+                    && !self.manifest.ecs.clusters.contains_key(cluster) =>
+            {
+                let names: Vec<&str> = self
+                    .manifest
+                    .ecs
+                    .clusters
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                let hint = match crate::diagnostics::did_you_mean(cluster, names.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "declare it under ecs.clusters, or give the cluster's ARN".into(),
+                };
+                self.error(
+                    self.at(&child(base, "cluster")),
+                    format!("`{cluster}` is not a cluster of this manifest"),
+                    Some(hint),
+                );
+            }
+            Some(_) => {}
+        }
+        if let Some(role) = managed.get("infrastructureRoleArn").and_then(Value::as_str)
+            && !role.starts_with("arn:")
+        {
+            let span = self.at(&child(&at, "infrastructureRoleArn"));
+            self.role_reference(role, span);
+        }
+        let profile = managed
+            .get("instanceLaunchTemplate")
+            .and_then(|t| t.get("ec2InstanceProfileArn"))
+            .and_then(Value::as_str);
+        if let Some(profile) = profile
+            && !INSTANCE_PROFILE_ARN.is_match(profile)
+        {
+            self.error(
+                self.at(&crate::manifest::validate::pointer_join(
+                    &at,
+                    &["instanceLaunchTemplate", "ec2InstanceProfileArn"],
+                )),
+                "`ec2InstanceProfileArn` must be an instance profile's ARN (arn:aws:iam::ACCOUNT:instance-profile/NAME)",
+                Some("wharf does not create instance profiles yet: create one for the instances' role and give its ARN".into()),
             );
         }
     }

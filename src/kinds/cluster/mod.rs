@@ -277,12 +277,22 @@ impl Reconcile for Clusters<'_> {
 
     fn diff(
         &self,
-        _: &str,
+        name: &str,
         want: &DesiredCluster,
         have: &LiveCluster,
         _: &mut Vec<String>,
     ) -> Result<Option<Change>, crate::kinds::common::Conflict> {
-        Ok(diff(want, have))
+        // Managed Instances providers live in their cluster without association
+        // (PutClusterCapacityProviders does not take them): where DescribeClusters lists
+        // them, they are not a difference.
+        let scoped: Vec<&str> = self
+            .live
+            .capacity_providers
+            .values()
+            .filter(|p| p.managed_in() == Some(name))
+            .map(|p| p.name.as_str())
+            .collect();
+        Ok(diff(want, have, &scoped))
     }
 
     fn undeclared(&self) -> Vec<(String, &LiveCluster)> {
@@ -318,8 +328,10 @@ impl Reconcile for Clusters<'_> {
     }
 }
 
-fn diff(want: &DesiredCluster, have: &LiveCluster) -> Option<Change> {
-    let seen = observed(have);
+fn diff(want: &DesiredCluster, have: &LiveCluster, scoped: &[&str]) -> Option<Change> {
+    let mut seen = observed(have);
+    seen.capacity_providers
+        .retain(|p| !scoped.contains(&p.as_str()));
     let mut fields = Vec::new();
     let mut ops = Vec::new();
     let mut update = serde_json::Map::new();

@@ -36,10 +36,26 @@ impl Validator<'_> {
             }
         }
 
-        let providers: Vec<&str> = strings(cluster, "capacityProviders")
-            .into_iter()
-            .map(|(_, p)| p)
-            .collect();
+        let listed = strings(cluster, "capacityProviders");
+        for (i, provider) in &listed {
+            let managed = self
+                .manifest
+                .ecs
+                .capacity_providers
+                .get(*provider)
+                .is_some_and(|p| p.contains_key("managedInstancesProvider"));
+            if managed {
+                self.error(
+                    self.at(&crate::manifest::validate::pointer_join(
+                        &child(base, "capacityProviders"),
+                        &[&i.to_string()],
+                    )),
+                    format!("`{provider}` is a Managed Instances provider: it lives in its own cluster and is never associated (PutClusterCapacityProviders does not take it)"),
+                    Some("remove it from capacityProviders; services name it in their capacityProviderStrategy".into()),
+                );
+            }
+        }
+        let providers: Vec<&str> = listed.into_iter().map(|(_, p)| p).collect();
         let strategy = child(base, "defaultCapacityProviderStrategy");
         for (i, item) in objects(cluster, "defaultCapacityProviderStrategy") {
             let Some(provider) = str_of(item, "capacityProvider") else {
