@@ -296,7 +296,7 @@ fn managed_manifest(extra_template: &str, declared: bool) -> String {
         infrastructureRoleArn: ecs-infrastructure
         propagateTags: CAPACITY_PROVIDER
         instanceLaunchTemplate:
-          ec2InstanceProfileArn: "arn:aws:iam::123456789012:instance-profile/ecs-instances"
+          ec2InstanceProfileArn: ecs-instances
           networkConfiguration: {{ subnets: [subnet-0abc1234] }}
           capacityOptionType: ON_DEMAND{extra_template}"#
         )
@@ -304,7 +304,7 @@ fn managed_manifest(extra_template: &str, declared: bool) -> String {
         String::new()
     };
     format!(
-        "version: 1\nstack: shop\niam:\n  roles:\n    ecs-infrastructure:\n      assumedBy: [ecs.amazonaws.com]\necs:{provider}\n  clusters:\n    shop:\n      capacityProviders: [FARGATE]\n"
+        "version: 1\nstack: shop\niam:\n  roles:\n    ecs-infrastructure:\n      assumedBy: [ecs.amazonaws.com]\n    ecs-instances:\n      assumedBy: [ec2.amazonaws.com]\n      instanceProfile: true\necs:{provider}\n  clusters:\n    shop:\n      capacityProviders: [FARGATE]\n"
     )
 }
 
@@ -337,14 +337,24 @@ async fn a_managed_instances_provider_lives_in_its_cluster() {
         .collect();
     assert_eq!(
         order,
-        ["iam.role.ecs-infrastructure", CLUSTER, MANAGED],
-        "the role and the cluster exist before the provider"
+        [
+            "iam.role.ecs-infrastructure",
+            "iam.role.ecs-instances",
+            CLUSTER,
+            MANAGED
+        ],
+        "the roles and the cluster exist before the provider"
     );
     let input = &change(&plan, MANAGED)["operations"][0]["input"];
     assert_eq!(input["cluster"], "shop", "{input}");
     assert_eq!(
         input["managedInstancesProvider"]["infrastructureRoleArn"],
         "arn:aws:iam::123456789012:role/ecs-infrastructure"
+    );
+    assert_eq!(
+        input["managedInstancesProvider"]["instanceLaunchTemplate"]["ec2InstanceProfileArn"],
+        "arn:aws:iam::123456789012:instance-profile/ecs-instances",
+        "the role's instance profile, by its ARN"
     );
     moto.apply(&[]);
     let provider = managed(&moto).await.expect("created");
@@ -361,7 +371,7 @@ async fn a_managed_instances_provider_lives_in_its_cluster() {
             "--clusters",
             "shop",
             "--roles",
-            "ecs-infrastructure",
+            "ecs-*",
             "-o",
             "exported.yaml",
         ],

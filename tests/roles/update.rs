@@ -341,3 +341,67 @@ async fn several_fields_change_in_one_update() {
     assert_eq!(r.description(), Some("changed"));
     assert_eq!(r.max_session_duration(), Some(7200));
 }
+
+/// `instanceProfile: true` adds an instance profile of the role's name holding it;
+/// `false` takes it away; pruning the role removes it from the profile first (IAM refuses
+/// DeleteRole otherwise) and deletes the profile.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_profile_comes_and_goes_with_the_role() {
+    let (moto, iam) = converged().await;
+    let profile_roles = |iam: aws_sdk_iam::Client| async move {
+        match iam
+            .get_instance_profile()
+            .instance_profile_name("app")
+            .send()
+            .await
+        {
+            Ok(out) => Some(
+                out.instance_profile()
+                    .map(|p| {
+                        p.roles()
+                            .iter()
+                            .map(|r| r.role_name().to_string())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default(),
+            ),
+            Err(_) => None,
+        }
+    };
+    let with = format!("{BASE}instanceProfile: true\n");
+    let plan = update(&moto, &with, &["instanceProfile"]);
+    let ops: Vec<&str> = change(&plan, "app")["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["op"].as_str())
+        .collect();
+    assert_eq!(ops, ["createInstanceProfile", "addRoleToInstanceProfile"]);
+    assert_eq!(
+        profile_roles(iam.clone()).await,
+        Some(vec!["app".to_string()])
+    );
+
+    let without = format!("{BASE}instanceProfile: false\n");
+    update(&moto, &without, &["instanceProfile"]);
+    assert_eq!(
+        profile_roles(iam.clone()).await,
+        None,
+        "the profile is deleted"
+    );
+
+    // Left out, a profile is nobody's business: nothing planned either way.
+    moto.manifest(&app(&with));
+    moto.apply(&[]);
+    moto.manifest(&app(BASE));
+    assert_plan_empty(&moto);
+
+    // Pruned with its role.
+    moto.manifest("version: 1\nstack: shop\n");
+    moto.apply(&["--prune"]);
+    assert_eq!(profile_roles(iam.clone()).await, None);
+    assert!(
+        iam.get_role().role_name("app").send().await.is_err(),
+        "the role is gone"
+    );
+}

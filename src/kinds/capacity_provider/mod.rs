@@ -126,6 +126,17 @@ pub fn desired(
             manifest, ctx, &role
         ));
     }
+    // An instance profile by the name of a role of this manifest that has one.
+    if let Some(profile) = member.pointer_mut("/instanceLaunchTemplate/ec2InstanceProfileArn")
+        && let Some(name) = profile.as_str().map(str::to_string)
+        && let Some(role) = manifest.iam.roles.get(&name)
+    {
+        *profile = json!(crate::kinds::role::references::instance_profile_arn(
+            ctx,
+            &crate::kinds::role::references::role_path(role),
+            &name
+        ));
+    }
     DesiredCapacityProvider {
         name: name.to_string(),
         flavor,
@@ -270,8 +281,13 @@ fn diff(
         let mut update = want.provider.clone();
         for path in want.flavor.fixed() {
             let (last, parents) = path.split_last().expect("a path");
-            let parent = parents.iter().fold(&mut update, |v, key| &mut v[*key]);
-            if let Some(map) = parent.as_object_mut() {
+            let parent = format!("/{}", parents.join("/"));
+            let parent = if parents.is_empty() {
+                Some(&mut update)
+            } else {
+                update.pointer_mut(&parent)
+            };
+            if let Some(map) = parent.and_then(Value::as_object_mut) {
                 map.remove(*last);
             }
         }

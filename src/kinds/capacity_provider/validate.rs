@@ -159,7 +159,23 @@ impl Validator<'_> {
             .get("instanceLaunchTemplate")
             .and_then(|t| t.get("ec2InstanceProfileArn"))
             .and_then(Value::as_str);
-        if let Some(profile) = profile
+        let own_profile = profile
+            .and_then(|p| self.manifest.iam.roles.get(p))
+            .map(|role| role.instance_profile == Some(true));
+        if own_profile == Some(false) {
+            self.error(
+                self.at(&crate::manifest::validate::pointer_join(
+                    &at,
+                    &["instanceLaunchTemplate", "ec2InstanceProfileArn"],
+                )),
+                format!(
+                    "role `{}` of this manifest has no instance profile",
+                    profile.unwrap_or_default()
+                ),
+                Some("give the role `instanceProfile: true`".into()),
+            );
+        } else if let Some(profile) = profile
+            && own_profile.is_none()
             && !INSTANCE_PROFILE_ARN.is_match(profile)
         {
             self.error(
@@ -167,8 +183,8 @@ impl Validator<'_> {
                     &at,
                     &["instanceLaunchTemplate", "ec2InstanceProfileArn"],
                 )),
-                "`ec2InstanceProfileArn` must be an instance profile's ARN (arn:aws:iam::ACCOUNT:instance-profile/NAME)",
-                Some("wharf does not create instance profiles yet: create one for the instances' role and give its ARN".into()),
+                "`ec2InstanceProfileArn` must be an instance profile's ARN (arn:aws:iam::ACCOUNT:instance-profile/NAME), or a role of this manifest with `instanceProfile: true`",
+                None,
             );
         }
     }

@@ -41,7 +41,8 @@ impl crate::kinds::Kind for ManagedInstancesProviderKind {
         )
     }
 
-    /// Its cluster and infrastructure role, when this manifest declares them.
+    /// Its cluster, infrastructure role and instance profile's role, when this manifest
+    /// declares them.
     fn dependencies(manifest: &Manifest, name: &str) -> Vec<String> {
         let Some(provider) = manifest.ecs.capacity_providers.get(name) else {
             return Vec::new();
@@ -52,13 +53,17 @@ impl crate::kinds::Kind for ManagedInstancesProviderKind {
         {
             out.push(crate::kinds::cluster::address(cluster));
         }
-        if let Some(role) = provider
-            .get("managedInstancesProvider")
-            .and_then(|m| m.get("infrastructureRoleArn"))
-            .and_then(Value::as_str)
-            && manifest.iam.roles.contains_key(role)
-        {
-            out.push(crate::kinds::role::address(role));
+        let managed = provider.get("managedInstancesProvider");
+        let roles = [
+            managed.and_then(|m| m.get("infrastructureRoleArn")),
+            managed
+                .and_then(|m| m.get("instanceLaunchTemplate"))
+                .and_then(|t| t.get("ec2InstanceProfileArn")),
+        ];
+        for role in roles.into_iter().flatten().filter_map(Value::as_str) {
+            if manifest.iam.roles.contains_key(role) {
+                out.push(crate::kinds::role::address(role));
+            }
         }
         out
     }

@@ -51,6 +51,7 @@ pub fn role(live: &LiveRole, scope: &Scope, manifest: &Manifest) -> (Role, Optio
         max_session_duration: (live.max_session_duration != DEFAULT_MAX_SESSION_DURATION)
             .then_some(live.max_session_duration),
         permissions_boundary: live.permissions_boundary.clone(),
+        instance_profile: live.instance_profiles.contains(&live.name).then_some(true),
         tags: user_tags(&live.tags),
         lint: None,
     };

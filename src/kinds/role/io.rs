@@ -111,7 +111,7 @@ async fn read_role(aws: &Aws, name: String) -> Result<Option<LiveRole>, AwsError
     let Some(role) = got.role() else {
         return Ok(None);
     };
-    let (attached, inline_names, tags) = tokio::join!(
+    let (attached, inline_names, tags, profiles) = tokio::join!(
         aws.iam
             .list_attached_role_policies()
             .role_name(&name)
@@ -127,7 +127,16 @@ async fn read_role(aws: &Aws, name: String) -> Result<Option<LiveRole>, AwsError
             .send()
             .try_collect(),
         role_tags(aws, &name),
+        aws.iam
+            .list_instance_profiles_for_role()
+            .role_name(&name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
     );
+    let profiles: Vec<aws_sdk_iam::types::InstanceProfile> =
+        profiles.map_err(|e| AwsError::from_sdk("ListInstanceProfilesForRole", e))?;
     let attached = attached.map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", e))?;
     let inline_names = inline_names.map_err(|e| AwsError::from_sdk("ListRolePolicies", e))?;
     let mut inline_policies = BTreeMap::new();
@@ -159,6 +168,10 @@ async fn read_role(aws: &Aws, name: String) -> Result<Option<LiveRole>, AwsError
             .collect(),
         inline_policies,
         tags: tags?,
+        instance_profiles: profiles
+            .iter()
+            .map(|p| p.instance_profile_name().to_string())
+            .collect(),
     }))
 }
 
@@ -201,6 +214,49 @@ pub async fn execute(aws: &Aws, operation: &RoleOperation) -> Result<Executed, A
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("CreateRole", e))?;
+        }
+        RoleOperation::CreateInstanceProfile { name, path } => {
+            let result = aws
+                .iam
+                .create_instance_profile()
+                .instance_profile_name(name)
+                .path(path)
+                .send()
+                .await;
+            // One of the name already there (a run cut short, or made by hand) is used.
+            if let Err(e) = result
+                && e.as_service_error().and_then(|s| s.meta().code()) != Some("EntityAlreadyExists")
+            {
+                return Err(AwsError::from_sdk("CreateInstanceProfile", e));
+            }
+        }
+        RoleOperation::AddRoleToInstanceProfile { profile, role } => {
+            aws.iam
+                .add_role_to_instance_profile()
+                .instance_profile_name(profile)
+                .role_name(role)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("AddRoleToInstanceProfile", e))?;
+        }
+        RoleOperation::RemoveRoleFromInstanceProfile { profile, role } => {
+            let result = aws
+                .iam
+                .remove_role_from_instance_profile()
+                .instance_profile_name(profile)
+                .role_name(role)
+                .send()
+                .await;
+            absent_on(result, "NoSuchEntity", "RemoveRoleFromInstanceProfile")?;
+        }
+        RoleOperation::DeleteInstanceProfile { name } => {
+            let result = aws
+                .iam
+                .delete_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await;
+            absent_on(result, "NoSuchEntity", "DeleteInstanceProfile")?;
         }
         RoleOperation::DeleteRole { name } => {
             let result = iam.delete_role().role_name(name).send().await;

@@ -18,4 +18,6 @@ pub struct LiveRole {
     /// Inline policies by name, URL-decoded JSON text.
     pub inline_policies: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    /// The instance profiles that hold the role, by name.
+    pub instance_profiles: Vec<String>,
 }

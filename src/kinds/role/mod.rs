@@ -49,6 +49,8 @@ pub struct DesiredRole {
     pub max_session_duration: i64,
     pub permissions_boundary: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// `instanceProfile`, when the manifest states it.
+    pub instance_profile: Option<bool>,
 }
 
 /// Trust policy from the `assumedBy` short form: service principals, account ids and
@@ -212,6 +214,7 @@ pub fn desired(manifest: &Manifest, ctx: &Context, name: &str, role: &Role) -> D
             .unwrap_or(DEFAULT_MAX_SESSION_DURATION),
         permissions_boundary: role.permissions_boundary.clone(),
         tags,
+        instance_profile: role.instance_profile,
     }
 }
 
@@ -347,12 +350,41 @@ fn create_operations(want: &DesiredRole) -> Vec<Operation> {
             document: document_text(doc),
         });
     }
+    if want.instance_profile == Some(true) {
+        ops.extend(instance_profile_operations(&want.name, &want.path));
+    }
     ops.into_iter().map(Operation::Role).collect()
 }
 
-/// DeleteRole fails while policies are attached or inline: remove them first.
+/// An instance profile of the role's name and path, holding the role.
+fn instance_profile_operations(name: &str, path: &str) -> [RoleOperation; 2] {
+    [
+        RoleOperation::CreateInstanceProfile {
+            name: name.to_string(),
+            path: path.to_string(),
+        },
+        RoleOperation::AddRoleToInstanceProfile {
+            profile: name.to_string(),
+            role: name.to_string(),
+        },
+    ]
+}
+
+/// DeleteRole fails while policies are attached or inline, or while an instance profile
+/// holds the role: remove them first (and the role's own instance profile, of its name).
 fn delete_operations(have: &LiveRole) -> Vec<Operation> {
     let mut ops = Vec::new();
+    for profile in &have.instance_profiles {
+        ops.push(RoleOperation::RemoveRoleFromInstanceProfile {
+            profile: profile.clone(),
+            role: have.name.clone(),
+        });
+        if *profile == have.name {
+            ops.push(RoleOperation::DeleteInstanceProfile {
+                name: profile.clone(),
+            });
+        }
+    }
     for arn in &have.managed_policies {
         ops.push(RoleOperation::DetachRolePolicy {
             name: have.name.clone(),
@@ -409,6 +441,13 @@ fn create_change(want: &DesiredRole) -> Change {
     }
     for (k, v) in &want.tags {
         fields.push(FieldChange::new(format!("tags.{k}"), Value::Null, json!(v)));
+    }
+    if want.instance_profile == Some(true) {
+        fields.push(FieldChange::new(
+            "instanceProfile",
+            Value::Null,
+            json!(true),
+        ));
     }
     crate::kinds::common::create_because_missing(
         address(&want.name),
@@ -558,6 +597,30 @@ fn diff(want: &DesiredRole, have: &LiveRole, warnings: &mut Vec<String>) -> Opti
                 document: document_text(doc),
             });
         }
+    }
+    let holds = have.instance_profiles.contains(name);
+    match want.instance_profile {
+        Some(true) if !holds => {
+            fields.push(FieldChange::new(
+                "instanceProfile",
+                json!(false),
+                json!(true),
+            ));
+            ops.extend(instance_profile_operations(name, &want.path));
+        }
+        Some(false) if holds => {
+            fields.push(FieldChange::new(
+                "instanceProfile",
+                json!(true),
+                json!(false),
+            ));
+            ops.push(RoleOperation::RemoveRoleFromInstanceProfile {
+                profile: name.clone(),
+                role: name.clone(),
+            });
+            ops.push(RoleOperation::DeleteInstanceProfile { name: name.clone() });
+        }
+        _ => {}
     }
     let (tag_fields, to_tag, to_untag) = crate::kinds::common::tag_changes(&want.tags, &have.tags);
     fields.extend(tag_fields);
@@ -908,6 +971,7 @@ iam:
             managed_policies: vec![],
             inline_policies: BTreeMap::new(),
             tags: BTreeMap::from([(OWNERSHIP_TAG.to_string(), "shop".to_string())]),
+            instance_profiles: vec![],
         }
     }
 
@@ -1115,6 +1179,7 @@ iam:
                 .map(|(k, v)| (k.clone(), policy::pretty(v)))
                 .collect(),
             tags: want.tags.clone(),
+            instance_profiles: vec![],
         };
         let mut warnings = Vec::new();
         assert_eq!(diff(&want, &have, &mut warnings), None);

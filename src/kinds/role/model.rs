@@ -41,6 +41,11 @@ pub struct Role {
     /// ARN of the managed policy that bounds the role's permissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<String>,
+    /// Also an instance profile of the same name and path holding this role (for EC2
+    /// instances and ECS Managed Instances, whose `ec2InstanceProfileArn` may then name the
+    /// role); `false` removes it; left out, wharf leaves instance profiles alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_profile: Option<bool>,
     /// Role tags (merged over `defaults.tags`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,

@@ -73,6 +73,22 @@ pub enum RoleOperation {
         name: String,
         keys: Vec<String>,
     },
+    /// CreateInstanceProfile (an existing one of the name is taken as it is).
+    CreateInstanceProfile {
+        name: String,
+        path: String,
+    },
+    AddRoleToInstanceProfile {
+        profile: String,
+        role: String,
+    },
+    RemoveRoleFromInstanceProfile {
+        profile: String,
+        role: String,
+    },
+    DeleteInstanceProfile {
+        name: String,
+    },
 }
 
 impl RoleOperation {
@@ -110,6 +126,14 @@ impl RoleOperation {
                 tags.keys().cloned().collect::<Vec<_>>().join(",")
             ),
             Self::UntagRole { name, keys } => format!("UntagRole {name} {}", keys.join(",")),
+            Self::CreateInstanceProfile { name, .. } => format!("CreateInstanceProfile {name}"),
+            Self::AddRoleToInstanceProfile { profile, role } => {
+                format!("AddRoleToInstanceProfile {profile} <- {role}")
+            }
+            Self::RemoveRoleFromInstanceProfile { profile, role } => {
+                format!("RemoveRoleFromInstanceProfile {profile} -> {role}")
+            }
+            Self::DeleteInstanceProfile { name } => format!("DeleteInstanceProfile {name}"),
         }
     }
 }

@@ -40,6 +40,16 @@ pub fn role_arn(ctx: &Context, path: &str, name: &str) -> String {
     )
 }
 
+/// The ARN of the instance profile a role of this manifest has (`instanceProfile: true`):
+/// the role's name and path.
+pub fn instance_profile_arn(ctx: &Context, path: &str, name: &str) -> String {
+    format!(
+        "arn:{}:iam::{}:instance-profile{path}{name}",
+        ctx.partition(),
+        ctx.account_id
+    )
+}
+
 /// Resolves a role reference: a role of the manifest by name, or an ARN as given.
 pub fn resolve_reference(manifest: &Manifest, ctx: &Context, reference: &str) -> String {
     match manifest.iam.roles.get(reference) {
