@@ -460,3 +460,32 @@ async fn a_managed_instances_provider_is_never_associated() {
     let out = moto.expect(&["validate"], 1);
     assert!(out.contains("did you mean `ecs-infrastructure`?"), "{out}");
 }
+
+/// A Managed Instances provider changed out of band is drift, and apply puts back what
+/// the manifest says.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_managed_instances_provider_changed_out_of_band_is_drift() {
+    let moto = start_moto();
+    moto.manifest(&managed_manifest("", true));
+    moto.apply(&[]);
+    moto.ecs()
+        .await
+        .update_capacity_provider()
+        .name("shop-mi")
+        .cluster("shop")
+        .managed_instances_provider(
+            aws_sdk_ecs::types::UpdateManagedInstancesProviderConfiguration::builder()
+                .infrastructure_role_arn("arn:aws:iam::123456789012:role/ecs-infrastructure")
+                .propagate_tags(aws_sdk_ecs::types::PropagateMiTags::None)
+                .build()
+                .expect("a configuration"),
+        )
+        .send()
+        .await
+        .expect("UpdateCapacityProvider");
+    let drift = drift_json(&moto);
+    assert_eq!(change(&drift, MANAGED)["action"], "update", "{drift:#}");
+    assert_eq!(paths(&drift, MANAGED), ["managedInstancesProvider"]);
+    assert_eq!(moto.apply(&[]), 1, "one UpdateCapacityProvider");
+    moto.assert_converged();
+}
