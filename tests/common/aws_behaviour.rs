@@ -1761,29 +1761,13 @@ impl AwsBehaviour {
             (managed, others)
         };
         let mut providers = managed;
-        let mut failures = Vec::new();
-        if !others.is_empty() {
-            let mut ask = request.clone();
-            ask["capacityProviders"] = json!(others);
-            let reply = upstream
-                .call(
-                    "DescribeCapacityProviders",
-                    &serde_json::to_vec(&ask).expect("JSON"),
-                )
-                .await?;
-            if reply.status != 200 {
-                return Ok(reply);
+        let failures = match moto_providers(upstream, request, others).await? {
+            Ok((described, failures)) => {
+                providers.extend(described);
+                failures
             }
-            if let Some(body) = reply.json_body() {
-                providers.extend(
-                    body["capacityProviders"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                failures.extend(body["failures"].as_array().cloned().unwrap_or_default());
-            }
-        }
+            Err(reply) => return Ok(reply),
+        };
         Ok(Reply::json(
             200,
             &json!({"capacityProviders": providers, "failures": failures}),
@@ -1805,28 +1789,10 @@ impl AwsBehaviour {
             .iter()
             .cloned()
             .collect();
-        let mut providers = Vec::new();
-        if !names.is_empty() {
-            let mut ask = request.clone();
-            ask["capacityProviders"] = json!(names);
-            let reply = upstream
-                .call(
-                    "DescribeCapacityProviders",
-                    &serde_json::to_vec(&ask).expect("JSON"),
-                )
-                .await?;
-            if reply.status != 200 {
-                return Ok(reply);
-            }
-            if let Some(body) = reply.json_body() {
-                providers.extend(
-                    body["capacityProviders"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-            }
-        }
+        let mut providers = match moto_providers(upstream, request, names).await? {
+            Ok((described, _)) => described,
+            Err(reply) => return Ok(reply),
+        };
         providers.extend(
             self.memory
                 .lock()
@@ -2141,6 +2107,32 @@ impl AwsBehaviour {
             &json!({"serviceRevisions": found, "failures": failures}),
         )
     }
+}
+
+/// moto's DescribeCapacityProviders of `names` (none asked when there are none): the
+/// providers and failures, or moto's error reply.
+async fn moto_providers<U: Upstream>(
+    upstream: &U,
+    request: &Value,
+    names: Vec<String>,
+) -> std::io::Result<Result<(Vec<Value>, Vec<Value>), Reply>> {
+    if names.is_empty() {
+        return Ok(Ok((Vec::new(), Vec::new())));
+    }
+    let mut ask = request.clone();
+    ask["capacityProviders"] = json!(names);
+    let reply = upstream
+        .call(
+            "DescribeCapacityProviders",
+            &serde_json::to_vec(&ask).expect("JSON"),
+        )
+        .await?;
+    if reply.status != 200 {
+        return Ok(Err(reply));
+    }
+    let body = reply.json_body().unwrap_or_default();
+    let list = |key: &str| body[key].as_array().cloned().unwrap_or_default();
+    Ok(Ok((list("capacityProviders"), list("failures"))))
 }
 
 /// Lays `update`'s members over `value`, object by object (UpdateCapacityProvider changes

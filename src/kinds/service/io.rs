@@ -227,14 +227,7 @@ pub async fn read_rollback(
     cluster: &str,
     name: &str,
 ) -> Result<RollbackChoice, AwsError> {
-    let described = aws
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+    let described = describe_service(aws, cluster, name).await?;
     let Some(service) = described
         .services()
         .iter()
@@ -350,6 +343,21 @@ pub async fn start_rollback(
     }
 }
 
+/// DescribeServices of the one service `name` in `cluster`.
+async fn describe_service(
+    aws: &Aws,
+    cluster: &str,
+    name: &str,
+) -> Result<aws_sdk_ecs::operation::describe_services::DescribeServicesOutput, AwsError> {
+    aws.ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeServices", e))
+}
+
 /// Polls DescribeServices until the PRIMARY deployment's rollout is COMPLETED; a FAILED
 /// rollout (the circuit breaker tripped) or the timeout is an error naming the reason.
 pub async fn wait_for_deployment(
@@ -380,14 +388,7 @@ async fn wait_until_gone(
     let started = Instant::now();
     let mut delay = Duration::from_millis(500);
     loop {
-        let described = aws
-            .ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(name)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+        let described = describe_service(aws, cluster, name).await?;
         let draining = described
             .services()
             .iter()
@@ -442,14 +443,7 @@ pub async fn wait_for_deployment_reporting(
     // it is not answered (older endpoints, emulators), the service's deployments tell.
     let mut service_deployments = started.and_then(|s| s.service_deployment_arn.clone());
     loop {
-        let described = aws
-            .ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(name)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DescribeServices", e))?;
+        let described = describe_service(aws, cluster, name).await?;
         let Some(service) = described.services().first() else {
             return Err(AwsError::new(format!(
                 "service {name} vanished while waiting for its deployment"
@@ -518,14 +512,7 @@ pub async fn wait_for_deployment_reporting(
             DeploymentState::Failed(reason) => {
                 // Read the service once more: the events that tell the story (the
                 // failure, the rollback) are often newer than the answer that showed it.
-                let events = match aws
-                    .ecs
-                    .describe_services()
-                    .cluster(cluster)
-                    .services(name)
-                    .send()
-                    .await
-                {
+                let events = match describe_service(aws, cluster, name).await {
                     Ok(out) => out
                         .services()
                         .first()
