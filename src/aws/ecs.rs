@@ -72,11 +72,7 @@ pub fn ecs_scope(manifest: &crate::manifest::model::Manifest, find_owned: bool) 
     let mut services: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         Default::default();
     for (name, service) in &ecs_section.services {
-        let cluster = service
-            .get("cluster")
-            .and_then(serde_json::Value::as_str)
-            .map(crate::kinds::service::cluster_name)
-            .unwrap_or_else(|| "default".into());
+        let cluster = crate::kinds::service::cluster_of(service);
         services.entry(cluster).or_default().insert(name.clone());
     }
     EcsScope {

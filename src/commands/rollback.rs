@@ -49,12 +49,7 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
         return EXIT_ERROR;
     };
     let address = crate::kinds::service::address(name);
-    let cluster = crate::kinds::service::cluster_name(
-        service
-            .get("cluster")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("default"),
-    );
+    let cluster = crate::kinds::service::cluster_of(service);
     let timeout = args.wait_timeout.unwrap_or_else(|| {
         std::time::Duration::from_secs(
             service
@@ -118,14 +113,13 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
     };
     let signals = runtime().spawn(super::progress::watch_for_interruptions());
     let outcome = runtime().block_on(async {
-        let Some((started, following)) =
-            crate::kinds::service::io::start_rollback(&aws, &cluster, name, &choice).await?
-        else {
-            return Ok(false);
-        };
+        let started =
+            crate::kinds::service::io::start_rollback(&aws, &cluster, name, &choice).await?;
         if !args.wait {
             return Ok(false);
         }
+        // An UpdateService answer without the service: follow its PRIMARY deployment.
+        let (started, following) = started.unwrap_or_default();
         tokio::select! {
             waited = crate::kinds::service::io::wait_for_deployment_reporting(
                 &aws, &cluster, name, Some(&started), following, timeout, &progress,

@@ -128,30 +128,30 @@ async fn image_tag_warnings(
 }
 
 /// Warns when a service declares desiredCount while Application Auto Scaling also
-/// scales it: each would undo the other.
+/// scales it (a target registered outside the manifest): each would undo the other.
 async fn autoscaling_warnings(
     aws: &Aws,
     manifest: &manifest::Manifest,
     live: &LiveSnapshot,
     plan: &mut Plan,
 ) -> Result<(), AwsError> {
-    let resource_ids: Vec<String> = manifest
+    let resource_ids = manifest
         .ecs
         .services
         .iter()
         .filter(|(_, service)| service.contains_key("desiredCount"))
         .filter_map(|(name, _)| live.services.get(name))
-        .map(|s| format!("service/{}/{}", s.cluster, s.name))
-        .collect();
+        .map(|s| crate::kinds::autoscaling::resource_id(&s.cluster, &s.name))
+        .collect::<std::collections::BTreeSet<_>>();
     if resource_ids.is_empty() {
         return Ok(());
     }
-    for (resource, (min, max)) in
-        crate::kinds::service::io::scalable_targets(aws, resource_ids).await?
+    for (name, target) in
+        crate::kinds::autoscaling::io::describe_targets(aws, &resource_ids).await?
     {
-        let name = resource.rsplit('/').next().unwrap_or(&resource);
         plan.warnings.push(format!(
-            "ecs.service.{name}: desiredCount is declared, and Application Auto Scaling also scales this service ({min} to {max} tasks); the two will fight, so leave desiredCount out to let autoscaling decide"
+            "ecs.service.{name}: desiredCount is declared, and Application Auto Scaling also scales this service ({} to {} tasks); the two will fight: leave desiredCount out, or declare the scaling in the service's `autoScaling` block",
+            target.min_capacity, target.max_capacity
         ));
     }
     Ok(())

@@ -270,6 +270,18 @@ async fn a_declared_count_beside_autoscaling_is_a_located_error() {
         "{out}"
     );
     assert!(out.contains("did you mean `memory`?"), "{out}");
+    // What AWS takes is not refused: a `:` in a policy name, a target above 100 (tasks on
+    // EC2 may use more than they reserve) only warns.
+    let odd = SCALED.replace(
+        "{ metric: cpu, target: 60 }",
+        "{ metric: cpu, target: 150, name: \"web:cpu\" }",
+    );
+    moto.manifest(&stack(&network, &odd));
+    let out = moto.expect(&["validate"], 0);
+    assert!(
+        out.contains("150 is reached only by tasks that") && out.contains("is valid"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

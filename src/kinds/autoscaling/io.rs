@@ -23,6 +23,20 @@ pub async fn read_targets(
     aws: &Aws,
     resource_ids: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, LiveScalableTarget>, AwsError> {
+    let mut out = describe_targets(aws, resource_ids).await?;
+    for target in out.values_mut() {
+        target.policies = read_policies(aws, &target.resource_id).await?;
+        target.scheduled_actions = read_actions(aws, &target.resource_id).await?;
+    }
+    Ok(out)
+}
+
+/// The scalable targets among `resource_ids`, by service name, with their bounds only
+/// (DescribeScalableTargets by 50).
+pub async fn describe_targets(
+    aws: &Aws,
+    resource_ids: &BTreeSet<String>,
+) -> Result<BTreeMap<String, LiveScalableTarget>, AwsError> {
     let client = &aws.autoscaling;
     let ids: Vec<String> = resource_ids.iter().cloned().collect();
     let mut out = BTreeMap::new();
@@ -49,10 +63,6 @@ pub async fn read_targets(
                 );
             }
         }
-    }
-    for target in out.values_mut() {
-        target.policies = read_policies(aws, &target.resource_id).await?;
-        target.scheduled_actions = read_actions(aws, &target.resource_id).await?;
     }
     Ok(out)
 }
@@ -256,12 +266,7 @@ fn wanted(
         .iter()
         .filter(|(_, service)| service.contains_key("autoScaling"))
         .map(|(name, service)| {
-            let cluster = crate::kinds::service::cluster_name(
-                service
-                    .get("cluster")
-                    .and_then(Value::as_str)
-                    .unwrap_or("default"),
-            );
+            let cluster = crate::kinds::service::cluster_of(service);
             crate::kinds::autoscaling::resource_id(&cluster, name)
         })
         .collect();

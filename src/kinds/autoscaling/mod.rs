@@ -84,6 +84,8 @@ pub fn policy_json(
     if let Some(label) = label {
         metric["resourceLabel"] = json!(label);
     }
+    // `disableScaleIn` is false when not given (API Reference,
+    // TargetTrackingScalingPolicyConfiguration), so absent and false are written alike.
     let mut config = json!({
         "targetValue": target,
         "predefinedMetricSpecification": metric,
@@ -135,12 +137,7 @@ pub fn policy_name(service: &str, metric: &str) -> String {
 /// What the service `name` (declared as `service`, with its `autoScaling` block read
 /// into `scaling`) asks of Application Auto Scaling.
 pub fn desired(name: &str, service: &ApiObject, scaling: &AutoScaling) -> DesiredScaling {
-    let cluster = crate::kinds::service::cluster_name(
-        service
-            .get("cluster")
-            .and_then(Value::as_str)
-            .unwrap_or("default"),
-    );
+    let cluster = crate::kinds::service::cluster_of(service);
     let policies = scaling
         .target_tracking
         .iter()
@@ -192,7 +189,9 @@ pub fn desired(name: &str, service: &ApiObject, scaling: &AutoScaling) -> Desire
 }
 
 /// A live policy as the desired one would read: cooldowns compared only where the
-/// manifest states them (Application Auto Scaling fills in its own otherwise).
+/// manifest states them, since Application Auto Scaling applies its own per namespace
+/// otherwise (API Reference, TargetTrackingScalingPolicyConfiguration `ScaleInCooldown`,
+/// `ScaleOutCooldown`: 300 seconds for ECS).
 fn comparable_policy(live: &Value, want: Option<&Value>) -> Value {
     let mut policy = live.clone();
     let config = &mut policy["targetTrackingScalingPolicyConfiguration"];

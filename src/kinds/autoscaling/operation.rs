@@ -89,16 +89,4 @@ impl AutoScalingOperation {
             }
         }
     }
-
-    /// The scalable target it acts on.
-    pub fn resource_id(&self) -> &str {
-        match self {
-            Self::RegisterScalableTarget { resource_id, .. }
-            | Self::PutScalingPolicy { resource_id, .. }
-            | Self::DeleteScalingPolicy { resource_id, .. }
-            | Self::PutScheduledAction { resource_id, .. }
-            | Self::DeleteScheduledAction { resource_id, .. }
-            | Self::DeregisterScalableTarget { resource_id } => resource_id,
-        }
-    }
 }

@@ -14,11 +14,15 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-/// PutScheduledAction `ScheduledActionName` and PutScalingPolicy `PolicyName`: 1 to 256
-/// characters, no `:`, `/` or `|`, no control characters, not starting with a space.
+/// PutScheduledAction `ScheduledActionName`: 1 to 256 characters, no `:`, `/` or `|`, no
+/// control characters, not starting with a space (API Reference, its pattern).
 static ACTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[^ :/|\x00-\x1f\x7f-\x9f][^:/|\x00-\x1f\x7f-\x9f]{0,255}$").expect("valid regex")
 });
+/// PutScalingPolicy `PolicyName`: 1 to 256 printable characters (API Reference, its
+/// pattern `\p{Print}+`).
+static POLICY_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[^\p{Cc}]{1,256}$").expect("valid regex"));
 /// `at(yyyy-mm-ddThh:mm:ss)`, `rate(N unit)` or `cron(fields)` (PutScheduledAction
 /// `Schedule`).
 static SCHEDULE: LazyLock<Regex> = LazyLock::new(|| {
@@ -68,14 +72,8 @@ impl Validator<'_> {
         self.scheduled(&at, &scaling);
     }
 
+    /// The bounds in order (the schema holds them at 0 or more).
     fn capacity_bounds(&mut self, at: &str, min: i32, max: i32) {
-        if min < 0 {
-            self.error(
-                self.at(&child(at, "minCapacity")),
-                "`minCapacity` cannot be negative",
-                None,
-            );
-        }
         if max < min {
             self.error(
                 self.at(&child(at, "maxCapacity")),
@@ -121,18 +119,18 @@ impl Validator<'_> {
                     "`target` must be above 0",
                     None,
                 );
-            } else if policy.target > 100.0
-                && policy.metric != "alb-requests"
-                && !policy.metric.starts_with("ALB")
-            {
-                self.error(
-                    self.at(&child(&here, "target")),
-                    format!(
-                        "`{}` is a utilization in percent: {} can never be reached",
-                        policy.metric, policy.target
-                    ),
-                    Some("a target between 1 and 100, e.g. 60".into()),
-                );
+            } else if policy.target > 100.0 && !needs_label {
+                // AWS takes it (TargetValue has no upper bound), and tasks on EC2 may use
+                // more than they reserve; a typo is likelier, so say so without refusing.
+                self.out
+                    .warning(
+                        self.at(&child(&here, "target")),
+                        format!(
+                            "`{}` is utilization in percent of what the tasks reserve: {} is reached only by tasks that use more than they reserve",
+                            policy.metric, policy.target
+                        ),
+                    )
+                    .hint_mut("a target between 1 and 100, e.g. 60");
             }
             for (key, value) in [
                 ("scaleInCooldown", policy.scale_in_cooldown),
@@ -190,14 +188,18 @@ impl Validator<'_> {
                         .hint_mut(format!("one of {}", service_groups.join(", ")));
                 }
             }
+            let named_at = match &policy.name {
+                Some(_) => child(&here, "name"),
+                None => here.clone(),
+            };
             let policy = policy
                 .name
                 .clone()
                 .unwrap_or_else(|| policy_name(name, &policy.metric));
-            if !ACTION_NAME.is_match(&policy) {
+            if !POLICY_NAME.is_match(&policy) {
                 self.error(
-                    self.at(&here),
-                    format!("`{policy}` cannot be a policy name: 1 to 256 characters, without `:`, `/` or `|`"),
+                    self.at(&named_at),
+                    format!("`{policy}` cannot be a policy name: 1 to 256 printable characters"),
                     None,
                 );
             }

@@ -8,7 +8,7 @@ use crate::manifest::model::ApiObject;
 
 pub fn capacity_provider(live: &LiveCapacityProvider) -> ApiObject {
     let mut out = ApiObject::new();
-    if let Some(cluster) = crate::kinds::capacity_provider::live_cluster(live) {
+    if let Some(cluster) = live.managed_in() {
         out.insert("cluster".into(), serde_json::json!(cluster));
     }
     for member in ["autoScalingGroupProvider", "managedInstancesProvider"] {

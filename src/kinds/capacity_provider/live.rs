@@ -16,10 +16,15 @@ pub struct LiveCapacityProvider {
 }
 
 impl LiveCapacityProvider {
-    /// The cluster a Managed Instances provider lives in, by name (None for an Auto
-    /// Scaling group provider).
+    /// An ECS Managed Instances provider (else an Auto Scaling group provider).
+    pub fn is_managed_instances(&self) -> bool {
+        self.document["managedInstancesProvider"].is_object()
+    }
+
+    /// The cluster a Managed Instances provider lives in, by name (DescribeCapacityProviders
+    /// reports it as an ARN); None for an Auto Scaling group provider.
     pub fn managed_in(&self) -> Option<&str> {
-        if !self.document["managedInstancesProvider"].is_object() {
+        if !self.is_managed_instances() {
             return None;
         }
         let cluster = self.document["cluster"].as_str()?;

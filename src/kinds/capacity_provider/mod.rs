@@ -72,8 +72,8 @@ impl Flavor {
     }
 
     /// The flavour of a DescribeCapacityProviders provider.
-    pub fn of_live(document: &Value) -> Self {
-        if document["managedInstancesProvider"].is_object() {
+    pub fn of_live(provider: &LiveCapacityProvider) -> Self {
+        if provider.is_managed_instances() {
             Self::ManagedInstances
         } else {
             Self::AutoScalingGroup
@@ -147,13 +147,6 @@ pub fn desired(
         provider: member,
         tags: crate::kinds::common::declared_tags(manifest, provider),
     }
-}
-
-/// The cluster a live provider lives in (Managed Instances), by name.
-pub fn live_cluster(have: &LiveCapacityProvider) -> Option<String> {
-    have.document["cluster"]
-        .as_str()
-        .map(crate::kinds::service::cluster_name)
 }
 
 fn without_nulls(value: &Value) -> Value {
@@ -254,7 +247,7 @@ fn diff(
         pointer: crate::kinds::manifest_pointer(&address).map(|p| format!("{p}/{pointer}")),
     }
     };
-    let cluster = live_cluster(have);
+    let cluster = have.managed_in().map(str::to_string);
     if want.flavor == Flavor::ManagedInstances && want.cluster != cluster {
         return Err(conflict(
             format!("lives in cluster {}", cluster.as_deref().unwrap_or("?")),
@@ -452,7 +445,7 @@ impl<const MANAGED: bool> Reconcile for Providers<'_, MANAGED> {
             self.manifest.ecs.capacity_providers.contains_key(name)
         })
         .into_iter()
-        .filter(|(_, have)| Flavor::of_live(&have.document) == Self::FLAVOR)
+        .filter(|(_, have)| Flavor::of_live(have) == Self::FLAVOR)
         .collect()
     }
 
@@ -472,7 +465,7 @@ impl<const MANAGED: bool> Reconcile for Providers<'_, MANAGED> {
                 Self::FLAVOR,
                 CapacityProviderOperation::DeleteCapacityProvider {
                     name: name.to_string(),
-                    cluster: live_cluster(have),
+                    cluster: have.managed_in().map(str::to_string),
                 },
             )],
         )))
@@ -483,7 +476,7 @@ impl<const MANAGED: bool> Reconcile for Providers<'_, MANAGED> {
 pub fn live_objects(live: &LiveSnapshot, flavor: Flavor) -> Vec<(String, Value)> {
     live.capacity_providers
         .values()
-        .filter(|p| Flavor::of_live(&p.document) == flavor)
+        .filter(|p| Flavor::of_live(p) == flavor)
         .map(|p| {
             (
                 flavor.address(&p.name),

@@ -26,16 +26,15 @@ impl Validator<'_> {
     fn capacity_provider(&mut self, name: &str, provider: &ApiObject) {
         let base = pointer(&["ecs", "capacityProviders", name]);
         self.refused_members(provider, &base, ecs_members::CREATE_CAPACITY_PROVIDER);
-        let lower = name.to_ascii_lowercase();
         if !NAME.is_match(name) {
             self.error(
                 self.key(&base),
                 format!("`{name}` cannot be a capacity provider name: 1 to 255 letters, digits, `-` and `_`"),
                 None,
             );
-        } else if ["aws", "ecs", "fargate"]
+        } else if ["aws", "ecs", "fargate"] // as the API Reference writes them
             .iter()
-            .any(|p| lower.starts_with(p))
+            .any(|p| name.starts_with(p))
         {
             self.error(
                 self.key(&base),

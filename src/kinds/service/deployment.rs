@@ -192,8 +192,9 @@ pub fn progress(service: &Value, record: &Value, now: f64) -> Progress {
 
 /// What a wait follows: the deployment apply started, or the rollback `wharf rollback`
 /// asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Following {
+    #[default]
     Deployment,
     Rollback,
 }

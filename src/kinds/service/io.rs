@@ -130,32 +130,6 @@ pub async fn unmanaged_services_in(
     Ok(unmanaged)
 }
 
-/// Application Auto Scaling targets among these ECS resource ids
-/// (`service/CLUSTER/NAME`), with their min and max capacity.
-pub async fn scalable_targets(
-    aws: &Aws,
-    resource_ids: Vec<String>,
-) -> Result<BTreeMap<String, (i32, i32)>, AwsError> {
-    let mut out = BTreeMap::new();
-    for chunk in resource_ids.chunks(50) {
-        let found = aws
-            .autoscaling
-            .describe_scalable_targets()
-            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
-            .set_resource_ids(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DescribeScalableTargets", e))?;
-        for target in found.scalable_targets() {
-            out.insert(
-                target.resource_id().to_string(),
-                (target.min_capacity(), target.max_capacity()),
-            );
-        }
-    }
-    Ok(out)
-}
-
 /// Executes one operation; a create or an update says which deployment it started, for
 /// apply to follow.
 pub async fn execute(aws: &Aws, operation: &ServiceOperation) -> Result<Executed, AwsError> {

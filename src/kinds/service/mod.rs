@@ -146,6 +146,18 @@ pub fn cluster_name(reference: &str) -> String {
         .to_string()
 }
 
+/// The cluster a declared service runs in, by name: its `cluster` (a name or an ARN), or
+/// `default` (ECS API Reference, CreateService `cluster`: "If you do not specify a
+/// cluster, the default cluster is assumed").
+pub fn cluster_of(service: &ApiObject) -> String {
+    cluster_name(
+        service
+            .get("cluster")
+            .and_then(Value::as_str)
+            .unwrap_or("default"),
+    )
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesiredService {
     pub name: String,
@@ -308,12 +320,7 @@ pub fn desired(
     name: &str,
     service: &ApiObject,
 ) -> DesiredService {
-    let cluster = cluster_name(
-        service
-            .get("cluster")
-            .and_then(Value::as_str)
-            .unwrap_or("default"),
-    );
+    let cluster = cluster_of(service);
     let mut members: BTreeMap<String, Value> = service
         .iter()
         .filter(|(k, _)| MANAGED_MEMBERS.contains(&k.as_str()))
