@@ -207,6 +207,12 @@ pub enum Command {
     },
     /// Print the manifest's JSON Schema (draft-07).
     Schema,
+    /// Run validate, plan, apply or drift across the targets of a fleet file (accounts ×
+    /// regions), each with its own assumed role; merge shard reports. Exit codes are
+    /// aggregated: 1 when any target failed, else 2 when any has drift (or changes,
+    /// with --detailed-exitcode), else 0.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Print a shell completion script (e.g. `wharf completions bash > /etc/bash_completion.d/wharf`).
     Completions {
         #[arg(value_enum)]
@@ -275,4 +281,140 @@ pub struct ExportArgs {
     /// The JSON Schema the first line points editors at (write it with `wharf schema`).
     #[arg(long, value_name = "PATH_OR_URL", default_value = "wharf.schema.json")]
     pub schema: String,
+}
+
+/// `wharf fleet ...`: one command across the targets of a fleet file.
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Check the fleet file and every selected target's manifests (no AWS call).
+    /// Exit 0 valid, 1 invalid.
+    Validate {
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
+    /// Plan every selected target and print one merged report.
+    Plan {
+        #[command(flatten)]
+        fleet: FleetArgs,
+        #[command(flatten)]
+        report: FleetReportArgs,
+        /// Exit 2 when any target has changes (0 when none, 1 on any error).
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Also plan deleting what each target's stack owns but its manifest no longer declares.
+        #[arg(long)]
+        prune: bool,
+        /// Save the fleet plan (every target's plan, with what `wharf apply PLANFILE`
+        /// checks) for `wharf fleet apply PLANFILE`.
+        #[arg(long, value_name = "PLANFILE")]
+        out: Option<PathBuf>,
+        /// Print each target's AWS call counts afterwards.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Plan every selected target, show the merged plan, ask once, then apply target by
+    /// target in waves. Or apply a saved fleet plan, refusing targets that moved since.
+    Apply {
+        #[command(flatten)]
+        fleet: FleetArgs,
+        /// A fleet plan saved by `wharf fleet plan --out` (instead of planning anew).
+        #[arg(value_name = "PLANFILE")]
+        plan_file: Option<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        #[arg(long)]
+        prune: bool,
+        #[arg(long)]
+        allow_replace: bool,
+        #[arg(long)]
+        allow_delete: bool,
+        /// How many targets are applied at once (one wave); the next wave starts when
+        /// this one has finished.
+        #[arg(long, value_name = "M", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        max_parallel: u32,
+        /// After a wave in which a target failed (or a target that failed to plan), start
+        /// no further wave.
+        #[arg(long)]
+        stop_on_failure: bool,
+        /// Do not wait for ECS deployments to finish.
+        #[arg(long)]
+        no_wait: bool,
+        /// How long each target waits for its deployments (e.g. 300, 90s, 10m, 1h).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        wait_timeout: Option<std::time::Duration>,
+        /// Also write the merged report as JSON to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Print each target's AWS call counts afterwards.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Report where each selected target differs from its manifests. Exit 0 none,
+    /// 2 drift in any target, 1 any error.
+    Drift {
+        #[command(flatten)]
+        fleet: FleetArgs,
+        #[command(flatten)]
+        report: FleetReportArgs,
+    },
+    /// Merge fleet reports written as JSON (the shards of one run, `--shard I/N`) into
+    /// one report, with the exit code the whole run would have had.
+    Report {
+        /// The JSON reports (e.g. shard-*.json).
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// For plan reports: exit 2 when any target has changes.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Print the fleet file's JSON Schema (draft-07).
+    Schema,
+}
+
+/// Which fleet file and which of its targets.
+#[derive(Debug, Args, Clone)]
+pub struct FleetArgs {
+    /// The fleet file.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "fleet.yaml"
+    )]
+    pub file: PathBuf,
+    /// Only the targets whose names match (`*` wildcards; may be repeated).
+    #[arg(long = "target-name", value_name = "GLOB")]
+    pub target_names: Vec<String>,
+    /// At most N targets are read and planned at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: u32,
+    /// Run only shard I of N: a deterministic 1/N of the selected targets (by their
+    /// position in the fleet file), for spreading a fleet over several machines.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+/// Where a fleet plan or drift report goes.
+#[derive(Debug, Args, Clone)]
+pub struct FleetReportArgs {
+    /// The format on standard output (default: text, or json with --shard).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Also write the report as JSON to FILE (what `wharf fleet report` merges).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("expected I/N with 1 <= I <= N (e.g. 2/4), got `{text}`");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let i: u32 = i.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if i == 0 || n == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }

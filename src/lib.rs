@@ -11,6 +11,7 @@ pub mod commands;
 pub mod diagnostics;
 pub mod documents;
 pub mod export;
+pub mod fleet;
 pub mod kinds;
 pub mod lint;
 pub mod live;

@@ -20,6 +20,7 @@ async fn connect(moto: &Moto) -> Aws {
         region: Some(REGION.into()),
         profile: None,
         endpoint_url: Some(moto.endpoint.clone()),
+        assume: None,
     })
     .await
     .expect("connects")

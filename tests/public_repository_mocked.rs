@@ -910,6 +910,7 @@ async fn the_ecr_public_client_is_built_for_us_east_1_whatever_the_region() {
         region: Some("eu-west-1".into()),
         profile: None,
         endpoint_url: None,
+        assume: None,
     })
     .await
     .expect("connects without calling AWS");

@@ -46,6 +46,24 @@ fn committed_schema_is_current() {
 }
 
 #[test]
+fn committed_fleet_schema_is_current() {
+    let out = wharf().args(["fleet", "schema"]).output().expect("runs");
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).expect("utf-8");
+    let path = root().join("schemas/fleet.schema.json");
+    if std::env::var_os("WHARF_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).expect("write schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schemas/fleet.schema.json is stale: run `WHARF_UPDATE_SCHEMA=1 cargo test --test schema_and_examples` and commit it"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&generated).expect("JSON");
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+}
+
+#[test]
 fn every_example_declares_the_schema_and_validates() {
     let examples = yaml_files(&root().join("examples"));
     assert!(!examples.is_empty());

@@ -29,7 +29,20 @@ pub struct ConnectOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    /// A role to assume (a fleet target's) from the credentials the chain finds.
+    pub assume: Option<AssumeRole>,
 }
+
+/// A role to act as: AssumeRole from the caller's credentials, refreshed before expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub session_name: String,
+}
+
+/// The code an AssumeRole refusal carries in `AwsError::code`, whatever STS answered.
+pub const ASSUME_ROLE_FAILED: &str = "AssumeRoleFailed";
 
 /// A failed AWS call, with the SDK's full message (code and text) for the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,7 +190,10 @@ impl Aws {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let config = loader.load().await;
+        let mut config = loader.load().await;
+        if let Some(assume) = &options.assume {
+            config = assume_role(config, assume).await?;
+        }
         let region = config
             .region()
             .map(|r| r.to_string())
@@ -254,4 +270,41 @@ impl Aws {
             .map(str::to_string)
             .ok_or_else(|| AwsError::new("GetCallerIdentity returned no account"))
     }
+}
+
+/// The configuration acting as `assume.role_arn`. AssumeRole is called once here, so a
+/// role that cannot be assumed is refused with STS's own reason before anything else;
+/// the credentials then come from a provider that assumes it again before they expire
+/// (a long apply outlives the default hour).
+async fn assume_role(
+    config: aws_config::SdkConfig,
+    assume: &AssumeRole,
+) -> Result<aws_config::SdkConfig, AwsError> {
+    let sts = aws_sdk_sts::Client::new(&config);
+    sts.assume_role()
+        .role_arn(&assume.role_arn)
+        .role_session_name(&assume.session_name)
+        .set_external_id(assume.external_id.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            let inner = AwsError::from_sdk("AssumeRole", e);
+            AwsError {
+                message: format!("cannot assume {}: {}", assume.role_arn, inner.message),
+                code: Some(ASSUME_ROLE_FAILED.to_string()),
+            }
+        })?;
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(&assume.role_arn)
+        .session_name(&assume.session_name)
+        .configure(&config);
+    if let Some(id) = &assume.external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    Ok(config
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build())
 }

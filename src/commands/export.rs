@@ -38,6 +38,7 @@ pub(super) fn run_export(ui: &Ui, args: &crate::cli::ExportArgs, global: &Global
         region: global.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
+        assume: None,
     };
     let spinner = reading_spinner();
     let result = runtime().block_on(async {

@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 mod apply_command;
 mod drift;
 mod export;
+mod fleet;
+mod fleet_apply;
 mod lint;
 mod man;
 mod plan;
@@ -158,6 +160,7 @@ pub fn run(cli: Cli) -> i32 {
             *include_unmanaged,
         ),
         Command::Export(args) => run_export(&ui, args, &cli.global),
+        Command::Fleet(command) => fleet::run(&ui, command, &cli.global),
         Command::Rollback {
             manifest,
             address,

@@ -16,7 +16,7 @@ pub(super) fn apply_saved(
     settings: &apply::ApplySettings,
     stats: bool,
 ) -> i32 {
-    use crate::plan::{fingerprint, saved};
+    use crate::plan::saved;
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
@@ -46,6 +46,7 @@ pub(super) fn apply_saved(
         region: global.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
+        assume: None,
     };
     let fallback = ConnectOptions {
         region: Some(context.region.clone()),
@@ -57,18 +58,8 @@ pub(super) fn apply_saved(
             Err(e) if e.message == aws::NO_REGION => Aws::connect(&fallback).await?,
             connected => connected?,
         };
-        let account_id = aws.account_id().await?;
-        let elsewhere = saved::check_target(context, &account_id, &aws.region);
-        if !elsewhere.is_empty() {
-            return Ok((aws, elsewhere));
-        }
-        let mut live =
-            aws::snapshot::read_snapshot(&aws, &context.manifest, &account_id, context.prune)
-                .await?;
-        // The plan read image counts of what it destroys; read them again to compare.
-        ops::plan::read_image_counts(&aws, &mut live, &document.plan.changes).await?;
-        let now = fingerprint::fingerprints(&live);
-        Ok::<_, aws::AwsError>((aws, saved::stale(&document, &now)))
+        let refusals = ops::plan::check_saved(&aws, &document).await?;
+        Ok::<_, aws::AwsError>((aws, refusals))
     });
     spinner.finish_and_clear();
     let (aws, refusals) = match checked {

@@ -109,7 +109,31 @@ pub(super) fn report_conflicts(
     loaded: &manifest::LoadedManifest,
     conflicts: &[crate::kinds::common::Conflict],
 ) {
+    let (located, unlocated) = locate_conflicts(loaded, conflicts);
+    for conflict in unlocated {
+        ui.error(&format!("{}: {}", conflict.address, conflict.message));
+        ui.hint(&conflict.hint);
+    }
+    if !located.is_empty() {
+        let _ = write!(
+            anstream::stderr(),
+            "{}",
+            render_diagnostics(&loaded.sources, &located, ui.color)
+        );
+    }
+}
+
+/// The refusals as diagnostics at their manifest nodes, and those the manifest has no
+/// node for.
+pub(super) fn locate_conflicts<'a>(
+    loaded: &manifest::LoadedManifest,
+    conflicts: &'a [crate::kinds::common::Conflict],
+) -> (
+    Vec<crate::diagnostics::Diagnostic>,
+    Vec<&'a crate::kinds::common::Conflict>,
+) {
     let mut located = Vec::new();
+    let mut unlocated = Vec::new();
     for conflict in conflicts {
         let exact = conflict
             .pointer
@@ -121,8 +145,7 @@ pub(super) fn report_conflicts(
             (Some(pointer), _) => loaded.spans.at(pointer),
             (None, Some(pointer)) => loaded.spans.key(&pointer),
             (None, None) => {
-                ui.error(&format!("{}: {}", conflict.address, conflict.message));
-                ui.hint(&conflict.hint);
+                unlocated.push(conflict);
                 continue;
             }
         };
@@ -134,13 +157,7 @@ pub(super) fn report_conflicts(
             .with_hint(conflict.hint.clone()),
         );
     }
-    if !located.is_empty() {
-        let _ = write!(
-            anstream::stderr(),
-            "{}",
-            render_diagnostics(&loaded.sources, &located, ui.color)
-        );
-    }
+    (located, unlocated)
 }
 
 /// Where to connect: --region and the manifest's region must agree.
@@ -163,6 +180,7 @@ pub(super) fn connect_options(
         region,
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
+        assume: None,
     })
 }
 

@@ -55,6 +55,28 @@ pub async fn read_image_counts(
     Ok(true)
 }
 
+/// Why a saved plan cannot be applied as it is: another account or region than it was
+/// made for, or objects it read that moved since (each named with its field). Empty when
+/// it still holds. Re-reads exactly what the plan read.
+pub async fn check_saved(
+    aws: &Aws,
+    document: &crate::plan::saved::SavedPlan,
+) -> Result<Vec<String>, AwsError> {
+    use crate::plan::{fingerprint, saved};
+    let context = &document.saved;
+    let account_id = aws.account_id().await?;
+    let elsewhere = saved::check_target(context, &account_id, &aws.region);
+    if !elsewhere.is_empty() {
+        return Ok(elsewhere);
+    }
+    let mut live =
+        aws::snapshot::read_snapshot(aws, &context.manifest, &account_id, context.prune).await?;
+    // The plan read image counts of what it destroys; read them again to compare.
+    read_image_counts(aws, &mut live, &document.plan.changes).await?;
+    let now = fingerprint::fingerprints(&live);
+    Ok(saved::stale(document, &now))
+}
+
 /// The account the credentials are for, refusing one the manifest's accountId excludes.
 pub async fn guarded_account(aws: &Aws, manifest: &manifest::Manifest) -> Result<String, AwsError> {
     let account_id = aws.account_id().await?;

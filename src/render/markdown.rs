@@ -36,13 +36,28 @@ pub(super) fn render_bounded(plan: &Plan, purpose: Purpose, limit: usize) -> Str
     };
     let _ = writeln!(out, "<!-- wharf:{noun} stack={} -->", html(&plan.stack));
     let _ = writeln!(out, "### wharf {noun} for stack `{}`\n", plan.stack);
+    write_body(&mut out, plan, purpose, budget);
+    out
+}
+
+/// A plan's comment without its marker and heading, at most `limit` characters: one
+/// target's section of a fleet comment.
+pub(super) fn section(plan: &Plan, purpose: Purpose, limit: usize) -> String {
+    let mut out = String::new();
+    write_body(&mut out, plan, purpose, limit.saturating_sub(RESERVE));
+    out
+}
+
+/// Everything after the heading: summary, caution, warnings, table and diffs, within
+/// `budget` characters of `out` (plus the closing note).
+fn write_body(out: &mut String, plan: &Plan, purpose: Purpose, budget: usize) {
     if plan.is_empty() {
         out.push_str(match purpose {
             Purpose::Plan => "No changes.\n",
             Purpose::Drift => "No drift.\n",
         });
-        write_warnings(&mut out, plan, budget);
-        return out;
+        write_warnings(out, plan, budget);
+        return;
     }
     let _ = match purpose {
         Purpose::Plan => writeln!(out, "**{}**\n", counts(&plan.summary)),
@@ -72,13 +87,13 @@ pub(super) fn render_bounded(plan: &Plan, purpose: Purpose, limit: usize) -> Str
                 + if destructive.len() > 10 { ", ..." } else { "" }
         );
     }
-    write_warnings(&mut out, plan, budget / 4);
+    write_warnings(out, plan, budget / 4);
     out.push_str("| | Resource | Action | Reason |\n|---|---|---|---|\n");
     let mut shown_rows = 0;
     for change in &plan.changes {
         let mut row = String::new();
         write_row(&mut row, change);
-        if chars(&out) + chars(&row) > budget {
+        if chars(out) + chars(&row) > budget {
             break;
         }
         out.push_str(&row);
@@ -100,7 +115,7 @@ pub(super) fn render_bounded(plan: &Plan, purpose: Purpose, limit: usize) -> Str
     for change in &with_fields {
         let mut block = String::from("\n");
         write_details(&mut block, change);
-        if omitted.is_empty() && chars(&out) + chars(&block) <= budget {
+        if omitted.is_empty() && chars(out) + chars(&block) <= budget {
             out.push_str(&block);
         } else {
             omitted.push(change.address.as_str());
@@ -117,7 +132,6 @@ pub(super) fn render_bounded(plan: &Plan, purpose: Purpose, limit: usize) -> Str
             }
         );
     }
-    out
 }
 
 fn chars(text: &str) -> usize {

@@ -4,10 +4,13 @@
 //! disagree. Output must read without colour (colour only repeats what words say).
 
 pub mod diagnostics;
+mod fleet;
 mod json;
 mod markdown;
 mod text;
 mod unmanaged;
+
+pub use fleet::{markdown_report as fleet_markdown, render_fleet};
 
 use crate::documents::policy;
 use crate::plan::{Destroys, FieldChange, LifecyclePreview, Plan, Summary};

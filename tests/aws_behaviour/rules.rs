@@ -105,6 +105,7 @@ fn every_rule_is_named_documented_and_applied() {
         "stop_service_deployment",
         "capacity_providers_listed",
         "managed_instances_providers",
+        "assume_role_trust",
     ];
     for r in RULES {
         assert!(
@@ -894,4 +895,53 @@ fn a_staged_deployment_moves_through_its_strategys_stages() {
         failing[failing.len() - 3]["lifecycleHookDetails"][0]["status"],
         "FAILED"
     );
+}
+
+#[test]
+fn assume_role_trust_needs_the_role_its_trust_and_its_external_id() {
+    let trusting = |principal: serde_json::Value, condition: serde_json::Value| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": principal, "Action": "sts:AssumeRole", "Condition": condition}]})
+    };
+    let root = json!({"AWS": "arn:aws:iam::123456789012:root"});
+    assert!(
+        !assume_role_allowed(None, "123456789012", None),
+        "no role, no credentials"
+    );
+    assert!(assume_role_allowed(
+        Some(&trusting(root.clone(), json!({}))),
+        "123456789012",
+        None
+    ));
+    assert!(assume_role_allowed(
+        Some(&trusting(json!({"AWS": "123456789012"}), json!({}))),
+        "123456789012",
+        None
+    ));
+    assert!(!assume_role_allowed(
+        Some(&trusting(root.clone(), json!({}))),
+        "999999999999",
+        None
+    ));
+    assert!(!assume_role_allowed(
+        Some(&trusting(
+            json!({"Service": "ecs-tasks.amazonaws.com"}),
+            json!({})
+        )),
+        "123456789012",
+        None
+    ));
+    let external = json!({"StringEquals": {"sts:ExternalId": "abc"}});
+    let policy = trusting(root, external);
+    assert!(assume_role_allowed(
+        Some(&policy),
+        "123456789012",
+        Some("abc")
+    ));
+    assert!(!assume_role_allowed(
+        Some(&policy),
+        "123456789012",
+        Some("abd")
+    ));
+    assert!(!assume_role_allowed(Some(&policy), "123456789012", None));
 }

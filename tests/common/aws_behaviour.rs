@@ -106,6 +106,9 @@ rules! {
     capacity_providers_listed:
         "DescribeCapacityProviders without names describes every capacity provider of the account, FARGATE and FARGATE_SPOT included (moto fails without names)",
         "API reference, API_DescribeCapacityProviders.html (capacityProviders: when omitted, every capacity provider is described)";
+    assume_role_trust:
+        "STS AssumeRole answers AccessDenied unless the role exists in its account and its trust policy allows sts:AssumeRole to the caller's account (or the caller's ARN, or *), with the sts:ExternalId an ExternalId condition names (moto hands out credentials for any role ARN)",
+        "STS API reference, API_AssumeRole.html (ExternalId; Errors); IAM user guide, id_roles_create_for-user_externalid.html and reference_policies_evaluation-logic-cross-account.html";
     service_deployments_api:
         "ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions answer from the deployments the layer saw: SUCCESSFUL, STOPPED, IN_PROGRESS, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the rollback member",
         "API reference, API_ListServiceDeployments.html, API_ServiceDeployment.html (status, rollback, deploymentCircuitBreaker), API_Rollback.html";
@@ -2331,4 +2334,61 @@ fn brief(record: &Value) -> Value {
         record["targetServiceRevision"]["arn"].clone(),
     );
     Value::Object(out)
+}
+
+/// The account moto gives the test credentials (`testing`): the caller of every AssumeRole.
+pub const CALLER_ACCOUNT: &str = "123456789012";
+
+/// `assume_role_trust`: whether a role's trust policy (`None` when the role does not
+/// exist) lets `caller_account` assume it with `external_id`.
+pub fn assume_role_allowed(
+    trust_policy: Option<&Value>,
+    caller_account: &str,
+    external_id: Option<&str>,
+) -> bool {
+    let Some(policy) = trust_policy else {
+        return false;
+    };
+    let list = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let statements = match policy.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+        None => Vec::new(),
+    };
+    statements.iter().any(|statement| {
+        let allows = statement.get("Effect").and_then(Value::as_str) == Some("Allow");
+        let action = list(statement.get("Action"))
+            .iter()
+            .any(|a| matches!(a.as_str(), "sts:AssumeRole" | "sts:*" | "*"));
+        let principal = match statement.get("Principal") {
+            Some(Value::String(star)) => star == "*",
+            Some(p) => list(p.get("AWS")).iter().any(|who| {
+                who == "*" || who == caller_account || who.split(':').nth(4) == Some(caller_account)
+            }),
+            None => false,
+        };
+        let wanted: Vec<String> = ["StringEquals", "StringLike"]
+            .iter()
+            .flat_map(|op| {
+                list(
+                    statement
+                        .get("Condition")
+                        .and_then(|c| c.get(*op))
+                        .and_then(|c| c.get("sts:ExternalId")),
+                )
+            })
+            .collect();
+        let external =
+            wanted.is_empty() || external_id.is_some_and(|id| wanted.iter().any(|w| w == id));
+        allows && action && principal && external
+    })
 }

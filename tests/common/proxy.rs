@@ -311,6 +311,15 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &State) -> std::io:
         return Ok(()); // closing without a byte
     }
     if let Some(behaviour) = &state.behaviour
+        && request.query_protocol
+        && request.operation == "AssumeRole"
+        && behaviour.enabled("assume_role_trust")
+        && let Some(denied) = assume_role_denial(upstream, &request).await?
+    {
+        client.write_all(&denied).await?;
+        return client.shutdown().await;
+    }
+    if let Some(behaviour) = &state.behaviour
         && request.target.as_deref() == Some(ECS_TARGET)
         && AwsBehaviour::handles(&request.operation)
     {
@@ -327,6 +336,74 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &State) -> std::io:
     let answer = exchange(upstream, &request.head, None, &request.body).await?;
     client.write_all(&answer).await?;
     client.shutdown().await
+}
+
+/// `assume_role_trust`: AccessDenied, as STS answers, when the role does not exist in its
+/// account or its trust policy does not let the caller assume it; None to pass the call on.
+async fn assume_role_denial(upstream: &str, request: &Request) -> std::io::Result<Option<Vec<u8>>> {
+    let form: BTreeMap<String, String> = String::from_utf8_lossy(&request.body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect();
+    let role_arn = form.get("RoleArn").cloned().unwrap_or_default();
+    let account = role_arn.split(':').nth(4).unwrap_or_default().to_string();
+    let name = role_arn.rsplit('/').next().unwrap_or_default().to_string();
+    // GetRole in the role's account: moto takes the account from x-moto-account-id and
+    // the service from the credential scope.
+    let mut head = String::new();
+    for line in request.head.lines() {
+        if line.to_ascii_lowercase().starts_with("authorization:") {
+            head.push_str(&line.replace("/sts/aws4_request", "/iam/aws4_request"));
+            head.push_str("\r\n");
+        } else if !line.is_empty() {
+            head.push_str(line);
+            head.push_str("\r\n");
+        }
+    }
+    head.push_str(&format!("x-moto-account-id: {account}\r\n"));
+    let body = format!(
+        "Action=GetRole&Version=2010-05-08&RoleName={}",
+        percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let raw = exchange(upstream, &head, None, body.as_bytes()).await?;
+    let reply = parse_reply(&raw)?;
+    let text = String::from_utf8_lossy(&reply.body);
+    let policy = (reply.status == 200)
+        .then(|| {
+            let start =
+                text.find("<AssumeRolePolicyDocument>")? + "<AssumeRolePolicyDocument>".len();
+            let end = text[start..].find("</AssumeRolePolicyDocument>")? + start;
+            let document = decode(
+                &text[start..end]
+                    .replace("&quot;", "\"")
+                    .replace("&amp;", "&"),
+            );
+            serde_json::from_str::<serde_json::Value>(&document).ok()
+        })
+        .flatten();
+    let external_id = form.get("ExternalId").map(String::as_str);
+    if super::aws_behaviour::assume_role_allowed(
+        policy.as_ref(),
+        super::aws_behaviour::CALLER_ACCOUNT,
+        external_id,
+    ) {
+        return Ok(None);
+    }
+    let message = format!(
+        "User: arn:aws:iam::{}:user/testing is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+        super::aws_behaviour::CALLER_ACCOUNT
+    );
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
+    );
+    Ok(Some(response(403, "text/xml", &body)))
+}
+
+fn decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Sends one request to moto (the client's head, with another X-Amz-Target operation when
@@ -464,6 +541,7 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        403 => "Forbidden",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         _ => "Service Unavailable",
