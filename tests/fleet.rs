@@ -583,3 +583,74 @@ targets:
     let out = moto.expect(&["fleet", "validate", "--target-name", "c-*"], 0);
     assert!(out.contains("2 targets: 2 valid"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_while_applying_stops_later_waves_only_when_asked() {
+    let moto = Moto::start_with_aws_behaviour();
+    for account in ACCOUNTS {
+        create_role(&moto, account, "wharf-deploy", None).await;
+    }
+    setup(&moto, &six_targets());
+    // Every CreateRepository is throttled until the SDK gives up (one attempt).
+    moto.proxy
+        .as_ref()
+        .expect("proxy")
+        .set_faults(common::proxy::Faults {
+            throttle_operations: vec!["CreateRepository".to_string()],
+            ..Default::default()
+        });
+    let run = |args: &[&str]| {
+        let out = moto
+            .wharf()
+            .env("WHARF_AWS_MAX_ATTEMPTS", "1")
+            .args(args)
+            .output()
+            .expect("wharf runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&[
+        "fleet",
+        "apply",
+        "--auto-approve",
+        "--max-parallel",
+        "2",
+        "--stop-on-failure",
+        "--report",
+        "apply.json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(moto.dir.path().join("apply.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        statuses(&report),
+        [
+            ("a-eu".to_string(), "failed".to_string()),
+            ("a-us".to_string(), "failed".to_string()),
+            ("b-eu".to_string(), "skipped".to_string()),
+            ("b-us".to_string(), "skipped".to_string()),
+            ("c-eu".to_string(), "skipped".to_string()),
+            ("c-us".to_string(), "skipped".to_string()),
+        ],
+        "the first wave failed, so no other wave started: {report:#}"
+    );
+    let failed = &report["targets"][0]["apply"]["failed"][0];
+    assert!(
+        failed["error"].as_str().unwrap().contains("Throttl"),
+        "{failed:#}"
+    );
+    assert!(
+        failed["address"]
+            .as_str()
+            .unwrap()
+            .starts_with("ecr.repository.")
+    );
+    // Without --stop-on-failure every wave runs, and the run still fails.
+    let (code, out) = run(&["fleet", "apply", "--auto-approve", "--max-parallel", "3"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("6 failed"), "{out}");
+    assert!(!out.contains("skipped"), "{out}");
+}

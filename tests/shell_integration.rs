@@ -92,6 +92,7 @@ fn the_manual_is_roff_with_one_page_per_command() {
         "wharf-apply.1",
         "wharf-drift.1",
         "wharf-rollback.1",
+        "wharf-fleet.1",
         "wharf-validate.1",
     ] {
         assert!(dir.path().join(page).exists(), "{page} missing");

@@ -58,7 +58,7 @@ pub(super) fn run(ui: &Ui, command: &Cli, global: &GlobalArgs) -> i32 {
                 stats: false,
             },
         ),
-        Cli::Apply { .. } => super::fleet_apply::run(ui, command, global),
+        Cli::Apply { .. } => unreachable!("`fleet apply` is dispatched to fleet_apply"),
     }
 }
 

@@ -160,6 +160,9 @@ pub fn run(cli: Cli) -> i32 {
             *include_unmanaged,
         ),
         Command::Export(args) => run_export(&ui, args, &cli.global),
+        Command::Fleet(command @ crate::cli::FleetCommand::Apply { .. }) => {
+            fleet_apply::run(&ui, command, &cli.global)
+        }
         Command::Fleet(command) => fleet::run(&ui, command, &cli.global),
         Command::Rollback {
             manifest,

@@ -221,6 +221,8 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
                     let s = loc.span();
                     s.byte_offset()
                         .map(|o| Span::new(o as usize, (s.byte_len().unwrap_or(0) as usize).max(1)))
+                        // Some errors carry only a line and column: count to them.
+                        .or_else(|| line_column_offset(source, loc.line(), loc.column()))
                 })
                 .unwrap_or(Span::new(0, 0));
             Err(Diagnostic::error(
@@ -229,6 +231,24 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
             ))
         }
     }
+}
+
+/// The byte span of the character at 1-based `line` and `column`, when the text has it.
+fn line_column_offset(source: &str, line: u64, column: u64) -> Option<Span> {
+    if line == 0 {
+        return None;
+    }
+    let start: usize = source
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    let text = source.get(start..)?.lines().next().unwrap_or("");
+    let at = text
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(text.len(), |(i, _)| i);
+    Some(Span::new(start + at, 1))
 }
 
 fn first_line(error: &serde_saphyr::Error) -> String {
@@ -244,6 +264,18 @@ fn first_line(error: &serde_saphyr::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_syntax_error_points_at_its_line() {
+        let src = "version: 1\nstack: shop\nrepositories:\n  shop/web: {\n    bad\n";
+        let error = parse(src).unwrap_err();
+        let before = &src[..error.span.offset];
+        assert!(
+            before.matches('\n').count() >= 3,
+            "{error:?} points at line {}",
+            before.matches('\n').count() + 1
+        );
+    }
 
     #[test]
     fn spans_point_at_keys_and_values() {
