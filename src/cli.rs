@@ -135,6 +135,10 @@ pub enum Command {
         /// Allow deleting non-empty repositories (they also need forceDelete: true).
         #[arg(long)]
         allow_delete: bool,
+        /// Put lifecycle rules that would expire or archive images in use (by a service, a
+        /// task definition of the manifest or a running task); the plan names each.
+        #[arg(long)]
+        allow_expire_in_use: bool,
         /// Restrict the apply to these addresses (`*` wildcards; repeatable).
         #[arg(long = "target", value_name = "ADDRESS")]
         targets: Vec<String>,
@@ -329,6 +333,9 @@ pub enum FleetCommand {
         allow_replace: bool,
         #[arg(long)]
         allow_delete: bool,
+        /// Put lifecycle rules that would expire or archive images in use.
+        #[arg(long)]
+        allow_expire_in_use: bool,
         /// How many targets are applied at once (one wave); the next wave starts when
         /// this one has finished.
         #[arg(long, value_name = "M", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]

@@ -810,6 +810,7 @@ async fn a_repository_holding_images_is_pruned_only_with_force_delete_and_allow_
     let all = ApplyOptions {
         allow_replace: true,
         allow_delete: true,
+        ..ApplyOptions::default()
     };
     assert_eq!(
         apply::refusals(&pruning, ApplyOptions::default()),

@@ -206,7 +206,7 @@ async fn an_upstream_change_is_replaced() {
             &plan,
             apply::ApplyOptions {
                 allow_replace: true,
-                allow_delete: false
+                ..Default::default()
             }
         )
         .is_empty()

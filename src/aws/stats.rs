@@ -60,6 +60,18 @@ impl CallStats {
         *self.attempts.lock().expect("stats lock")
     }
 
+    /// `aws reads: DescribeRepositories=1, GetLifecyclePolicy=3, ListTasks=1`: what the
+    /// reads were (the cost of a preview, of the images-in-use check, ...).
+    pub fn reads_summary(&self) -> String {
+        let reads: Vec<String> = self
+            .snapshot()
+            .into_iter()
+            .filter(|(op, _)| is_read(op))
+            .map(|(op, n)| format!("{op}={n}"))
+            .collect();
+        format!("aws reads: {}", reads.join(", "))
+    }
+
     /// `aws calls: 7 reads, 2 writes (PutLifecyclePolicy=1, TagResource=1)`
     pub fn summary(&self) -> String {
         let writes: Vec<String> = self

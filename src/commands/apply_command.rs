@@ -11,6 +11,7 @@ pub(super) struct Args<'a> {
     pub prune: bool,
     pub allow_replace: bool,
     pub allow_delete: bool,
+    pub allow_expire_in_use: bool,
     pub targets: &'a [String],
     pub stats: bool,
     pub no_wait: bool,
@@ -26,6 +27,7 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
         prune,
         allow_replace,
         allow_delete,
+        allow_expire_in_use,
         targets,
         stats,
         no_wait,
@@ -47,6 +49,7 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
     let allowed = ApplyOptions {
         allow_replace,
         allow_delete,
+        allow_expire_in_use,
     };
     if let Some(path) = plan_file {
         return super::saved::apply_saved(

@@ -34,6 +34,7 @@ pub(super) fn run(ui: &Ui, command: &Cli, global: &GlobalArgs) -> i32 {
         prune,
         allow_replace,
         allow_delete,
+        allow_expire_in_use,
         max_parallel,
         stop_on_failure,
         no_wait,
@@ -52,6 +53,7 @@ pub(super) fn run(ui: &Ui, command: &Cli, global: &GlobalArgs) -> i32 {
         allowed: ApplyOptions {
             allow_replace: *allow_replace,
             allow_delete: *allow_delete,
+            allow_expire_in_use: *allow_expire_in_use,
         },
         max_parallel: *max_parallel as usize,
         stop_on_failure: *stop_on_failure,

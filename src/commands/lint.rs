@@ -25,11 +25,13 @@ pub(super) fn run_lint(
             let aws = Aws::connect(&connect).await?;
             let account_id = ops::plan::guarded_account(&aws, manifest).await?;
             // Owned resources the manifest dropped are linted too.
-            aws::snapshot::read_snapshot(&aws, manifest, &account_id, true).await
+            let live = aws::snapshot::read_snapshot(&aws, manifest, &account_id, true).await?;
+            let in_use = ops::plan::lifecycle_in_use(&aws, manifest, &live).await?;
+            Ok::<_, aws::AwsError>((live, in_use))
         });
         spinner.finish_and_clear();
         match result {
-            Ok(live) => Some(live),
+            Ok((live, in_use)) => Some((live, in_use)),
             Err(error) => {
                 aws_error(ui, &error);
                 return EXIT_ERROR;
@@ -38,11 +40,16 @@ pub(super) fn run_lint(
     } else {
         None
     };
+    let (live, in_use) = match live {
+        Some((live, in_use)) => (Some(live), in_use),
+        None => (None, Vec::new()),
+    };
     let report = lint::lint(&lint::Input {
         manifest,
         spans: &loaded.spans,
         sources: &loaded.sources,
         live: live.as_ref(),
+        in_use: &in_use,
         options: lint::Options::new(manifest, fail_on),
     });
     ui.out(&match format {

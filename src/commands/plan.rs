@@ -40,6 +40,7 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
     ui.out(&render::render(&plan, format, &Style { color: ui.color }));
     if stats || ui.verbose > 0 {
         let _ = writeln!(anstream::stderr(), "{}", aws.stats.summary());
+        let _ = writeln!(anstream::stderr(), "{}", aws.stats.reads_summary());
     }
     if detailed_exitcode && !plan.is_empty() {
         EXIT_CHANGES

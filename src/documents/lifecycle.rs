@@ -7,7 +7,7 @@
 //! allowed selection/action values, and how `rulePriority` is assigned to short rules.
 
 use crate::diagnostics::did_you_mean;
-use crate::manifest::model::{LifecycleRule, TagStatus};
+use crate::manifest::model::{LifecycleRule, Since, TagStatus};
 use crate::manifest::node::escape_pointer;
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
@@ -97,11 +97,23 @@ fn compile_rule(rule: &LifecycleRule, priority: i64) -> Value {
     if let Some(patterns) = &rule.tag_patterns {
         selection.insert("tagPatternList".into(), json!(patterns));
     }
-    if let Some(keep) = rule.keep_last {
+    let archived = rule.archived == Some(true);
+    if archived {
+        selection.insert("storageClass".into(), json!("archive"));
+    }
+    // Ages count from the push, the last pull, or (for archived images) the transition.
+    let since = if archived {
+        "sinceImageTransitioned"
+    } else if rule.since == Some(Since::Pulled) {
+        "sinceImagePulled"
+    } else {
+        "sinceImagePushed"
+    };
+    if let Some(keep) = rule.keep_last.or(rule.archive_keep_last) {
         selection.insert("countType".into(), json!("imageCountMoreThan"));
         selection.insert("countNumber".into(), json!(keep));
-    } else if let Some(days) = rule.expire_after_days {
-        selection.insert("countType".into(), json!("sinceImagePushed"));
+    } else if let Some(days) = rule.expire_after_days.or(rule.archive_after_days) {
+        selection.insert("countType".into(), json!(since));
         selection.insert("countUnit".into(), json!("days"));
         selection.insert("countNumber".into(), json!(days));
     }
@@ -111,9 +123,22 @@ fn compile_rule(rule: &LifecycleRule, priority: i64) -> Value {
         out.insert("description".into(), json!(description));
     }
     out.insert("selection".into(), Value::Object(selection));
-    out.insert("action".into(), json!({ "type": "expire" }));
+    let archives = rule.archive_keep_last.is_some() || rule.archive_after_days.is_some();
+    out.insert(
+        "action".into(),
+        if archives {
+            json!({ "type": "transition", "targetStorageClass": "archive" })
+        } else {
+            json!({ "type": "expire" })
+        },
+    );
     Value::Object(out)
 }
+
+/// ECR keeps an archived image at least this many days: a rule may not expire archived
+/// images sooner (ECR User Guide, "Archiving an image": archived images have a minimum
+/// storage duration of 90 days, and lifecycle policies cannot delete them before).
+pub const MIN_ARCHIVE_DAYS: i64 = 90;
 
 /// Normalizes a lifecycle policy document for comparison only (never sent to AWS).
 /// Idempotent: `normalize(&normalize(x)) == normalize(x)`.
@@ -549,6 +574,24 @@ fn check_selection(
             format!("countUnit must be `days`, found {}", shown(unit)),
         )),
         _ => {}
+    }
+    if count_type == Some("sinceImageTransitioned")
+        && let Some(days) = selection
+            .get("countNumber")
+            .and_then(Value::as_i64)
+            .filter(|d| (1..MIN_ARCHIVE_DAYS).contains(d))
+    {
+        out.push(
+            DocumentProblem::new(
+                format!("{base}/countNumber"),
+                format!(
+                    "archived images are kept at least {MIN_ARCHIVE_DAYS} days; ECR refuses a rule that acts on them after {days}"
+                ),
+            )
+            .hint(format!(
+                "use {MIN_ARCHIVE_DAYS} days or more (deleting sooner takes BatchDeleteImage, billed for the {MIN_ARCHIVE_DAYS} days)"
+            )),
+        );
     }
     match selection.get("countNumber") {
         None if misspelled(selection, "countNumber", &SELECTION_KEYS) => {}

@@ -2,11 +2,11 @@
 //! `crate::documents::lifecycle::compile`. A policy becomes short rules only when compiling them
 //! gives back the same policy (compared after `lifecycle::normalize`, the comparison the
 //! plan makes), so an exported manifest never plans a lifecycle change; anything short
-//! rules cannot say (sinceImagePulled, transitions to archive, storageClass, ...) keeps
-//! the policy raw.
+//! rules cannot say keeps the policy raw. Transitions to archive storage, rules for
+//! archived images and ages counted from the last pull have short forms too.
 
 use crate::documents::lifecycle;
-use crate::manifest::model::{LifecycleRule, TagStatus};
+use crate::manifest::model::{LifecycleRule, Since, TagStatus};
 use serde_json::{Value, json};
 
 /// The short rules that compile to exactly `policy`, highest priority first; None when
@@ -57,10 +57,11 @@ fn short_rule(rule: &Value) -> Option<LifecycleRule> {
     }) {
         return None;
     }
-    // Short rules only expire; a transition to archive storage stays raw.
-    if rule.get("action")? != &json!({ "type": "expire" }) {
-        return None;
-    }
+    let archives = match rule.get("action")? {
+        a if *a == json!({ "type": "expire" }) => false,
+        a if *a == json!({ "type": "transition", "targetStorageClass": "archive" }) => true,
+        _ => return None,
+    };
     let selection = rule.get("selection")?.as_object()?;
     let text_list = |key: &str| -> Option<Option<Vec<String>>> {
         match selection.get(key) {
@@ -96,18 +97,39 @@ fn short_rule(rule: &Value) -> Option<LifecycleRule> {
         short.tag_status = Some(status);
     }
     let count = selection.get("countNumber")?.as_i64()?;
+    let archived = match selection.get("storageClass") {
+        None => false,
+        Some(class) if class == "archive" => true,
+        Some(_) => return None,
+    };
     match (
         selection.get("countType")?.as_str()?,
         selection.get("countUnit").and_then(Value::as_str),
+        archives,
     ) {
-        ("imageCountMoreThan", None) => short.keep_last = Some(count),
-        ("sinceImagePushed", Some("days")) => short.expire_after_days = Some(count),
+        ("imageCountMoreThan", None, false) => short.keep_last = Some(count),
+        ("imageCountMoreThan", None, true) => short.archive_keep_last = Some(count),
+        ("sinceImagePushed" | "sinceImagePulled", Some("days"), transition) => {
+            if selection.get("countType")? == "sinceImagePulled" {
+                short.since = Some(Since::Pulled);
+            }
+            if transition {
+                short.archive_after_days = Some(count);
+            } else {
+                short.expire_after_days = Some(count);
+            }
+        }
+        ("sinceImageTransitioned", Some("days"), false) if archived => {
+            short.archived = Some(true);
+            short.expire_after_days = Some(count);
+        }
         _ => return None,
     }
     let known = [
         "tagStatus",
         "tagPrefixList",
         "tagPatternList",
+        "storageClass",
         "countType",
         "countUnit",
         "countNumber",
@@ -122,7 +144,7 @@ fn short_rule(rule: &Value) -> Option<LifecycleRule> {
 mod tests {
     use super::short_rules;
     use crate::documents::lifecycle::{compile, normalize};
-    use crate::manifest::model::{LifecycleRule, TagStatus};
+    use crate::manifest::model::{LifecycleRule, Since, TagStatus};
     use serde_json::{Value, json};
 
     fn rule(edit: impl FnOnce(&mut LifecycleRule)) -> LifecycleRule {
@@ -195,7 +217,55 @@ mod tests {
                     r.keep_last = Some(2);
                 })],
             ),
+            (
+                "archive, then expire what was archived",
+                vec![
+                    rule(|r| {
+                        r.tag_prefixes = Some(vec!["v".into()]);
+                        r.archive_keep_last = Some(20);
+                    }),
+                    rule(|r| {
+                        r.untagged = Some(true);
+                        r.archive_after_days = Some(30);
+                        r.since = Some(Since::Pulled);
+                    }),
+                    rule(|r| {
+                        r.archived = Some(true);
+                        r.expire_after_days = Some(365);
+                    }),
+                ],
+            ),
+            (
+                "expire what nobody pulled",
+                vec![rule(|r| {
+                    r.expire_after_days = Some(60);
+                    r.since = Some(Since::Pulled);
+                })],
+            ),
         ]
+    }
+
+    #[test]
+    fn archive_forms_compile_to_the_documented_rule_shapes() {
+        let (_, short) = canonical()
+            .into_iter()
+            .find(|(name, _)| name.starts_with("archive"))
+            .unwrap();
+        assert_eq!(
+            compile(&short),
+            json!({"rules": [
+                {"rulePriority": 1,
+                 "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"], "countType": "imageCountMoreThan", "countNumber": 20},
+                 "action": {"type": "transition", "targetStorageClass": "archive"}},
+                {"rulePriority": 2,
+                 "selection": {"tagStatus": "untagged", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 30},
+                 "action": {"type": "transition", "targetStorageClass": "archive"}},
+                {"rulePriority": 3,
+                 "selection": {"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 365},
+                 "action": {"type": "expire"}},
+            ]})
+        );
+        assert!(crate::documents::lifecycle::check_document(&compile(&short)).is_empty());
     }
 
     #[test]
@@ -256,16 +326,16 @@ mod tests {
         let expire = json!({"type": "expire"});
         let cases: Vec<(&str, Value)> = vec![
             (
-                "sinceImagePulled",
-                json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 30}, "action": expire}]}),
-            ),
-            (
-                "transition to archive",
-                json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}, "action": {"type": "transition", "targetStorageClass": "archive"}}]}),
-            ),
-            (
-                "storage class",
+                "an archived image by its push time",
                 json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "storageClass": "archive", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}, "action": expire}]}),
+            ),
+            (
+                "archiving by days in archive",
+                json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 90}, "action": {"type": "transition", "targetStorageClass": "archive"}}]}),
+            ),
+            (
+                "standard storage said outright",
+                json!({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "storageClass": "standard", "countType": "imageCountMoreThan", "countNumber": 3}, "action": expire}]}),
             ),
             (
                 "unknown rule member",

@@ -71,6 +71,9 @@ pub struct Input<'a> {
     pub sources: &'a Sources,
     /// Live state, read with owned resources found (`--live`).
     pub live: Option<&'a LiveSnapshot>,
+    /// With `--live`: per repository, the images in use its lifecycle policy in place
+    /// would expire or archive now.
+    pub in_use: &'a [(String, Vec<crate::plan::InUseImage>)],
     pub options: Options,
 }
 
@@ -92,6 +95,11 @@ pub fn lint(input: &Input) -> Report {
             input.spans,
             live,
             &input.options,
+        ));
+        from_live.extend(crate::kinds::repository::lint::in_use(
+            m,
+            input.spans,
+            input.in_use,
         ));
         from_live.extend(ecs::live(m, input.spans, live));
         from_live.extend(crate::kinds::role::lint::live(m, input.spans, live));

@@ -161,6 +161,17 @@ pub const PUBLIC_REGISTRY_POLICY: Rule = Rule {
     help: "A registry policy statement allowing `Principal: \"*\"` without a condition restricting the caller lets any account replicate into, or create repositories in, this registry. Name the accounts that replicate here, or restrict with aws:PrincipalOrgID.",
 };
 
+pub const EXPIRES_IMAGES_IN_USE: Rule = Rule {
+    id: "WHARF-ECR-007",
+    name: "LifecycleExpiresImagesInUse",
+    title: "A lifecycle rule in place would expire or archive an image in use",
+    severity: Severity::High,
+    kind: Kind::Repository,
+    security_hub: &[],
+    checkov: &[],
+    help: "Checked with `--live`: the repository's lifecycle policy, evaluated against its images now, would delete (or move to archive storage, where it cannot be pulled) an image that a service's task definition, a task definition of the manifest or a running task uses; the next task started from it (a scale-out, a replaced task, a rollback) fails to pull. Keep deployed tags out of the rule's selection (tagPrefixes/tagPatterns), raise keepLast, or deploy a newer image first. `apply` refuses to put such a rule unless --allow-expire-in-use.",
+};
+
 pub const PRIVILEGED: Rule = Rule {
     id: "WHARF-ECS-001",
     name: "PrivilegedContainer",
@@ -250,13 +261,14 @@ pub const PUBLIC_TRUST: Rule = Rule {
 };
 
 /// Every rule, in id order.
-pub const RULES: [&Rule; 14] = [
+pub const RULES: [&Rule; 15] = [
     &PUBLIC_REPOSITORY_POLICY,
     &MUTABLE_TAGS,
     &NO_SCANNING,
     &NO_LIFECYCLE,
     &AWS_MANAGED_KEY,
     &PUBLIC_REGISTRY_POLICY,
+    &EXPIRES_IMAGES_IN_USE,
     &PRIVILEGED,
     &HOST_NETWORK,
     &HOST_PID,

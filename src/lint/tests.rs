@@ -28,6 +28,7 @@ fn run(src: &str, live: Option<&LiveSnapshot>, fail_on: Option<FailOn>) -> Repor
         spans: &m.spans,
         sources: &m.sources,
         live,
+        in_use: &[],
         options: Options::new(&m.manifest, fail_on),
     })
 }
@@ -40,6 +41,7 @@ fn found(src: &str) -> Vec<(&'static str, String, String)> {
         spans: &m.spans,
         sources: &m.sources,
         live: None,
+        in_use: &[],
         options: Options::new(&m.manifest, None),
     });
     report
@@ -188,9 +190,15 @@ fn every_rule_fires_on_its_bad_manifest_at_the_node_and_not_on_the_good_one() {
     // Every rule has a case.
     let mut covered: Vec<&str> = cases.iter().map(|c| c.rule).collect();
     covered.sort();
+    // Only live state can show an image in use (its own test is below).
+    let live_only = [rules::EXPIRES_IMAGES_IN_USE.id];
     assert_eq!(
         covered,
-        rules::RULES.iter().map(|r| r.id).collect::<Vec<_>>()
+        rules::RULES
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| !live_only.contains(id))
+            .collect::<Vec<_>>()
     );
     for case in cases {
         let bad = found(&case.bad);
@@ -732,4 +740,38 @@ fn sarif_report_marks_suppressions() {
             .len(),
         rules::RULES.len()
     );
+}
+
+#[test]
+fn images_in_use_a_rule_in_place_would_expire_are_found_at_the_rules() {
+    let src = "version: 1\nstack: shop\nrepositories:\n  shop/web:\n    imageTagMutability: IMMUTABLE\n    scanOnPush: true\n    lifecycle: [{ tagPrefixes: [v], keepLast: 1 }]\n";
+    let m = loaded(src);
+    let live = LiveSnapshot::default();
+    let threatened = vec![(
+        "shop/web".to_string(),
+        vec![crate::plan::InUseImage {
+            digest: "sha256:0123456789abcdef0123".to_string(),
+            tags: vec!["v1".to_string()],
+            rule_priority: 1,
+            action: "expire".to_string(),
+            used_by: vec!["ecs.service.web (web:3)".to_string()],
+        }],
+    )];
+    let report = lint(&Input {
+        manifest: &m.manifest,
+        spans: &m.spans,
+        sources: &m.sources,
+        live: Some(&live),
+        in_use: &threatened,
+        options: Options::new(&m.manifest, None),
+    });
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "WHARF-ECR-007")
+        .expect("the in-use finding");
+    assert_eq!(finding.address, "ecr.repository.shop/web");
+    assert!(finding.message.contains("lifecycle rule 1 in place would expire image sha256:0123456789ab (v1), which ecs.service.web (web:3) uses"), "{}", finding.message);
+    let span = finding.span.expect("at the manifest");
+    assert_eq!(&src[span.offset..span.offset + span.len], "lifecycle");
 }

@@ -14,8 +14,8 @@ pub use crate::kinds::registry::model::{
     ScanType, ScanningRule,
 };
 pub use crate::kinds::repository::model::{
-    Encryption, EncryptionType, ImageTagMutability, LifecycleRule, Pull, Repository, TagStatus,
-    ecr_defaults,
+    Encryption, EncryptionType, ImageTagMutability, LifecycleRule, Pull, Repository, Since,
+    TagStatus, ecr_defaults,
 };
 pub use crate::kinds::role::model::Role;
 use crate::manifest::raw_document::RawDocument;

@@ -53,12 +53,29 @@ const APPLY_CONCURRENCY: usize = 8;
 pub struct ApplyOptions {
     pub allow_replace: bool,
     pub allow_delete: bool,
+    /// Put lifecycle rules that would expire or archive images in use.
+    pub allow_expire_in_use: bool,
 }
 
 /// Destructive changes the flags and the manifest do not allow, one message each. PURE.
 pub fn refusals(plan: &Plan, options: ApplyOptions) -> Vec<String> {
     let mut out = Vec::new();
     for change in &plan.changes {
+        if let Some(crate::plan::Preview::Lifecycle(preview)) = &change.preview
+            && !preview.in_use.is_empty()
+            && !options.allow_expire_in_use
+        {
+            for image in &preview.in_use {
+                out.push(format!(
+                    "{}: lifecycle rule {} would {} image {}, which {} uses; this needs --allow-expire-in-use",
+                    change.address,
+                    image.rule_priority,
+                    image.action,
+                    image.label(),
+                    image.used_by.join(" and ")
+                ));
+            }
+        }
         let Some(destroys) = &change.destroys else {
             // Replacing what holds no data (a role) still breaks whoever uses it meanwhile.
             if change.action == ChangeAction::Replace && !options.allow_replace {
@@ -537,6 +554,7 @@ mod tests {
         let all = ApplyOptions {
             allow_replace: true,
             allow_delete: true,
+            allow_expire_in_use: false,
         };
         use ChangeAction::*;
         // (action, images, forceDelete, options, refused)

@@ -5,4 +5,5 @@
 
 pub mod apply;
 pub mod fleet;
+pub mod in_use;
 pub mod plan;

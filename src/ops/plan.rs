@@ -1,7 +1,7 @@
 //! The planning pipeline every command and the tests share: read live AWS for the
 //! manifest, build the plan (pure), then read what only the plan shows is needed — the
 //! image counts of repositories it would destroy (and build again with them), lifecycle
-//! impact previews, image tags that are not pushed, autoscaling that would fight a
+//! impact previews (with the images in use they would expire), image tags that are not pushed, autoscaling that would fight a
 //! declared `desiredCount` — and add them to it. I/O lives here, in `aws` and in the kinds' `io.rs`; every
 //! decision stays in the pure planner.
 
@@ -106,13 +106,76 @@ async fn with_previews(
     if names.is_empty() {
         return Ok(Ok(plan));
     }
+    // The repositories' URIs, which image references name them by.
+    let uris: std::collections::BTreeMap<String, String> = names
+        .iter()
+        .filter_map(|name| live.repositories.get(name))
+        .filter(|r| !r.uri.is_empty())
+        .map(|r| (r.name.clone(), r.uri.clone()))
+        .collect();
     let images = crate::kinds::repository::io::images_for_preview(aws, names).await?;
+    // What uses an image now: only read when a lifecycle policy changes.
+    let mut uses = crate::ops::in_use::image_uses(aws).await?;
+    uses.extend(crate::ops::in_use::manifest_uses(manifest, &uris));
+    let used = repository::in_use::used_digests(&uses, &uris, &images);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, now);
+    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, &used, now);
     Ok(Ok(plan))
+}
+
+/// For `lint --live`: per repository with a lifecycle policy in place, the images in use
+/// it would expire or archive now. Reads images and uses only when some repository has
+/// a policy.
+pub async fn lifecycle_in_use(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+) -> Result<Vec<(String, Vec<crate::plan::InUseImage>)>, AwsError> {
+    let policies: Vec<(String, serde_json::Value)> = live
+        .repositories
+        .values()
+        .filter_map(|r| {
+            let text = r.lifecycle_policy.as_deref()?;
+            Some((
+                r.name.clone(),
+                crate::kinds::common::parse_live_document(text),
+            ))
+        })
+        .collect();
+    if policies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = policies.iter().map(|(n, _)| n.clone()).collect();
+    let uris: std::collections::BTreeMap<String, String> = names
+        .iter()
+        .filter_map(|name| live.repositories.get(name))
+        .filter(|r| !r.uri.is_empty())
+        .map(|r| (r.name.clone(), r.uri.clone()))
+        .collect();
+    let images = crate::kinds::repository::io::images_for_preview(aws, names).await?;
+    let mut uses = crate::ops::in_use::image_uses(aws).await?;
+    uses.extend(crate::ops::in_use::manifest_uses(manifest, &uris));
+    let used = repository::in_use::used_digests(&uses, &uris, &images);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Ok(policies
+        .into_iter()
+        .filter_map(|(name, policy)| {
+            let preview = crate::documents::lifecycle_preview::evaluate(
+                &policy,
+                images.get(&name).map(Vec::as_slice).unwrap_or_default(),
+                now,
+            )
+            .ok()?;
+            let threatened = repository::in_use::threatened(&preview.expired, used.get(&name));
+            (!threatened.is_empty()).then_some((name, threatened))
+        })
+        .collect())
 }
 
 /// Warns when a task definition names an image tag its repository does not hold: the

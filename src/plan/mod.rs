@@ -159,6 +159,38 @@ pub struct LifecyclePreview {
     /// Why no preview could be made, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Images the new rules would expire or archive although something uses them now (a
+    /// service's task definition, a task definition of the manifest, a running task).
+    /// Apply refuses such a change unless --allow-expire-in-use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_use: Vec<InUseImage>,
+}
+
+/// An image in use that a lifecycle rule would expire or archive.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InUseImage {
+    pub digest: String,
+    pub tags: Vec<String>,
+    /// The rule that would act on it.
+    pub rule_priority: i64,
+    /// `expire` or `archive` (an archived image cannot be pulled either).
+    pub action: String,
+    /// Who uses it: `ecs.service.web (web:12)`, `ecs.task_definition.web (this manifest)`,
+    /// `a running task of web:12 in cluster shop`.
+    pub used_by: Vec<String>,
+}
+
+impl InUseImage {
+    /// `sha256:0123456789ab (v1, latest)`
+    pub fn label(&self) -> String {
+        let short: String = self.digest.chars().take(19).collect();
+        if self.tags.is_empty() {
+            format!("{short} (untagged)")
+        } else {
+            format!("{short} ({})", self.tags.join(", "))
+        }
+    }
 }
 
 /// A field-level difference. `before` / `after` are null when the field is absent.

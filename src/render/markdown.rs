@@ -181,6 +181,9 @@ fn write_row(out: &mut String, change: &Change) {
             } else {
                 format!("{reason}<br>{text}")
             };
+            for image in &preview.in_use {
+                reason = format!("{reason}<br>**⛔ {}**", cell(&super::in_use_text(image)));
+            }
         }
         Some(crate::plan::Preview::Rollout(rollout)) => {
             reason = format!("{reason}<br>rollout {}", cell(&rollout.text()));

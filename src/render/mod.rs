@@ -140,6 +140,17 @@ fn lifecycle_text(preview: &LifecyclePreview) -> String {
     )
 }
 
+/// "rule 2 would expire sha256:0123456789ab (v1) — in use by ecs.service.web (web:3)"
+fn in_use_text(image: &crate::plan::InUseImage) -> String {
+    format!(
+        "rule {} would {} {}, in use by {}",
+        image.rule_priority,
+        image.action,
+        image.label(),
+        image.used_by.join(", ")
+    )
+}
+
 fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;

@@ -97,6 +97,13 @@ fn write_change(out: &mut String, change: &Change, paint: Painter) {
                     line
                 }
             );
+            for image in &preview.in_use {
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    paint.danger(&format!("! {}", super::in_use_text(image)))
+                );
+            }
         }
         Some(crate::plan::Preview::Rollout(rollout)) => {
             let _ = writeln!(out, "    {} {}", paint.cyan("rollout"), rollout.text());

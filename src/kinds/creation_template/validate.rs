@@ -355,7 +355,7 @@ mod tests {
             ),
             (
                 "    shop: { appliedFor: [REPLICATION], lifecycle: [{ keepLast: 3, expireAfterDays: 5 }] }\n",
-                "a rule takes either `keepLast` or `expireAfterDays`, not both",
+                "a rule takes one of `keepLast` and `expireAfterDays`, not both",
                 "expireAfterDays",
             ),
             (

@@ -250,6 +250,13 @@ mod tests {
         assert_eq!(raw, None);
         let pulled = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}"#;
         let (rules, raw) = lifecycle_of(Some(pulled));
+        assert_eq!(
+            rules.map(|r| (r[0].since, r[0].expire_after_days)),
+            Some((Some(crate::manifest::model::Since::Pulled), Some(14)))
+        );
+        assert_eq!(raw, None);
+        let standard = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","storageClass":"standard","countType":"imageCountMoreThan","countNumber":14},"action":{"type":"expire"}}]}"#;
+        let (rules, raw) = lifecycle_of(Some(standard));
         assert_eq!(rules, None);
         assert!(raw.is_some_and(|r| r.is_object()));
     }

@@ -10,8 +10,8 @@ use crate::kinds::repository;
 use crate::lint::finding::{Finding, Options, Source, child, exact};
 use crate::lint::policy::{self, PublicStatement};
 use crate::lint::rules::{
-    AWS_MANAGED_KEY, MUTABLE_TAGS, NO_LIFECYCLE, NO_SCANNING, PUBLIC_REGISTRY_POLICY,
-    PUBLIC_REPOSITORY_POLICY, Rule,
+    self as rules, AWS_MANAGED_KEY, MUTABLE_TAGS, NO_LIFECYCLE, NO_SCANNING,
+    PUBLIC_REGISTRY_POLICY, PUBLIC_REPOSITORY_POLICY, Rule,
 };
 use crate::live::{LiveRepository, LiveSnapshot};
 use crate::manifest::model::ecr_defaults;
@@ -133,6 +133,40 @@ impl<'a> Declared<'a> {
             _ => None,
         }
     }
+}
+
+/// WHARF-ECR-007, from `lint --live`: images in use the lifecycle policy in place would
+/// expire or archive, each at the repository's lifecycle rules when the manifest has them.
+pub(crate) fn in_use(
+    m: &Manifest,
+    spans: &SpanIndex,
+    threatened: &[(String, Vec<crate::plan::InUseImage>)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (name, images) in threatened {
+        let base = pointer(&["repositories", name]);
+        let span = ["lifecycle", "lifecyclePolicy"]
+            .iter()
+            .map(|field| child(&base, &[field]))
+            .find(|p| spans.contains(p))
+            .map(|p| spans.key(&p))
+            .or_else(|| m.repositories.contains_key(name).then(|| spans.key(&base)));
+        for image in images {
+            let mut f = finding(&rules::EXPIRES_IMAGES_IN_USE, Source::Live, name);
+            f.subject = image.digest.clone();
+            f.message = format!(
+                "lifecycle rule {} in place would {} image {}, which {} uses",
+                image.rule_priority,
+                image.action,
+                image.label(),
+                image.used_by.join(" and ")
+            );
+            f.hint = "keep deployed tags out of the rule's selection, raise keepLast, or deploy a newer image first".to_string();
+            f.span = span;
+            out.push(f);
+        }
+    }
+    out
 }
 
 fn finding(rule: &'static Rule, source: Source, name: &str) -> Finding {

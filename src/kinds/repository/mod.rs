@@ -8,6 +8,7 @@
 //! - tags given at CreateRepository land atomically, so ownership is never missing.
 
 pub mod export;
+pub mod in_use;
 pub mod io;
 pub mod lint;
 pub mod live;
@@ -746,9 +747,10 @@ pub fn attach_lifecycle_previews(
     changes: &mut [Change],
     live: &LiveSnapshot,
     images: &BTreeMap<String, Vec<crate::documents::lifecycle_preview::ImageInfo>>,
+    used: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
     now: i64,
 ) {
-    use crate::documents::lifecycle_preview::{TRANSITION, impact};
+    use crate::documents::lifecycle_preview::{TRANSITION, evaluate, impact};
     for change in changes.iter_mut() {
         let Some(name) = change.address.strip_prefix(ADDRESS_PREFIX) else {
             continue;
@@ -783,6 +785,11 @@ pub fn attach_lifecycle_previews(
                     spared: diff.no_longer_expired.len(),
                     bytes_freed: diff.bytes_freed,
                     error: None,
+                    // Every image the new rules act on, not only those the change adds:
+                    // putting the policy puts all of its rules.
+                    in_use: evaluate(&field.after, repo_images, now)
+                        .map(|all| in_use::threatened(&all.expired, used.get(name)))
+                        .unwrap_or_default(),
                 }
             }
             Err(error) => crate::plan::LifecyclePreview {

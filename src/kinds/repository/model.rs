@@ -109,8 +109,13 @@ impl EncryptionType {
 }
 
 /// One lifecycle rule in short form. Selection: `untagged: true`, or `tagPrefixes` /
-/// `tagPatterns` (tagged), or neither (any image; must be the last rule). Count: exactly
-/// one of `keepLast` (imageCountMoreThan) or `expireAfterDays` (sinceImagePushed).
+/// `tagPatterns` (tagged), or neither (any image; must be the last rule); `archived: true`
+/// selects images in archive storage instead. What it does, exactly one of: `keepLast`
+/// (expire all but the N newest: imageCountMoreThan), `expireAfterDays` (expire images
+/// pushed, or with `since: pulled` last pulled, more than N days ago; with `archived: true`
+/// archived more than N days ago: sinceImageTransitioned), `archiveKeepLast` (move all
+/// but the N newest to archive storage), `archiveAfterDays` (move images pushed, or last
+/// pulled, more than N days ago to archive storage).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LifecycleRule {
@@ -134,9 +139,33 @@ pub struct LifecycleRule {
     /// Keep this many newest images; expire the rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_last: Option<i64>,
-    /// Expire images pushed more than this many days ago.
+    /// Expire images pushed (or last pulled, with `since: pulled`; or archived, with
+    /// `archived: true`) more than this many days ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_after_days: Option<i64>,
+    /// Move images pushed (or last pulled, with `since: pulled`) more than this many days
+    /// ago to archive storage (a transition; archived images cannot be pulled until restored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_after_days: Option<i64>,
+    /// Keep this many newest images in standard storage; move the rest to archive storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_keep_last: Option<i64>,
+    /// Select images in archive storage: with `expireAfterDays` (at least 90, ECR's minimum
+    /// archive storage), expire images archived more than that many days ago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// What `expireAfterDays` and `archiveAfterDays` count from: `pushed` (the default) or
+    /// `pulled` (the image's last recorded pull: sinceImagePulled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Since>,
+}
+
+/// What an age in days counts from.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Since {
+    Pushed,
+    Pulled,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]

@@ -304,23 +304,32 @@ impl Validator<'_> {
                 }
             }
 
-            match (rule.keep_last, rule.expire_after_days) {
-                (Some(_), Some(_)) => self.error(
-                    self.key(&child(&r, "expireAfterDays")),
-                    "a rule takes either `keepLast` or `expireAfterDays`, not both",
-                    Some("split it into two rules".into()),
-                ),
-                (None, None) => self.error(
-                    self.rule_span(&r, rule),
-                    "a lifecycle rule needs `keepLast` or `expireAfterDays`",
-                    Some("`keepLast: N` keeps the N newest images; `expireAfterDays: N` expires images pushed more than N days ago".into()),
-                ),
-                _ => {}
-            }
-            for (field, value) in [
+            let actions = [
                 ("keepLast", rule.keep_last),
                 ("expireAfterDays", rule.expire_after_days),
-            ] {
+                ("archiveKeepLast", rule.archive_keep_last),
+                ("archiveAfterDays", rule.archive_after_days),
+            ];
+            let given: Vec<&str> = actions
+                .iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(f, _)| *f)
+                .collect();
+            match given.as_slice() {
+                [] => self.error(
+                    self.rule_span(&r, rule),
+                    "a lifecycle rule needs one of `keepLast`, `expireAfterDays`, `archiveKeepLast` or `archiveAfterDays`",
+                    Some("`keepLast: N` keeps the N newest images; `expireAfterDays: N` expires images pushed more than N days ago; the archive forms move images to archive storage instead".into()),
+                ),
+                [_] => {}
+                [first, second, ..] => self.error(
+                    self.key(&child(&r, second)),
+                    format!("a rule takes one of `{first}` and `{second}`, not both"),
+                    Some("split it into two rules".into()),
+                ),
+            }
+            self.archive_forms(&r, rule);
+            for (field, value) in actions {
                 if let Some(n) = value.filter(|n| *n < 1) {
                     self.error(
                         self.at(&child(&r, field)),
@@ -474,6 +483,51 @@ impl Validator<'_> {
                 None => problem.message,
             };
             self.error(span, message, problem.hint);
+        }
+    }
+
+    /// What the archive short forms may be combined with: `since` counts an age in days
+    /// (not a count, and not an archived image's, which counts from its transition);
+    /// `archived: true` selects archived images, to expire (ECR's 90 days in archive are
+    /// checked on the compiled document, for raw documents too).
+    fn archive_forms(&mut self, r: &str, rule: &LifecycleRule) {
+        let archived = rule.archived == Some(true);
+        if rule.archived == Some(false) {
+            self.out
+                .warning(
+                    self.spans.key(&child(r, "archived")),
+                    "`archived: false` has no effect",
+                )
+                .hint_mut(
+                    "remove it: rules select images in standard storage unless `archived: true`",
+                );
+        }
+        if let Some(since) = rule.since {
+            let ages = rule.expire_after_days.is_some() || rule.archive_after_days.is_some();
+            if !ages {
+                self.error(
+                    self.key(&child(r, "since")),
+                    "`since` says what an age in days counts from; it goes with `expireAfterDays` or `archiveAfterDays`",
+                    Some("a count (`keepLast`, `archiveKeepLast`) keeps the newest images by push time".into()),
+                );
+            } else if archived && since == crate::manifest::model::Since::Pulled {
+                self.error(
+                    self.key(&child(r, "since")),
+                    "an archived image's age counts from when it was archived, not from a pull",
+                    Some("leave `since` out: `archived: true` with `expireAfterDays` counts days in archive storage".into()),
+                );
+            }
+        }
+        if archived {
+            for field in ["keepLast", "archiveKeepLast", "archiveAfterDays"] {
+                if self.spans.contains(&child(r, field)) {
+                    self.error(
+                        self.key(&child(r, field)),
+                        format!("`archived: true` selects images already in archive storage; it goes with `expireAfterDays`, not `{field}`"),
+                        Some("archived images can only be expired, by days in archive storage".into()),
+                    );
+                }
+            }
         }
     }
 

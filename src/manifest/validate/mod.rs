@@ -450,6 +450,10 @@ pub(crate) fn short_rule_field(rule: &LifecycleRule, tail: &str) -> String {
         .or_else(|| {
             let field = if rule.keep_last.is_some() {
                 "/keepLast"
+            } else if rule.archive_keep_last.is_some() {
+                "/archiveKeepLast"
+            } else if rule.archive_after_days.is_some() {
+                "/archiveAfterDays"
             } else {
                 "/expireAfterDays"
             };
@@ -1251,12 +1255,42 @@ mod tests {
             ),
             (
                 rules("      - { untagged: true, keepLast: 1, expireAfterDays: 3 }\n"),
-                "either `keepLast` or `expireAfterDays`",
+                "one of `keepLast` and `expireAfterDays`, not both",
                 "expireAfterDays",
             ),
             (
+                rules("      - { archiveKeepLast: 3, archiveAfterDays: 30 }\n"),
+                "one of `archiveKeepLast` and `archiveAfterDays`, not both",
+                "archiveAfterDays",
+            ),
+            (
+                rules("      - { keepLast: 3, since: pulled }\n"),
+                "`since` says what an age in days counts from",
+                "since",
+            ),
+            (
+                rules("      - { archived: true, expireAfterDays: 30 }\n"),
+                "archived images are kept at least 90 days; ECR refuses a rule that acts on them after 30",
+                "30",
+            ),
+            (
+                rules("      - { archived: true, archiveKeepLast: 3 }\n"),
+                "it goes with `expireAfterDays`, not `archiveKeepLast`",
+                "archiveKeepLast",
+            ),
+            (
+                rules("      - { archived: true, expireAfterDays: 120, since: pulled }\n"),
+                "an archived image's age counts from when it was archived",
+                "since",
+            ),
+            (
+                rules("      - { archiveAfterDays: 0, since: pulled }\n"),
+                "archiveAfterDays must be at least 1",
+                "0",
+            ),
+            (
                 rules("      - { description: nothing to count, untagged: true }\n"),
-                "needs `keepLast` or `expireAfterDays`",
+                "needs one of `keepLast`, `expireAfterDays`, `archiveKeepLast` or `archiveAfterDays`",
                 "description: nothing to count, untagged: true",
             ),
             (

@@ -1,0 +1,213 @@
+//! An image in use is never expired by surprise, against the emulator: a service running a
+//! revision, a running task and a task definition of the manifest each use an image of
+//! `shop/web`; a lifecycle rule that would expire them is named in the plan (digest, tags,
+//! user, rule), refused by apply without --allow-expire-in-use, and a rule that expires
+//! only unused images plans and applies cleanly. The reads are made only when a plan
+//! changes a lifecycle policy.
+
+mod common;
+
+use common::{Moto, REGION, yaml};
+use serde_json::Value;
+
+/// Pushes one image per tag, a second apart where `spaced` (so push times order them).
+async fn push(ecr: &aws_sdk_ecr::Client, tags: &[&str], spaced: bool) {
+    for tag in tags {
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1,
+                "digest": format!("sha256:{:064x}", tag.bytes().map(u64::from).sum::<u64>() * 7919 + tag.len() as u64),
+            },
+            // moto names an image by its layers' digests: one layer of its own each.
+            "layers": [{
+                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                "size": 1,
+                "digest": format!("sha256:{:064x}", tag.bytes().map(u64::from).sum::<u64>() * 104_729 + tag.len() as u64),
+            }],
+        });
+        ecr.put_image()
+            .repository_name("shop/web")
+            .image_manifest(manifest.to_string())
+            .image_tag(*tag)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PutImage {tag}: {e:?}"));
+        if spaced {
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        }
+    }
+}
+
+fn manifest(lifecycle: &str) -> String {
+    yaml(&format!(
+        "
+        version: 1
+        stack: shop
+        repositories:
+          shop/web:
+            lifecycle: {lifecycle}
+        ecs:
+          taskDefinitions:
+            web:
+              containerDefinitions:
+                - name: web
+                  image: {{ repository: shop/web, tag: v3 }}
+                  memory: 128
+        "
+    ))
+}
+
+fn in_use(plan: &Value) -> Vec<(String, String)> {
+    let change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "ecr.repository.shop/web")
+        .unwrap_or_else(|| panic!("a change of shop/web: {plan:#}"));
+    change["lifecyclePreview"]["inUse"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            (
+                i["tags"][0].as_str().unwrap().to_string(),
+                i["usedBy"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_that_would_expire_images_in_use_is_named_and_refused() {
+    let moto = Moto::start_with_aws_behaviour();
+    moto.manifest(&manifest("[]"));
+    moto.apply(&[]);
+    let ecr = moto.ecr().await;
+    push(&ecr, &["v1", "v2", "v3", "v4"], true).await;
+    push(&ecr, &["tmp-1", "tmp-2", "tmp-3"], false).await;
+    push(&ecr, &["v5"], false).await;
+    let uri = format!("123456789012.dkr.ecr.{REGION}.amazonaws.com/shop/web");
+
+    // Outside the manifest: a service runs v1, a task runs v2.
+    let ecs = moto.ecs().await;
+    ecs.create_cluster()
+        .cluster_name("legacy")
+        .send()
+        .await
+        .expect("cluster");
+    for (family, tag) in [("old", "v1"), ("batch", "v2")] {
+        ecs.register_task_definition()
+            .family(family)
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name(family)
+                    .image(format!("{uri}:{tag}"))
+                    .memory(128)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("register");
+    }
+    ecs.create_service()
+        .cluster("legacy")
+        .service_name("old")
+        .task_definition("old:1")
+        .desired_count(1)
+        .send()
+        .await
+        .expect("service");
+    ecs.run_task()
+        .cluster("legacy")
+        .task_definition("batch:1")
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .send()
+        .await
+        .expect("task");
+
+    // A plan with no lifecycle change reads nothing of services and tasks.
+    let proxy = moto.proxy.as_ref().expect("proxy");
+    moto.plan_json(&[]);
+    assert_eq!(
+        proxy.requests().get("ListTasks"),
+        None,
+        "{:?}",
+        proxy.requests()
+    );
+
+    // Keep the newest v image: v1 to v4 expire, and three of them are in use.
+    moto.manifest(&manifest("[{ tagPrefixes: [v], keepLast: 1 }]"));
+    let plan = moto.plan_json(&[]);
+    let mut found = in_use(&plan);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("v1".to_string(), "ecs.service.old (old:1)".to_string()),
+            (
+                "v2".to_string(),
+                "a running task of batch:1 in cluster legacy".to_string()
+            ),
+            (
+                "v3".to_string(),
+                "ecs.task_definition.web (this manifest)".to_string()
+            ),
+        ],
+        "{plan:#}"
+    );
+    let image = &plan["changes"][0]["lifecyclePreview"]["inUse"][0];
+    assert!(image["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(image["rulePriority"], 1);
+    assert_eq!(image["action"], "expire");
+    let requests = proxy.requests();
+    assert!(
+        requests.contains_key("ListTasks") && requests.contains_key("DescribeTasks"),
+        "{requests:?}"
+    );
+
+    // The text plan and --stats say it, and what the reads cost.
+    let out = moto.expect(&["plan", "--stats"], 0);
+    assert!(
+        out.contains("! rule 1 would expire sha256:")
+            && out.contains("(v1), in use by ecs.service.old (old:1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("aws reads: ") && out.contains("DescribeTasks=1"),
+        "{out}"
+    );
+
+    // Apply refuses, naming each image; nothing is written.
+    let (code, stdout, stderr) = moto.run(&["apply", "--auto-approve"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("ecr.repository.shop/web: lifecycle rule 1 would expire image sha256:")
+            && stderr
+                .contains("which ecs.service.old (old:1) uses; this needs --allow-expire-in-use"),
+        "{stderr}"
+    );
+    let policy = ecr
+        .get_lifecycle_policy()
+        .repository_name("shop/web")
+        .send()
+        .await;
+    assert!(policy.is_err(), "no lifecycle policy was put");
+
+    // A rule that expires only images nothing uses plans cleanly and applies.
+    moto.manifest(&manifest("[{ tagPrefixes: [tmp], keepLast: 1 }]"));
+    let plan = moto.plan_json(&[]);
+    assert!(in_use(&plan).is_empty(), "{plan:#}");
+    assert_eq!(
+        plan["changes"][0]["lifecyclePreview"]["expires"], 2,
+        "{plan:#}"
+    );
+    moto.apply(&[]);
+
+    // With the flag, the reviewed risk is taken.
+    moto.manifest(&manifest("[{ tagPrefixes: [v], keepLast: 1 }]"));
+    moto.apply(&["--allow-expire-in-use"]);
+    moto.assert_converged();
+}
