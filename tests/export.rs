@@ -735,11 +735,51 @@ async fn registry_settings_export_to_a_manifest_that_plans_nothing() {
         RepositoryFilter, RepositoryFilterType, ScanFrequency, ScanType, ScanningRepositoryFilter,
         ScanningRepositoryFilterType,
     };
-    let moto = Moto::start();
+    // Signing, account settings and exclusions come from the AWS-behaviour layer (moto
+    // has none of these APIs).
+    let moto = Moto::start_with_aws_behaviour();
     let ecr = moto.ecr().await;
-    // At AWS's defaults nothing is written.
+    // At AWS's defaults (a new registry's) nothing is written.
     let stdout = moto.expect(&["export", "--stack", "shop", "--registry"], 0);
     assert!(!stdout.contains("registry:"), "{stdout}");
+
+    ecr.put_signing_configuration()
+        .signing_configuration(
+            aws_sdk_ecr::types::SigningConfiguration::builder()
+                .rules(
+                    aws_sdk_ecr::types::SigningRule::builder()
+                        .signing_profile_arn(
+                            "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release",
+                        )
+                        .repository_filters(
+                            aws_sdk_ecr::types::SigningRepositoryFilter::builder()
+                                .filter("shop/*")
+                                .filter_type(
+                                    aws_sdk_ecr::types::SigningRepositoryFilterType::WildcardMatch,
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutSigningConfiguration");
+    ecr.put_account_setting()
+        .name("BLOB_MOUNTING")
+        .value("ENABLED")
+        .send()
+        .await
+        .expect("PutAccountSetting");
+    ecr.register_pull_time_update_exclusion()
+        .principal_arn("arn:aws:iam::123456789012:role/scanner")
+        .send()
+        .await
+        .expect("RegisterPullTimeUpdateExclusion");
 
     ecr.put_registry_scanning_configuration()
         .scan_type(ScanType::Basic)
@@ -816,9 +856,16 @@ async fn registry_settings_export_to_a_manifest_that_plans_nothing() {
         "registry:\n  scanning:\n    rules:\n    - scanFrequency: SCAN_ON_PUSH",
         "replication:\n    rules:\n    - destinations:\n      - region: us-west-2\n",
         "ReplicateFromPartner",
+        "signing:\n    rules:\n    - signingProfileArn: arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release\n      repositoryFilters:\n      - shop/*",
+        "accountSettings:\n    BLOB_MOUNTING: ENABLED",
+        "pullTimeUpdateExclusions:\n  - arn:aws:iam::123456789012:role/scanner",
     ] {
         assert!(text.contains(present), "no `{present}` in\n{text}");
     }
+    assert!(
+        !text.contains("REGISTRY_POLICY_SCOPE"),
+        "a new registry's V2 is not written: {text}"
+    );
     // BASIC is the default scan type, and this account the default destination registry.
     assert!(
         !text.contains("BASIC") && !text.contains("registryId"),

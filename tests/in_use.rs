@@ -211,3 +211,70 @@ async fn a_rule_that_would_expire_images_in_use_is_named_and_refused() {
     moto.apply(&["--allow-expire-in-use"]);
     moto.assert_converged();
 }
+
+/// The archive short forms end to end, through the AWS-behaviour layer (moto refuses
+/// archive rules; ECR takes them): put as the documented rule shapes, read back with no
+/// difference, previewed (what they would archive), exported as short forms again.
+#[tokio::test(flavor = "multi_thread")]
+async fn archive_rules_are_put_converge_preview_and_export_as_short_forms() {
+    let moto = Moto::start_with_aws_behaviour();
+    let rules = "[{ tagPrefixes: [release], archiveKeepLast: 1 }, { untagged: true, archiveAfterDays: 30, since: pulled }, { archived: true, expireAfterDays: 365 }]";
+    moto.manifest(&yaml(&format!(
+        "
+        version: 1
+        stack: shop
+        repositories:
+          shop/web:
+            lifecycle: {rules}
+        "
+    )));
+    moto.apply(&[]);
+    let ecr = moto.ecr().await;
+    let stored = ecr
+        .get_lifecycle_policy()
+        .repository_name("shop/web")
+        .send()
+        .await
+        .expect("a policy");
+    let doc: Value = serde_json::from_str(stored.lifecycle_policy_text().unwrap()).unwrap();
+    assert_eq!(
+        doc["rules"][0]["action"],
+        serde_json::json!({"type": "transition", "targetStorageClass": "archive"})
+    );
+    assert_eq!(
+        doc["rules"][1]["selection"]["countType"],
+        "sinceImagePulled"
+    );
+    assert_eq!(doc["rules"][2]["selection"]["storageClass"], "archive");
+    assert_eq!(
+        doc["rules"][2]["selection"]["countType"],
+        "sinceImageTransitioned"
+    );
+    moto.assert_converged();
+
+    // The preview says what a changed rule would archive (the v images: the rules in
+    // place archive only release ones).
+    push(&ecr, &["v1", "v2"], true).await;
+    push(&ecr, &["v3"], false).await;
+    moto.manifest(&yaml(
+        "
+        version: 1
+        stack: shop
+        repositories:
+          shop/web:
+            lifecycle: [{ tagPrefixes: [v], archiveKeepLast: 1 }]
+        ",
+    ));
+    let plan = moto.plan_json(&[]);
+    let preview = &plan["changes"][0]["lifecyclePreview"];
+    assert_eq!(preview["archives"], 2, "{plan:#}");
+    assert_eq!(preview["expires"], 0, "{plan:#}");
+
+    // Export writes the policy in place back as short rules.
+    moto.apply(&[]);
+    let out = moto.expect(
+        &["export", "--stack", "shop", "--repositories", "shop/*"],
+        0,
+    );
+    assert!(out.contains("archiveKeepLast: 1"), "{out}");
+}

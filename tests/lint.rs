@@ -123,7 +123,7 @@ fn sarif_report_is_valid_sarif_2_1_0() {
 
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 15);
+    assert_eq!(rules.len(), 17);
     let ecr2 = rules.iter().find(|r| r["id"] == "WHARF-ECR-002").unwrap();
     assert_eq!(ecr2["properties"]["security-severity"], "5.5");
     assert!(

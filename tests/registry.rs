@@ -7,7 +7,9 @@
 //!   without the section leaves what AWS holds alone;
 //! - `replication`: the same, plus the plan-time check of a destination equal to the
 //!   source registry;
-//! - `policy`: create, compare by meaning, drift, and the section left out.
+//! - `policy`: create, compare by meaning, drift, and the section left out;
+//! - `supply_chain`: signing, account settings and pull-time exclusions, through the
+//!   AWS-behaviour layer (moto lacks those APIs).
 //!
 //! moto deviations (moto/ecr/models.py), worked around in the tests:
 //! - PutReplicationConfiguration accepts at most one rule ("This feature is disabled"),
@@ -31,3 +33,5 @@ mod policy;
 mod replication;
 #[path = "registry/scanning.rs"]
 mod scanning;
+#[path = "registry/supply_chain.rs"]
+mod supply_chain;

@@ -71,6 +71,7 @@ impl From<LintThreshold> for FailOn {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     pub require_kms: bool,
+    pub require_signing: bool,
     pub fail_on: FailOn,
 }
 
@@ -80,6 +81,7 @@ impl Options {
         let settings = manifest.lint.clone().unwrap_or_default();
         Self {
             require_kms: settings.require_kms.unwrap_or(false),
+            require_signing: settings.require_signing.unwrap_or(false),
             fail_on: fail_on_flag
                 .or(settings.fail_on.map(FailOn::from))
                 .unwrap_or(FailOn::DEFAULT),

@@ -86,6 +86,11 @@ pub fn lint(input: &Input) -> Report {
         input.spans,
         &input.options,
     ));
+    findings.extend(crate::kinds::registry::lint::manifest(
+        m,
+        input.spans,
+        &input.options,
+    ));
     findings.extend(ecs::manifest(m, input.spans));
     findings.extend(crate::kinds::role::lint::manifest(m, input.spans));
     if let Some(live) = input.live {
@@ -101,6 +106,7 @@ pub fn lint(input: &Input) -> Report {
             input.spans,
             input.in_use,
         ));
+        from_live.extend(crate::kinds::registry::lint::live(m, input.spans, live));
         from_live.extend(ecs::live(m, input.spans, live));
         from_live.extend(crate::kinds::role::lint::live(m, input.spans, live));
         // The manifest's own finding already says it (fixing the manifest fixes AWS on the

@@ -172,6 +172,28 @@ pub const EXPIRES_IMAGES_IN_USE: Rule = Rule {
     help: "Checked with `--live`: the repository's lifecycle policy, evaluated against its images now, would delete (or move to archive storage, where it cannot be pulled) an image that a service's task definition, a task definition of the manifest or a running task uses; the next task started from it (a scale-out, a replaced task, a rollback) fails to pull. Keep deployed tags out of the rule's selection (tagPrefixes/tagPatterns), raise keepLast, or deploy a newer image first. `apply` refuses to put such a rule unless --allow-expire-in-use.",
 };
 
+pub const UNSIGNED_REPOSITORY: Rule = Rule {
+    id: "WHARF-ECR-008",
+    name: "UnsignedRepository",
+    title: "No signing rule covers the repository",
+    severity: Severity::Medium,
+    kind: Kind::Repository,
+    security_hub: &[],
+    checkov: &[],
+    help: "Checked only when the manifest says `lint: { requireSigning: true }`. ECR's managed signing signs an image on push when a rule of `registry.signing` matches its repository; an image pushed elsewhere carries no signature, so a deployment that verifies signatures refuses it (or, without verification, nobody can tell who built it). Add a rule whose repositoryFilters match the repository, or a rule without filters for every repository.",
+};
+
+pub const REGISTRY_POLICY_SCOPE_V1: Rule = Rule {
+    id: "WHARF-ECR-009",
+    name: "RegistryPolicyScopeV1",
+    title: "The registry policy scope is still V1",
+    severity: Severity::Medium,
+    kind: Kind::Registry,
+    security_hub: &[],
+    checkov: &[],
+    help: "With REGISTRY_POLICY_SCOPE V1 (the default of registries created before ECR introduced V2) the registry policy governs only replication and pull through cache actions, so a statement meant to deny, say, PutImage across the registry has no effect. Set `registry.accountSettings.REGISTRY_POLICY_SCOPE: V2` (PutAccountSetting cannot set it back), after checking what the policy then allows and denies.",
+};
+
 pub const PRIVILEGED: Rule = Rule {
     id: "WHARF-ECS-001",
     name: "PrivilegedContainer",
@@ -261,7 +283,7 @@ pub const PUBLIC_TRUST: Rule = Rule {
 };
 
 /// Every rule, in id order.
-pub const RULES: [&Rule; 15] = [
+pub const RULES: [&Rule; 17] = [
     &PUBLIC_REPOSITORY_POLICY,
     &MUTABLE_TAGS,
     &NO_SCANNING,
@@ -269,6 +291,8 @@ pub const RULES: [&Rule; 15] = [
     &AWS_MANAGED_KEY,
     &PUBLIC_REGISTRY_POLICY,
     &EXPIRES_IMAGES_IN_USE,
+    &UNSIGNED_REPOSITORY,
+    &REGISTRY_POLICY_SCOPE_V1,
     &PRIVILEGED,
     &HOST_NETWORK,
     &HOST_PID,

@@ -127,6 +127,21 @@ fn cases() -> Vec<Case> {
             good: format!("{HEAD}registry:\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Effect: Allow\n        Principal: {{ AWS: \"arn:aws:iam::210987654321:root\" }}\n        Action: [ecr:ReplicateImage, ecr:CreateRepository]\n        Resource: \"*\"\n"),
         },
         Case {
+            rule: "WHARF-ECR-008",
+            bad: format!("{}lint: {{ requireSigning: true }}\n", repo(CLEAN_REPOSITORY)),
+            at: "shop/web",
+            good: format!(
+                "{}lint: {{ requireSigning: true }}\nregistry:\n  signing:\n    rules:\n      - {{ signingProfileArn: \"arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release\", repositoryFilters: [\"shop/*\"] }}\n",
+                repo(CLEAN_REPOSITORY)
+            ),
+        },
+        Case {
+            rule: "WHARF-ECR-009",
+            bad: format!("{HEAD}registry:\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Effect: Allow\n        Principal: {{ AWS: \"arn:aws:iam::210987654321:root\" }}\n        Action: [ecr:ReplicateImage]\n        Resource: \"*\"\n"),
+            at: "policy",
+            good: format!("{HEAD}registry:\n  accountSettings: {{ REGISTRY_POLICY_SCOPE: V2 }}\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Effect: Allow\n        Principal: {{ AWS: \"arn:aws:iam::210987654321:root\" }}\n        Action: [ecr:ReplicateImage]\n        Resource: \"*\"\n"),
+        },
+        Case {
             rule: "WHARF-ECS-001",
             bad: task("", &format!("{READ_ONLY}          privileged: true\n")),
             at: "true",

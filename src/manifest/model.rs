@@ -10,8 +10,9 @@ pub use crate::kinds::creation_template::model::{AppliedFor, CreationTemplate};
 pub use crate::kinds::public_repository::model::PublicRepository;
 pub use crate::kinds::pull_through_cache::model::PullThroughCacheRule;
 pub use crate::kinds::registry::model::{
-    RegistryScanning, Replication, ReplicationDestination, ReplicationRule, ScanFrequency,
-    ScanType, ScanningRule,
+    AccountSettings, BlobMounting, RegistryPolicyScope, RegistryScanning, Replication,
+    ReplicationDestination, ReplicationRule, ScanFrequency, ScanType, ScanningRule, Signing,
+    SigningRule,
 };
 pub use crate::kinds::repository::model::{
     Encryption, EncryptionType, ImageTagMutability, LifecycleRule, Pull, Repository, Since,
@@ -120,6 +121,20 @@ pub struct Registry {
     /// A rule removed from the manifest is left in place: wharf never deletes these rules.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
+    /// Managed image signing (address ecr.registry.signing), owned whole: rules with an
+    /// AWS Signer profile and the repositories whose pushes it signs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Signing>,
+    /// Registry account settings by AWS's names (address ecr.registry.account_settings):
+    /// each one listed is managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_settings: Option<AccountSettings>,
+    /// IAM principals (role or user ARNs, or roles of this manifest by name) whose pulls
+    /// do not update an image's last-pull time (address
+    /// ecr.registry.pull_time_update_exclusions), owned whole: a scanner's pulls then do
+    /// not keep images alive under `since: pulled` rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_time_update_exclusions: Option<Vec<String>>,
     /// Repository creation templates keyed by prefix (address ecr.creation_template.PREFIX;
     /// ROOT is the registry's default template): the settings ECR gives the repositories it
     /// creates itself. With --prune, a template wharf created and the manifest dropped is deleted.
@@ -132,6 +147,9 @@ impl Registry {
         self.scanning.is_none()
             && self.replication.is_none()
             && self.policy.is_none()
+            && self.signing.is_none()
+            && self.account_settings.is_none()
+            && self.pull_time_update_exclusions.is_none()
             && self.pull_through_cache.is_empty()
             && self.creation_templates.is_empty()
     }
@@ -178,6 +196,10 @@ pub struct LintSettings {
     /// The stack requires customer-managed KMS keys: repositories encrypted with AES256 or the AWS-managed key aws/ecr are findings (WHARF-ECR-005).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_kms: Option<bool>,
+    /// The stack requires signed images: repositories that no rule of registry.signing
+    /// covers are findings (WHARF-ECR-008).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_signing: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]

@@ -106,6 +106,8 @@ fn every_rule_is_named_documented_and_applied() {
         "capacity_providers_listed",
         "managed_instances_providers",
         "assume_role_trust",
+        "lifecycle_archive_rules",
+        "registry_supply_chain_apis",
     ];
     for r in RULES {
         assert!(
@@ -944,4 +946,26 @@ fn assume_role_trust_needs_the_role_its_trust_and_its_external_id() {
         Some("abd")
     ));
     assert!(!assume_role_allowed(Some(&policy), "123456789012", None));
+}
+
+#[test]
+fn lifecycle_archive_rules_recognise_what_moto_refuses() {
+    let rule = |selection: Value, action: Value| json!({"rules": [{"rulePriority": 1, "selection": selection, "action": action}]});
+    let expire = json!({"type": "expire"});
+    assert!(!uses_archive_features(&rule(
+        json!({"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3}),
+        expire.clone()
+    )));
+    assert!(uses_archive_features(&rule(
+        json!({"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3}),
+        json!({"type": "transition", "targetStorageClass": "archive"})
+    )));
+    assert!(uses_archive_features(&rule(
+        json!({"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 3}),
+        expire.clone()
+    )));
+    assert!(uses_archive_features(&rule(
+        json!({"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 90}),
+        expire
+    )));
 }

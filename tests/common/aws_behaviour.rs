@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The JSON protocol target prefix of ECS (`X-Amz-Target: <prefix>.<Operation>`).
 pub const ECS_TARGET: &str = "AmazonEC2ContainerServiceV20141113";
+/// The same for ECR.
+pub const ECR_TARGET: &str = "AmazonEC2ContainerRegistry_V20150921";
 
 /// One documented AWS behaviour the layer reproduces.
 #[derive(Clone, Copy, Debug)]
@@ -109,6 +111,12 @@ rules! {
     assume_role_trust:
         "STS AssumeRole answers AccessDenied unless the role exists in its account and its trust policy allows sts:AssumeRole to the caller's account (or the caller's ARN, or *), with the sts:ExternalId an ExternalId condition names (moto hands out credentials for any role ARN)",
         "STS API reference, API_AssumeRole.html (ExternalId; Errors); IAM user guide, id_roles_create_for-user_externalid.html and reference_policies_evaluation-logic-cross-account.html";
+    lifecycle_archive_rules:
+        "PutLifecyclePolicy accepts rules that transition images to archive storage, select archived images (storageClass archive, sinceImageTransitioned) or count days since the last pull (sinceImagePulled), and GetLifecyclePolicy returns them as put (moto refuses all of these)",
+        "ECR user guide, lifecycle_policy_parameters.html (storageClass, countType, action type transition, targetStorageClass) and archive-image.html";
+    registry_supply_chain_apis:
+        "ECR's managed signing (Get/Put/DeleteSigningConfiguration: SigningConfigurationNotFoundException when there is none), account settings (Get/PutAccountSetting: a new registry's values are REGISTRY_POLICY_SCOPE V2, BASIC_SCAN_TYPE_VERSION AWS_NATIVE, BLOB_MOUNTING DISABLED) and pull-time update exclusions (List/Register/DeregisterPullTimeUpdateExclusion) are kept and answered (moto implements none of them)",
+        "ECR API reference, API_PutSigningConfiguration.html, API_GetAccountSetting.html, API_RegisterPullTimeUpdateExclusion.html; user guide, registry-permissions-account-settings.html (new registries use V2)";
     service_deployments_api:
         "ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions answer from the deployments the layer saw: SUCCESSFUL, STOPPED, IN_PROGRESS, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the rollback member",
         "API reference, API_ListServiceDeployments.html, API_ServiceDeployment.html (status, rollback, deploymentCircuitBreaker), API_Rollback.html";
@@ -838,6 +846,13 @@ struct Memory {
     managed_instances: BTreeMap<String, Value>,
     /// Task-definition ARN → the networkMode RegisterTaskDefinition was given (None: none).
     network_modes: BTreeMap<String, Option<Value>>,
+    /// Repository name → the lifecycle policy text the layer kept (`lifecycle_archive_rules`).
+    lifecycle_policies: BTreeMap<String, String>,
+    /// `registry_supply_chain_apis`: the signing configuration, the account settings put,
+    /// and the excluded principals.
+    signing: Option<Value>,
+    account_settings: BTreeMap<String, String>,
+    exclusions: BTreeSet<String>,
 }
 
 fn now() -> f64 {
@@ -2391,4 +2406,127 @@ pub fn assume_role_allowed(
             wanted.is_empty() || external_id.is_some_and(|id| wanted.iter().any(|w| w == id));
         allows && action && principal && external
     })
+}
+
+/// `lifecycle_archive_rules`: whether a lifecycle policy document uses what ECR's archive
+/// storage added (and moto refuses).
+pub fn uses_archive_features(doc: &Value) -> bool {
+    doc["rules"].as_array().into_iter().flatten().any(|rule| {
+        rule["action"]["type"] == "transition"
+            || rule["selection"].get("storageClass").is_some()
+            || matches!(
+                rule["selection"]["countType"].as_str(),
+                Some("sinceImagePulled" | "sinceImageTransitioned")
+            )
+    })
+}
+
+impl AwsBehaviour {
+    /// The lifecycle policy the layer keeps for `repository`, if any.
+    pub fn kept_lifecycle_policy(&self, repository: &str) -> Option<String> {
+        self.memory
+            .lock()
+            .unwrap()
+            .lifecycle_policies
+            .get(repository)
+            .cloned()
+    }
+
+    /// Keeps (Some) or forgets (None) a repository's lifecycle policy; returns the old one.
+    pub fn keep_lifecycle_policy(&self, repository: &str, text: Option<String>) -> Option<String> {
+        let mut memory = self.memory.lock().unwrap();
+        match text {
+            Some(text) => memory
+                .lifecycle_policies
+                .insert(repository.to_string(), text),
+            None => memory.lifecycle_policies.remove(repository),
+        }
+    }
+}
+
+/// The ECR operations `registry_supply_chain_apis` answers.
+pub const SUPPLY_CHAIN_OPERATIONS: &[&str] = &[
+    "GetSigningConfiguration",
+    "PutSigningConfiguration",
+    "DeleteSigningConfiguration",
+    "GetAccountSetting",
+    "PutAccountSetting",
+    "ListPullTimeUpdateExclusions",
+    "RegisterPullTimeUpdateExclusion",
+    "DeregisterPullTimeUpdateExclusion",
+];
+
+impl AwsBehaviour {
+    /// `registry_supply_chain_apis`: one of those ECR calls, answered from the layer's memory.
+    pub fn supply_chain_call(&self, operation: &str, request: &Value) -> Reply {
+        let mut memory = self.memory.lock().unwrap();
+        let registry = json!({"registryId": "123456789012"});
+        let with = |extra: Value| {
+            let mut out = registry.clone();
+            if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
+                out.extend(extra.clone());
+            }
+            Reply::json(200, &out)
+        };
+        match operation {
+            "GetSigningConfiguration" => match &memory.signing {
+                Some(config) => with(json!({"signingConfiguration": config})),
+                None => Reply::error(
+                    400,
+                    "SigningConfigurationNotFoundException",
+                    "The signing configuration for the registry does not exist.",
+                ),
+            },
+            "PutSigningConfiguration" => {
+                let config = request["signingConfiguration"].clone();
+                memory.signing = Some(config.clone());
+                with(json!({"signingConfiguration": config}))
+            }
+            "DeleteSigningConfiguration" => match memory.signing.take() {
+                Some(config) => with(json!({"signingConfiguration": config})),
+                None => Reply::error(
+                    400,
+                    "SigningConfigurationNotFoundException",
+                    "The signing configuration for the registry does not exist.",
+                ),
+            },
+            "GetAccountSetting" => {
+                let name = request["name"].as_str().unwrap_or_default().to_string();
+                let default = match name.as_str() {
+                    "REGISTRY_POLICY_SCOPE" => "V2",
+                    "BASIC_SCAN_TYPE_VERSION" => "AWS_NATIVE",
+                    _ => "DISABLED",
+                };
+                let value = memory
+                    .account_settings
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_else(|| default.to_string());
+                Reply::json(200, &json!({"name": name, "value": value}))
+            }
+            "PutAccountSetting" => {
+                let name = request["name"].as_str().unwrap_or_default().to_string();
+                let value = request["value"].as_str().unwrap_or_default().to_string();
+                memory.account_settings.insert(name.clone(), value.clone());
+                Reply::json(200, &json!({"name": name, "value": value}))
+            }
+            "ListPullTimeUpdateExclusions" => Reply::json(
+                200,
+                &json!({"pullTimeUpdateExclusions": memory.exclusions.iter().collect::<Vec<_>>()}),
+            ),
+            "RegisterPullTimeUpdateExclusion" | "DeregisterPullTimeUpdateExclusion" => {
+                let arn = request["principalArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if operation.starts_with("Register") {
+                    memory.exclusions.insert(arn.clone());
+                } else {
+                    memory.exclusions.remove(&arn);
+                }
+                with(json!({"principalArn": arn, "createdAt": now()}))
+            }
+            _ => Reply::error(400, "UnknownOperationException", operation),
+        }
+    }
 }

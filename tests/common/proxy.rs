@@ -14,7 +14,7 @@
 //! The proxy runs on its own thread and runtime, so a test may start and drop it from
 //! synchronous code or from inside an async test alike.
 
-use super::aws_behaviour::{AwsBehaviour, ECS_TARGET, Reply, Upstream};
+use super::aws_behaviour::{AwsBehaviour, ECR_TARGET, ECS_TARGET, Reply, Upstream};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -320,6 +320,28 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &State) -> std::io:
         return client.shutdown().await;
     }
     if let Some(behaviour) = &state.behaviour
+        && request.target.as_deref() == Some(ECR_TARGET)
+        && behaviour.enabled("registry_supply_chain_apis")
+        && super::aws_behaviour::SUPPLY_CHAIN_OPERATIONS.contains(&request.operation.as_str())
+    {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let reply = behaviour.supply_chain_call(&request.operation, &body);
+        client.write_all(&http_reply(&reply)).await?;
+        return client.shutdown().await;
+    }
+    if let Some(behaviour) = &state.behaviour
+        && request.target.as_deref() == Some(ECR_TARGET)
+        && behaviour.enabled("lifecycle_archive_rules")
+        && matches!(
+            request.operation.as_str(),
+            "PutLifecyclePolicy" | "GetLifecyclePolicy" | "DeleteLifecyclePolicy"
+        )
+    {
+        let reply = lifecycle_policy(upstream, behaviour, &request).await?;
+        client.write_all(&http_reply(&reply)).await?;
+        return client.shutdown().await;
+    }
+    if let Some(behaviour) = &state.behaviour
         && request.target.as_deref() == Some(ECS_TARGET)
         && AwsBehaviour::handles(&request.operation)
     {
@@ -404,6 +426,63 @@ fn decode(text: &str) -> String {
     percent_encoding::percent_decode_str(&text.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// `lifecycle_archive_rules`: ECR's lifecycle policy calls, with the documents moto refuses
+/// (archive storage, last-pull ages) kept by the layer and answered as ECR answers.
+async fn lifecycle_policy(
+    upstream: &str,
+    behaviour: &AwsBehaviour,
+    request: &Request,
+) -> std::io::Result<Reply> {
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+    let repository = body["repositoryName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let answer = |text: &str| {
+        Reply::json(
+            200,
+            &serde_json::json!({
+                "registryId": "123456789012",
+                "repositoryName": repository,
+                "lifecyclePolicyText": text,
+                "lastEvaluatedAt": 0,
+            }),
+        )
+    };
+    match request.operation.as_str() {
+        "PutLifecyclePolicy" => {
+            let text = body["lifecyclePolicyText"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            if super::aws_behaviour::uses_archive_features(&doc) {
+                // The repository must exist, as for any PutLifecyclePolicy: moto says so.
+                let probe = serde_json::json!({"repositoryNames": [repository]}).to_string();
+                let head = request
+                    .head
+                    .replace("PutLifecyclePolicy", "DescribeRepositories");
+                let found = parse_reply(&exchange(upstream, &head, None, probe.as_bytes()).await?)?;
+                if found.status != 200 {
+                    return Ok(found);
+                }
+                behaviour.keep_lifecycle_policy(&repository, Some(text.clone()));
+                return Ok(answer(&text));
+            }
+            behaviour.keep_lifecycle_policy(&repository, None);
+            parse_reply(&exchange(upstream, &request.head, None, &request.body).await?)
+        }
+        "GetLifecyclePolicy" => match behaviour.kept_lifecycle_policy(&repository) {
+            Some(text) => Ok(answer(&text)),
+            None => parse_reply(&exchange(upstream, &request.head, None, &request.body).await?),
+        },
+        _ => match behaviour.keep_lifecycle_policy(&repository, None) {
+            Some(text) => Ok(answer(&text)),
+            None => parse_reply(&exchange(upstream, &request.head, None, &request.body).await?),
+        },
+    }
 }
 
 /// Sends one request to moto (the client's head, with another X-Amz-Target operation when

@@ -1,6 +1,7 @@
-//! The registry's settings as manifest sections, PURE: scanning, replication and the
-//! registry policy when they differ from AWS's defaults (BASIC scanning without rules, no
-//! replication, no policy).
+//! The registry's settings as manifest sections, PURE: scanning, replication, the
+//! registry policy, signing, account settings and pull-time exclusions when they differ
+//! from AWS's defaults (BASIC scanning without rules, no replication, no policy, no
+//! signing rules, no exclusions, a new registry's account settings).
 
 use crate::export::scope::Scope;
 use crate::kinds::registry::{DEFAULT_SCAN_TYPE, observed_replication, observed_scanning};
@@ -56,6 +57,39 @@ pub fn replication(live: &LiveRegistry, scope: &Scope) -> Option<Replication> {
     })
 }
 
+pub fn signing(live: &LiveRegistry) -> Option<crate::manifest::model::Signing> {
+    let rules = crate::kinds::registry::supply_chain::observed_signing(live.signing.as_ref()?);
+    (!rules.is_empty()).then(|| crate::manifest::model::Signing {
+        rules: rules
+            .into_iter()
+            .map(|r| crate::manifest::model::SigningRule {
+                signing_profile_arn: r.signing_profile_arn,
+                repository_filters: r.repository_filters,
+            })
+            .collect(),
+    })
+}
+
+pub fn account_settings(live: &LiveRegistry) -> Option<crate::manifest::model::AccountSettings> {
+    use crate::manifest::model::{AccountSettings, BlobMounting};
+    let settings = live.account_settings.as_ref()?;
+    let value = |name: &str| settings.get(name).map(String::as_str);
+    // A new registry's values (ECR User Guide, registry-permissions-account-settings:
+    // new registries use V2; basic scanning is AWS_NATIVE; blob mounting is off) are not
+    // written; neither are V1 and CLAIR, which PutAccountSetting no longer takes.
+    let exported = AccountSettings {
+        blob_mounting: (value("BLOB_MOUNTING") == Some("ENABLED")).then_some(BlobMounting::Enabled),
+        ..AccountSettings::default()
+    };
+    (!exported.declared().is_empty()).then_some(exported)
+}
+
+pub fn exclusions(live: &LiveRegistry) -> Option<Vec<String>> {
+    live.pull_time_update_exclusions
+        .clone()
+        .filter(|list| !list.is_empty())
+}
+
 pub fn policy(live: &LiveRegistry) -> Option<Value> {
     let text = live.policy.as_ref()?.as_ref()?;
     Some(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())))
@@ -85,10 +119,24 @@ mod tests {
             scanning: Some(json!({"scanType": "BASIC", "rules": []})),
             replication: Some(json!({"rules": []})),
             policy: Some(None),
+            signing: Some(json!([])),
+            account_settings: Some(BTreeMap::from([
+                ("REGISTRY_POLICY_SCOPE".to_string(), "V1".to_string()),
+                ("BLOB_MOUNTING".to_string(), "DISABLED".to_string()),
+                ("BASIC_SCAN_TYPE_VERSION".to_string(), "CLAIR".to_string()),
+            ])),
+            pull_time_update_exclusions: Some(Vec::new()),
         };
         assert_eq!(scanning(&live), None);
         assert_eq!(replication(&live, &scope()), None);
         assert_eq!(policy(&live), None);
+        assert_eq!(signing(&live), None);
+        assert_eq!(
+            account_settings(&live),
+            None,
+            "only values a manifest can declare"
+        );
+        assert_eq!(exclusions(&live), None);
     }
 
     #[test]
@@ -101,6 +149,17 @@ mod tests {
                 {"region": "eu-central-1", "registryId": "210987654321"}],
                 "repositoryFilters": [{"filter": "shop/", "filterType": "PREFIX_MATCH"}]}]})),
             policy: Some(Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into())),
+            signing: Some(
+                json!([{"signingProfileArn": "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release",
+                "repositoryFilters": [{"filter": "shop/*", "filterType": "WILDCARD_MATCH"}]}]),
+            ),
+            account_settings: Some(BTreeMap::from([
+                ("REGISTRY_POLICY_SCOPE".to_string(), "V2".to_string()),
+                ("BLOB_MOUNTING".to_string(), "ENABLED".to_string()),
+            ])),
+            pull_time_update_exclusions: Some(vec![
+                "arn:aws:iam::123456789012:role/scanner".into(),
+            ]),
         };
         assert_eq!(
             scanning(&live),
@@ -111,6 +170,20 @@ mod tests {
                     filters: vec!["shop/*".into()],
                 }],
             })
+        );
+        assert_eq!(
+            signing(&live).map(|s| s.rules[0].repository_filters.clone()),
+            Some(vec!["shop/*".to_string()])
+        );
+        let settings = account_settings(&live).expect("settings");
+        assert_eq!(
+            settings.declared(),
+            [("BLOB_MOUNTING", "ENABLED")],
+            "V2 is a new registry's scope"
+        );
+        assert_eq!(
+            exclusions(&live),
+            Some(vec!["arn:aws:iam::123456789012:role/scanner".to_string()])
         );
         let replication = replication(&live, &scope()).expect("replication");
         let destinations = &replication.rules[0].destinations;

@@ -11,12 +11,38 @@ use crate::manifest::model::Registry;
 use aws_sdk_ecr::types::{
     RegistryScanningRule, ReplicationConfiguration, ReplicationDestination, ReplicationRule,
     RepositoryFilter, RepositoryFilterType, ScanFrequency, ScanType, ScanningRepositoryFilter,
-    ScanningRepositoryFilterType,
+    ScanningRepositoryFilterType, SigningConfiguration, SigningRepositoryFilter,
+    SigningRepositoryFilterType, SigningRule,
 };
 use serde_json::{Value, json};
 
 pub async fn read_registry(aws: &Aws, manifest: &Registry) -> Result<LiveRegistry, AwsError> {
     let (scanning, replication, policy) = registry::sections(manifest);
+    let settings: Vec<&str> = manifest
+        .account_settings
+        .as_ref()
+        .map(|s| s.declared().into_iter().map(|(name, _)| name).collect())
+        .unwrap_or_default();
+    let (signing, account_settings, exclusions) = tokio::join!(
+        async {
+            if manifest.signing.is_none() {
+                return Ok(None);
+            }
+            read_signing(aws).await.map(Some)
+        },
+        async {
+            if manifest.account_settings.is_none() {
+                return Ok(None);
+            }
+            read_account_settings(aws, &settings).await.map(Some)
+        },
+        async {
+            if manifest.pull_time_update_exclusions.is_none() {
+                return Ok(None);
+            }
+            read_exclusions(aws).await.map(Some)
+        },
+    );
     let (scanning, replication, policy) = tokio::join!(
         async {
             if !scanning {
@@ -41,7 +67,80 @@ pub async fn read_registry(aws: &Aws, manifest: &Registry) -> Result<LiveRegistr
         scanning: scanning?,
         replication: replication?,
         policy: policy?,
+        signing: signing?,
+        account_settings: account_settings?,
+        pull_time_update_exclusions: exclusions?,
     })
+}
+
+/// The signing rules in AWS JSON shape; `[]` when the registry has no configuration.
+async fn read_signing(aws: &Aws) -> Result<Value, AwsError> {
+    let result = aws.ecr.get_signing_configuration().send().await;
+    let Some(out) = absent_on(
+        result,
+        "SigningConfigurationNotFoundException",
+        "GetSigningConfiguration",
+    )?
+    else {
+        return Ok(json!([]));
+    };
+    Ok(json!(
+        out.signing_configuration()
+            .map(|c| c.rules())
+            .unwrap_or_default()
+            .iter()
+            .map(|r| json!({
+                "signingProfileArn": r.signing_profile_arn(),
+                "repositoryFilters": r.repository_filters().iter().map(|f| json!({
+                    "filter": f.filter(),
+                    "filterType": f.filter_type().as_str(),
+                })).collect::<Vec<_>>(),
+            }))
+            .collect::<Vec<_>>()
+    ))
+}
+
+/// GetAccountSetting of each name: name → value.
+async fn read_account_settings(
+    aws: &Aws,
+    names: &[&str],
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    let mut out = std::collections::BTreeMap::new();
+    for name in names {
+        let setting = aws
+            .ecr
+            .get_account_setting()
+            .name(*name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("GetAccountSetting", e))?;
+        if let Some(value) = setting.value() {
+            out.insert(name.to_string(), value.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Every excluded principal (all pages), sorted.
+async fn read_exclusions(aws: &Aws) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = aws
+            .ecr
+            .list_pull_time_update_exclusions()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListPullTimeUpdateExclusions", e))?;
+        out.extend(page.pull_time_update_exclusions().iter().cloned());
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 async fn read_scanning(aws: &Aws) -> Result<Value, AwsError> {
@@ -200,8 +299,81 @@ pub async fn execute(aws: &Aws, operation: &RegistryOperation) -> Result<Execute
                 "DeleteRegistryPolicy",
             )?;
         }
+        other => execute_supply_chain(aws, other).await?,
     }
     Ok(Executed::Done)
+}
+
+/// The supply-chain sections' operations.
+async fn execute_supply_chain(aws: &Aws, operation: &RegistryOperation) -> Result<(), AwsError> {
+    let ecr = &aws.ecr;
+    match operation {
+        RegistryOperation::PutSigningConfiguration { rules } => {
+            let rules = rules
+                .iter()
+                .map(|r| {
+                    let filters = r
+                        .repository_filters
+                        .iter()
+                        .map(|f| {
+                            built(
+                                SigningRepositoryFilter::builder()
+                                    .filter(f)
+                                    .filter_type(SigningRepositoryFilterType::WildcardMatch)
+                                    .build(),
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    built(
+                        SigningRule::builder()
+                            .signing_profile_arn(&r.signing_profile_arn)
+                            .set_repository_filters((!filters.is_empty()).then_some(filters))
+                            .build(),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ecr.put_signing_configuration()
+                .signing_configuration(built(
+                    SigningConfiguration::builder()
+                        .set_rules(Some(rules))
+                        .build(),
+                )?)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutSigningConfiguration", e))?;
+        }
+        RegistryOperation::DeleteSigningConfiguration => {
+            absent_on(
+                ecr.delete_signing_configuration().send().await,
+                "SigningConfigurationNotFoundException",
+                "DeleteSigningConfiguration",
+            )?;
+        }
+        RegistryOperation::PutAccountSetting { name, value } => {
+            ecr.put_account_setting()
+                .name(name)
+                .value(value)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutAccountSetting", e))?;
+        }
+        RegistryOperation::RegisterPullTimeUpdateExclusion { principal_arn } => {
+            ecr.register_pull_time_update_exclusion()
+                .principal_arn(principal_arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("RegisterPullTimeUpdateExclusion", e))?;
+        }
+        RegistryOperation::DeregisterPullTimeUpdateExclusion { principal_arn } => {
+            ecr.deregister_pull_time_update_exclusion()
+                .principal_arn(principal_arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeregisterPullTimeUpdateExclusion", e))?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// This kind's part of the live snapshot.
@@ -233,10 +405,24 @@ impl crate::aws::reads::ExportsLive for crate::kinds::registry::RegistryKind {
             if !selection.registry {
                 return Ok(crate::aws::reads::nothing());
             }
+            use crate::manifest::model::{
+                AccountSettings, BlobMounting, RegistryPolicyScope, RegistryScanning, Replication,
+                Signing,
+            };
             let every_section = crate::manifest::model::Registry {
-                scanning: Some(crate::manifest::model::RegistryScanning::default()),
-                replication: Some(crate::manifest::model::Replication::default()),
+                scanning: Some(RegistryScanning::default()),
+                replication: Some(Replication::default()),
                 policy: Some(serde_json::Value::Null),
+                signing: Some(Signing::default()),
+                // Every setting is read (the values only name which).
+                account_settings: Some(AccountSettings {
+                    basic_scan_type_version: Some(
+                        crate::kinds::registry::model::BasicScanTypeVersion::AwsNative,
+                    ),
+                    registry_policy_scope: Some(RegistryPolicyScope::V2),
+                    blob_mounting: Some(BlobMounting::Enabled),
+                }),
+                pull_time_update_exclusions: Some(Vec::new()),
                 ..crate::manifest::model::Registry::default()
             };
             let registry = read_registry(aws, &every_section).await?;

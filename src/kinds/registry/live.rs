@@ -12,4 +12,10 @@ pub struct LiveRegistry {
     pub replication: Option<serde_json::Value>,
     /// GetRegistryPolicy: outer None when not read; inner None when there is no policy.
     pub policy: Option<Option<String>>,
+    /// GetSigningConfiguration's rules (AWS JSON shape; `[]` when there is none).
+    pub signing: Option<serde_json::Value>,
+    /// GetAccountSetting of each setting the manifest declares: name → value.
+    pub account_settings: Option<std::collections::BTreeMap<String, String>>,
+    /// ListPullTimeUpdateExclusions: the principal ARNs.
+    pub pull_time_update_exclusions: Option<Vec<String>>,
 }

@@ -1,5 +1,7 @@
 //! The private registry's singletons: scanning (`ecr.registry.scanning`), replication
-//! (`ecr.registry.replication`) and the registry policy (`ecr.registry.policy`). Each is
+//! (`ecr.registry.replication`), the registry policy (`ecr.registry.policy`), and the
+//! supply-chain sections (signing, account settings, pull-time exclusions: see
+//! `supply_chain`). Each is
 //! one object per account and region, without tags, so ownership is by presence: a
 //! section the manifest leaves out is not read, not planned and never reset; a section
 //! that is present is owned whole. Nothing is ever pruned; removing a section from the
@@ -11,10 +13,13 @@
 
 pub mod export;
 pub mod io;
+pub mod lint;
 pub mod live;
 pub mod model;
 pub mod operation;
+pub mod supply_chain;
 pub mod validate;
+pub mod validate_supply_chain;
 
 use crate::documents::policy;
 use crate::kinds::common::{Conflict, Context, KindPlan};
@@ -22,7 +27,9 @@ use crate::kinds::role;
 use crate::live::{LiveRegistry, LiveSnapshot};
 use crate::manifest::model::{Manifest, Registry, RegistryScanning, Replication, ScanType};
 use crate::plan::{Change, ChangeAction, ChangeReason, FieldChange, Operation};
-pub use operation::{DestinationSpec, RegistryOperation, ReplicationRuleSpec, ScanningRuleSpec};
+pub use operation::{
+    DestinationSpec, RegistryOperation, ReplicationRuleSpec, ScanningRuleSpec, SigningRuleSpec,
+};
 use serde_json::{Value, json};
 
 pub const SCANNING_ADDRESS: &str = "ecr.registry.scanning";
@@ -238,6 +245,8 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &LiveSnapshot, _prune: boo
         out.changes.extend(change);
         out.warnings.extend(warning);
     }
+    out.changes
+        .extend(supply_chain::plan(manifest, ctx, &live.registry));
     out
 }
 
@@ -445,6 +454,7 @@ pub fn after(live: &LiveRegistry, operation: &RegistryOperation) -> LiveRegistry
             next.policy = Some(Some(document.clone()))
         }
         RegistryOperation::DeleteRegistryPolicy => next.policy = Some(None),
+        other => supply_chain::after(&mut next, other),
     }
     next
 }
@@ -470,10 +480,26 @@ impl crate::kinds::Kind for RegistryKind {
             .policy
             .clone()
             .map(|policy| serde_json::json!({ "policy": policy }));
+        let registry = &live.registry;
         [
-            (SCANNING_ADDRESS, live.registry.scanning.clone()),
-            (REPLICATION_ADDRESS, live.registry.replication.clone()),
+            (SCANNING_ADDRESS, registry.scanning.clone()),
+            (REPLICATION_ADDRESS, registry.replication.clone()),
             (POLICY_ADDRESS, policy),
+            (supply_chain::SIGNING_ADDRESS, registry.signing.clone()),
+            (
+                supply_chain::ACCOUNT_SETTINGS_ADDRESS,
+                registry
+                    .account_settings
+                    .as_ref()
+                    .map(|s| serde_json::json!(s)),
+            ),
+            (
+                supply_chain::EXCLUSIONS_ADDRESS,
+                registry
+                    .pull_time_update_exclusions
+                    .as_ref()
+                    .map(|e| serde_json::json!(e)),
+            ),
         ]
         .into_iter()
         .filter_map(|(address, value)| Some((address.to_string(), value?)))
@@ -632,6 +658,14 @@ mod tests {
                 json!({"rules": [{"destinations": [{"region": "us-west-2", "registryId": ACCOUNT}]}]}),
             ),
             policy: Some(Some("{\"Statement\": []}".into())),
+            signing: Some(
+                json!([{"signingProfileArn": "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/x_y"}]),
+            ),
+            account_settings: Some(BTreeMap::from([(
+                "BLOB_MOUNTING".to_string(),
+                "ENABLED".to_string(),
+            )])),
+            pull_time_update_exclusions: Some(vec!["arn:aws:iam::123456789012:role/x".into()]),
         });
         let p = plan_of(&m, &live);
         assert!(p.changes.is_empty() && p.conflicts.is_empty() && p.warnings.is_empty());

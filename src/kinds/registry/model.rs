@@ -1,4 +1,5 @@
-//! What the manifest may say of the registry's scanning and replication settings: its raw types, with AWS's camelCase
+//! What the manifest may say of the registry's scanning, replication, image signing,
+//! account settings and pull-time exclusions: its raw types, with AWS's camelCase
 //! names, deriving serde (decoding) and schemars (the published schema). PURE, and a
 //! leaf: `manifest::model` gathers these into the manifest.
 
@@ -90,4 +91,116 @@ pub struct ReplicationDestination {
     /// The destination account (12 digits); by default this account (cross-region replication).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<String>,
+}
+
+/// Managed image signing (PutSigningConfiguration): on push to a matching repository,
+/// ECR starts an AWS Signer job with the rule's profile.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Signing {
+    /// At most 10 rules; none: no image is signed (the configuration is deleted).
+    #[serde(default)]
+    pub rules: Vec<SigningRule>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SigningRule {
+    /// The AWS Signer signing profile:
+    /// `arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME`.
+    pub signing_profile_arn: String,
+    /// Repository-name filters with `*` wildcards (WILDCARD_MATCH), at most 100; none:
+    /// every repository of the registry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repository_filters: Vec<String>,
+}
+
+/// Registry account settings (PutAccountSetting), by AWS's own names. A setting left out
+/// is not managed; each listed one is kept at its value.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Which engine basic scanning uses: AWS_NATIVE (the only value PutAccountSetting
+    /// takes; CLAIR is the retired engine).
+    #[serde(
+        rename = "BASIC_SCAN_TYPE_VERSION",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub basic_scan_type_version: Option<BasicScanTypeVersion>,
+    /// How the registry policy is evaluated: V2 (every ECR action; the only value
+    /// PutAccountSetting takes). V1 covers replication and pull-through cache only.
+    #[serde(
+        rename = "REGISTRY_POLICY_SCOPE",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub registry_policy_scope: Option<RegistryPolicyScope>,
+    /// Whether pushes may mount layers that already exist in another repository of the
+    /// registry: ENABLED or DISABLED.
+    #[serde(
+        rename = "BLOB_MOUNTING",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub blob_mounting: Option<BlobMounting>,
+}
+
+impl AccountSettings {
+    /// The declared settings as (AWS name, value).
+    pub fn declared(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            (
+                "BASIC_SCAN_TYPE_VERSION",
+                self.basic_scan_type_version.map(|v| v.as_str()),
+            ),
+            (
+                "REGISTRY_POLICY_SCOPE",
+                self.registry_policy_scope.map(|v| v.as_str()),
+            ),
+            ("BLOB_MOUNTING", self.blob_mounting.map(|v| v.as_str())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum BasicScanTypeVersion {
+    #[serde(rename = "AWS_NATIVE")]
+    AwsNative,
+}
+
+impl BasicScanTypeVersion {
+    pub fn as_str(self) -> &'static str {
+        "AWS_NATIVE"
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum RegistryPolicyScope {
+    V2,
+}
+
+impl RegistryPolicyScope {
+    pub fn as_str(self) -> &'static str {
+        "V2"
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BlobMounting {
+    Enabled,
+    Disabled,
+}
+
+impl BlobMounting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "ENABLED",
+            Self::Disabled => "DISABLED",
+        }
+    }
 }

@@ -15,6 +15,9 @@ pub const ENTRY: Entry = Entry {
         usize::from(m.registry.scanning.is_some())
             + usize::from(m.registry.replication.is_some())
             + usize::from(m.registry.policy.is_some())
+            + usize::from(m.registry.signing.is_some())
+            + usize::from(m.registry.account_settings.is_some())
+            + usize::from(m.registry.pull_time_update_exclusions.is_some())
     },
 };
 
@@ -33,12 +36,29 @@ pub enum RegistryOperation {
         document: String,
     },
     DeleteRegistryPolicy,
+    PutSigningConfiguration {
+        rules: Vec<SigningRuleSpec>,
+    },
+    DeleteSigningConfiguration,
+    PutAccountSetting {
+        name: String,
+        value: String,
+    },
+    RegisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
+    DeregisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
 }
 
 impl RegistryOperation {
-    /// Never IAM's eventual consistency: these calls name no role that may be new.
-    pub fn propagation_wait(&self, _message: &str) -> Option<&'static str> {
-        None
+    /// Only an exclusion names a principal that may be new (a role this apply created):
+    /// ECR refuses a principal it cannot resolve yet, until IAM has propagated it.
+    pub fn propagation_wait(&self, message: &str) -> Option<&'static str> {
+        (matches!(self, Self::RegisterPullTimeUpdateExclusion { .. })
+            && message.to_lowercase().contains("principal"))
+        .then_some("waiting for IAM to propagate a new principal to ECR")
     }
 
     pub fn describe(&self) -> String {
@@ -52,6 +72,17 @@ impl RegistryOperation {
             }
             Self::PutRegistryPolicy { .. } => "PutRegistryPolicy".into(),
             Self::DeleteRegistryPolicy => "DeleteRegistryPolicy".into(),
+            Self::PutSigningConfiguration { rules } => {
+                format!("PutSigningConfiguration ({} rules)", rules.len())
+            }
+            Self::DeleteSigningConfiguration => "DeleteSigningConfiguration".into(),
+            Self::PutAccountSetting { name, value } => format!("PutAccountSetting {name}={value}"),
+            Self::RegisterPullTimeUpdateExclusion { principal_arn } => {
+                format!("RegisterPullTimeUpdateExclusion {principal_arn}")
+            }
+            Self::DeregisterPullTimeUpdateExclusion { principal_arn } => {
+                format!("DeregisterPullTimeUpdateExclusion {principal_arn}")
+            }
         }
     }
 }
@@ -78,4 +109,12 @@ pub struct ReplicationRuleSpec {
 pub struct DestinationSpec {
     pub region: String,
     pub registry_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningRuleSpec {
+    pub signing_profile_arn: String,
+    /// WILDCARD_MATCH filters, sorted and unique; empty: every repository.
+    pub repository_filters: Vec<String>,
 }

@@ -43,6 +43,7 @@ impl Validator<'_> {
         if let Some(raw) = &registry.policy {
             self.registry_policy(raw);
         }
+        self.supply_chain();
     }
 
     fn scanning(&mut self, scanning: &RegistryScanning) {

@@ -1,0 +1,95 @@
+//! Signing, account settings and pull-time exclusions with the real binary, through the
+//! AWS-behaviour layer (moto has none of these APIs; `registry_supply_chain_apis` answers
+//! as ECR documents): create, converge, drift repaired, the exclusion of a role the same
+//! apply creates, and an empty signing section deleting the configuration.
+
+use crate::common::{Moto, yaml};
+use serde_json::json;
+
+fn manifest(moto: &Moto, registry: &str) {
+    moto.manifest(&yaml(&format!(
+        "
+        version: 1
+        stack: shop
+        iam:
+          roles:
+            scanner: {{ assumedBy: [ecs-tasks.amazonaws.com] }}
+        registry:
+        {registry}
+        "
+    )));
+}
+
+const SECTIONS: &str = "  signing:
+            rules:
+              - signingProfileArn: arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release
+                repositoryFilters: [\"shop/*\"]
+          accountSettings: { BLOB_MOUNTING: ENABLED }
+          pullTimeUpdateExclusions: [scanner]";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_settings_and_exclusions_apply_converge_and_repair_drift() {
+    let moto = Moto::start_with_aws_behaviour();
+    manifest(&moto, SECTIONS);
+    let plan = moto.plan_json(&[]);
+    let addresses: Vec<&str> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            "iam.role.scanner",
+            "ecr.registry.account_settings",
+            "ecr.registry.pull_time_update_exclusions",
+            "ecr.registry.signing",
+        ],
+        "{plan:#}"
+    );
+    // Five writes for the registry: a signing configuration, a setting, an exclusion
+    // (the role's own calls come first).
+    moto.apply(&[]);
+    moto.assert_converged();
+
+    let ecr = moto.ecr().await;
+    let excluded = ecr
+        .list_pull_time_update_exclusions()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        excluded.pull_time_update_exclusions(),
+        ["arn:aws:iam::123456789012:role/scanner"]
+    );
+    // Drift: blob mounting turned off in the console; wharf drift says so; apply repairs.
+    ecr.put_account_setting()
+        .name("BLOB_MOUNTING")
+        .value("DISABLED")
+        .send()
+        .await
+        .expect("put");
+    let (code, stdout, _) = moto.run(&["drift", "--format", "json"]);
+    assert_eq!(code, 2, "{stdout}");
+    let drift: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        drift["changes"][0]["address"],
+        "ecr.registry.account_settings"
+    );
+    assert_eq!(
+        drift["changes"][0]["fields"][0],
+        json!({"path": "BLOB_MOUNTING", "before": "DISABLED", "after": "ENABLED"})
+    );
+    assert_eq!(moto.apply(&[]), 1);
+    moto.assert_converged();
+
+    // No signing rules: the configuration is deleted.
+    manifest(&moto, "  signing: { rules: [] }");
+    let plan = moto.plan_json(&[]);
+    assert_eq!(plan["changes"][0]["address"], "ecr.registry.signing");
+    assert_eq!(plan["changes"][0]["action"], "delete");
+    moto.apply(&[]);
+    assert!(ecr.get_signing_configuration().send().await.is_err());
+    moto.assert_converged();
+}
