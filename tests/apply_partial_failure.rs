@@ -71,6 +71,7 @@ async fn a_failed_call_stops_new_work_and_reports_every_step() {
         sts: mock_client!(aws_sdk_sts, []),
         ssm: mock_client!(aws_sdk_ssm, []),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
+        inspector: mock_client!(aws_sdk_inspector2, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     };

@@ -96,6 +96,7 @@ fn aws_with(rules: &[&Rule]) -> Aws {
         sts: mock_client!(aws_sdk_sts, []),
         ssm: mock_client!(aws_sdk_ssm, []),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
+        inspector: mock_client!(aws_sdk_inspector2, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     }

@@ -134,6 +134,7 @@ fn aws_with_ecs(set_policy: &Rule, iam: &[Rule; 3], register: &Rule) -> Aws {
         sts: mock_client!(aws_sdk_sts, []),
         ssm: mock_client!(aws_sdk_ssm, []),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
+        inspector: mock_client!(aws_sdk_inspector2, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     }

@@ -372,6 +372,7 @@ fn aws_with(ecr_public: aws_sdk_ecrpublic::Client, stats: Arc<CallStats>) -> Aws
         sts: quiet_account::sts(),
         ssm: ledger_mock::ledger(None).client(),
         ecr_public,
+        inspector: mock_client!(aws_sdk_inspector2, []),
         stats,
         region: "eu-west-1".into(),
     }

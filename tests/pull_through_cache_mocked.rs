@@ -53,6 +53,7 @@ fn aws(rules: &[&Rule], ledger: &Ledger) -> Aws {
         sts: quiet_account::sts(),
         ssm: ledger.client(),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
+        inspector: mock_client!(aws_sdk_inspector2, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     }

@@ -201,6 +201,7 @@ fn aws(calls: &Calls) -> Aws {
         sts: quiet_account::sts(),
         ssm: ledger_mock::ledger(None).client(),
         ecr_public: mock_client!(aws_sdk_ecrpublic, []),
+        inspector: mock_client!(aws_sdk_inspector2, []),
         stats: Arc::new(Default::default()),
         region: "eu-west-1".into(),
     }

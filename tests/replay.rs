@@ -159,6 +159,7 @@ impl Fake {
             sts: client!(aws_sdk_sts),
             ssm: client!(aws_sdk_ssm),
             ecr_public: client!(aws_sdk_ecrpublic),
+            inspector: client!(aws_sdk_inspector2),
             stats: Arc::default(),
             region: region.to_string(),
         }

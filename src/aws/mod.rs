@@ -161,6 +161,8 @@ pub struct Aws {
     pub ssm: aws_sdk_ssm::Client,
     /// ECR Public, whose API lives in us-east-1 whatever the manifest's region.
     pub ecr_public: aws_sdk_ecrpublic::Client,
+    /// Amazon Inspector: the registry's enhanced-scanning (re-scan) configuration.
+    pub inspector: aws_sdk_inspector2::Client,
     pub stats: Arc<stats::CallStats>,
     pub region: String,
 }
@@ -237,6 +239,11 @@ impl Aws {
                 .interceptor(counter.clone())
                 .build(),
         );
+        let inspector = aws_sdk_inspector2::Client::from_conf(
+            aws_sdk_inspector2::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build(),
+        );
         let ecr_public = aws_sdk_ecrpublic::Client::from_conf(
             aws_sdk_ecrpublic::config::Builder::from(&config)
                 .region(aws_config::Region::from_static(ECR_PUBLIC_REGION))
@@ -252,6 +259,7 @@ impl Aws {
             sts,
             ssm,
             ecr_public,
+            inspector,
             stats,
             region,
         })

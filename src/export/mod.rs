@@ -153,6 +153,7 @@ pub fn manifest(stack: &str, live: &LiveSnapshot) -> Exported {
             replication: crate::kinds::registry::export::replication(&live.registry, &scope),
             policy: crate::kinds::registry::export::policy(&live.registry),
             signing: crate::kinds::registry::export::signing(&live.registry),
+            enhanced_scanning: crate::kinds::registry::export::enhanced_scanning(&live.registry),
             account_settings: crate::kinds::registry::export::account_settings(&live.registry),
             pull_time_update_exclusions: crate::kinds::registry::export::exclusions(&live.registry),
             pull_through_cache: live

@@ -10,9 +10,9 @@ pub use crate::kinds::creation_template::model::{AppliedFor, CreationTemplate};
 pub use crate::kinds::public_repository::model::PublicRepository;
 pub use crate::kinds::pull_through_cache::model::PullThroughCacheRule;
 pub use crate::kinds::registry::model::{
-    AccountSettings, BlobMounting, RegistryPolicyScope, RegistryScanning, Replication,
-    ReplicationDestination, ReplicationRule, ScanFrequency, ScanType, ScanningRule, Signing,
-    SigningRule,
+    AccountSettings, BlobMounting, EnhancedScanning, RegistryPolicyScope, RegistryScanning,
+    Replication, ReplicationDestination, ReplicationRule, ScanFrequency, ScanType, ScanningRule,
+    Signing, SigningRule,
 };
 pub use crate::kinds::repository::model::{
     Encryption, EncryptionType, ImageTagMutability, LifecycleRule, Pull, Repository, Since,
@@ -121,6 +121,10 @@ pub struct Registry {
     /// A rule removed from the manifest is left in place: wharf never deletes these rules.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
+    /// Amazon Inspector's re-scan durations for enhanced scanning (address
+    /// ecr.registry.enhanced_scanning): each member given is managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enhanced_scanning: Option<EnhancedScanning>,
     /// Managed image signing (address ecr.registry.signing), owned whole: rules with an
     /// AWS Signer profile and the repositories whose pushes it signs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +152,7 @@ impl Registry {
             && self.replication.is_none()
             && self.policy.is_none()
             && self.signing.is_none()
+            && self.enhanced_scanning.is_none()
             && self.account_settings.is_none()
             && self.pull_time_update_exclusions.is_none()
             && self.pull_through_cache.is_empty()

@@ -108,6 +108,7 @@ fn every_rule_is_named_documented_and_applied() {
         "assume_role_trust",
         "lifecycle_archive_rules",
         "registry_supply_chain_apis",
+        "inspector_ecr_configuration",
     ];
     for r in RULES {
         assert!(

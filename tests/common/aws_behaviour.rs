@@ -117,6 +117,9 @@ rules! {
     registry_supply_chain_apis:
         "ECR's managed signing (Get/Put/DeleteSigningConfiguration: SigningConfigurationNotFoundException when there is none), account settings (Get/PutAccountSetting: a new registry's values are REGISTRY_POLICY_SCOPE V2, BASIC_SCAN_TYPE_VERSION AWS_NATIVE, BLOB_MOUNTING DISABLED) and pull-time update exclusions (List/Register/DeregisterPullTimeUpdateExclusion) are kept and answered (moto implements none of them)",
         "ECR API reference, API_PutSigningConfiguration.html, API_GetAccountSetting.html, API_RegisterPullTimeUpdateExclusion.html; user guide, registry-permissions-account-settings.html (new registries use V2)";
+    inspector_ecr_configuration:
+        "Amazon Inspector's GetConfiguration answers the ECR re-scan settings (a new account's: DAYS_14, DAYS_14, LAST_IN_USE_AT) and UpdateConfiguration replaces them (moto implements neither)",
+        "Inspector API reference, API_GetConfiguration.html, API_UpdateConfiguration.html, API_EcrConfiguration.html; user guide, scanning_resources_configure_duration_setting_ecr.html (14 days by default)";
     service_deployments_api:
         "ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions answer from the deployments the layer saw: SUCCESSFUL, STOPPED, IN_PROGRESS, ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL with the rollback member",
         "API reference, API_ListServiceDeployments.html, API_ServiceDeployment.html (status, rollback, deploymentCircuitBreaker), API_Rollback.html";
@@ -853,6 +856,8 @@ struct Memory {
     signing: Option<Value>,
     account_settings: BTreeMap<String, String>,
     exclusions: BTreeSet<String>,
+    /// `inspector_ecr_configuration`: the ECR re-scan settings last updated.
+    inspector_ecr: Option<Value>,
 }
 
 fn now() -> f64 {
@@ -2528,5 +2533,28 @@ impl AwsBehaviour {
             }
             _ => Reply::error(400, "UnknownOperationException", operation),
         }
+    }
+}
+
+impl AwsBehaviour {
+    /// `inspector_ecr_configuration`: POST /configuration/get or /configuration/update.
+    pub fn inspector_call(&self, path: &str, request: &Value) -> Reply {
+        let mut memory = self.memory.lock().unwrap();
+        if path == "/configuration/update" {
+            memory.inspector_ecr = Some(request["ecrConfiguration"].clone());
+            return Reply::json(200, &json!({}));
+        }
+        let current = memory.inspector_ecr.clone().unwrap_or_else(|| {
+            json!({"rescanDuration": "DAYS_14", "pullDateRescanDuration": "DAYS_14", "pullDateRescanMode": "LAST_IN_USE_AT"})
+        });
+        let mut state = current.clone();
+        if let Some(state) = state.as_object_mut() {
+            state.insert("status".into(), json!("SUCCESS"));
+            state.insert("updatedAt".into(), json!(now()));
+        }
+        Reply::json(
+            200,
+            &json!({"ecrConfiguration": {"rescanDurationState": state}}),
+        )
     }
 }

@@ -319,6 +319,25 @@ async fn serve(mut client: TcpStream, upstream: &str, state: &State) -> std::io:
         client.write_all(&denied).await?;
         return client.shutdown().await;
     }
+    let path = request
+        .head
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .unwrap_or_default()
+        .to_string();
+    if let Some(behaviour) = &state.behaviour
+        && behaviour.enabled("inspector_ecr_configuration")
+        && matches!(
+            path.as_str(),
+            "/configuration/get" | "/configuration/update"
+        )
+    {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let reply = behaviour.inspector_call(&path, &body);
+        client.write_all(&http_reply(&reply)).await?;
+        return client.shutdown().await;
+    }
     if let Some(behaviour) = &state.behaviour
         && request.target.as_deref() == Some(ECR_TARGET)
         && behaviour.enabled("registry_supply_chain_apis")

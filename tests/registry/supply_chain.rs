@@ -1,6 +1,6 @@
-//! Signing, account settings and pull-time exclusions with the real binary, through the
-//! AWS-behaviour layer (moto has none of these APIs; `registry_supply_chain_apis` answers
-//! as ECR documents): create, converge, drift repaired, the exclusion of a role the same
+//! Signing, account settings, pull-time exclusions and Inspector's re-scan settings with
+//! the real binary, through the AWS-behaviour layer (moto has none of these APIs;
+//! `registry_supply_chain_apis` and `inspector_ecr_configuration` answer as AWS documents): create, converge, drift repaired, the exclusion of a role the same
 //! apply creates, and an empty signing section deleting the configuration.
 
 use crate::common::{Moto, yaml};
@@ -25,6 +25,7 @@ const SECTIONS: &str = "  signing:
               - signingProfileArn: arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release
                 repositoryFilters: [\"shop/*\"]
           accountSettings: { BLOB_MOUNTING: ENABLED }
+          enhancedScanning: { rescanDuration: LIFETIME, pullDateRescanMode: LAST_PULL_DATE }
           pullTimeUpdateExclusions: [scanner]";
 
 #[tokio::test(flavor = "multi_thread")]
@@ -43,6 +44,7 @@ async fn signing_settings_and_exclusions_apply_converge_and_repair_drift() {
         [
             "iam.role.scanner",
             "ecr.registry.account_settings",
+            "ecr.registry.enhanced_scanning",
             "ecr.registry.pull_time_update_exclusions",
             "ecr.registry.signing",
         ],
@@ -83,6 +85,12 @@ async fn signing_settings_and_exclusions_apply_converge_and_repair_drift() {
     );
     assert_eq!(moto.apply(&[]), 1);
     moto.assert_converged();
+    // Inspector holds what was declared, and the member left out as it was.
+    let (_, out, _) = moto.run(&["export", "--stack", "shop", "--registry"]);
+    assert!(
+        out.contains("enhancedScanning:\n    rescanDuration: LIFETIME\n    pullDateRescanMode: LAST_PULL_DATE"),
+        "{out}"
+    );
 
     // No signing rules: the configuration is deleted.
     manifest(&moto, "  signing: { rules: [] }");

@@ -84,6 +84,25 @@ pub fn account_settings(live: &LiveRegistry) -> Option<crate::manifest::model::A
     (!exported.declared().is_empty()).then_some(exported)
 }
 
+/// The re-scan members that differ from Inspector's defaults for a new account.
+pub fn enhanced_scanning(live: &LiveRegistry) -> Option<crate::manifest::model::EnhancedScanning> {
+    use crate::kinds::registry::supply_chain::RESCAN_DEFAULTS;
+    let doc = live.enhanced_scanning.as_ref()?;
+    let member = |name: &str| -> Option<Value> {
+        let value = doc.get(name)?.as_str()?;
+        let default = RESCAN_DEFAULTS.iter().find(|(n, _)| *n == name)?.1;
+        (value != default).then(|| json!(value))
+    };
+    let exported = crate::manifest::model::EnhancedScanning {
+        rescan_duration: member("rescanDuration").and_then(|v| serde_json::from_value(v).ok()),
+        pull_date_rescan_duration: member("pullDateRescanDuration")
+            .and_then(|v| serde_json::from_value(v).ok()),
+        pull_date_rescan_mode: member("pullDateRescanMode")
+            .and_then(|v| serde_json::from_value(v).ok()),
+    };
+    (!exported.declared().is_empty()).then_some(exported)
+}
+
 pub fn exclusions(live: &LiveRegistry) -> Option<Vec<String>> {
     live.pull_time_update_exclusions
         .clone()
@@ -126,6 +145,9 @@ mod tests {
                 ("BASIC_SCAN_TYPE_VERSION".to_string(), "CLAIR".to_string()),
             ])),
             pull_time_update_exclusions: Some(Vec::new()),
+            enhanced_scanning: Some(
+                json!({"rescanDuration": "DAYS_14", "pullDateRescanDuration": "DAYS_14", "pullDateRescanMode": "LAST_IN_USE_AT"}),
+            ),
         };
         assert_eq!(scanning(&live), None);
         assert_eq!(replication(&live, &scope()), None);
@@ -137,6 +159,7 @@ mod tests {
             "only values a manifest can declare"
         );
         assert_eq!(exclusions(&live), None);
+        assert_eq!(enhanced_scanning(&live), None, "Inspector's defaults");
     }
 
     #[test]
@@ -160,6 +183,9 @@ mod tests {
             pull_time_update_exclusions: Some(vec![
                 "arn:aws:iam::123456789012:role/scanner".into(),
             ]),
+            enhanced_scanning: Some(
+                json!({"rescanDuration": "LIFETIME", "pullDateRescanDuration": "DAYS_14", "pullDateRescanMode": "LAST_PULL_DATE"}),
+            ),
         };
         assert_eq!(
             scanning(&live),
@@ -184,6 +210,13 @@ mod tests {
         assert_eq!(
             exclusions(&live),
             Some(vec!["arn:aws:iam::123456789012:role/scanner".to_string()])
+        );
+        assert_eq!(
+            enhanced_scanning(&live).map(|e| e.declared()),
+            Some(vec![
+                ("rescanDuration", "LIFETIME".to_string()),
+                ("pullDateRescanMode", "LAST_PULL_DATE".to_string())
+            ])
         );
         let replication = replication(&live, &scope()).expect("replication");
         let destinations = &replication.rules[0].destinations;

@@ -23,7 +23,7 @@ pub async fn read_registry(aws: &Aws, manifest: &Registry) -> Result<LiveRegistr
         .as_ref()
         .map(|s| s.declared().into_iter().map(|(name, _)| name).collect())
         .unwrap_or_default();
-    let (signing, account_settings, exclusions) = tokio::join!(
+    let (signing, account_settings, exclusions, enhanced_scanning) = tokio::join!(
         async {
             if manifest.signing.is_none() {
                 return Ok(None);
@@ -41,6 +41,12 @@ pub async fn read_registry(aws: &Aws, manifest: &Registry) -> Result<LiveRegistr
                 return Ok(None);
             }
             read_exclusions(aws).await.map(Some)
+        },
+        async {
+            if manifest.enhanced_scanning.is_none() {
+                return Ok(None);
+            }
+            read_enhanced_scanning(aws).await.map(Some)
         },
     );
     let (scanning, replication, policy) = tokio::join!(
@@ -70,7 +76,34 @@ pub async fn read_registry(aws: &Aws, manifest: &Registry) -> Result<LiveRegistr
         signing: signing?,
         account_settings: account_settings?,
         pull_time_update_exclusions: exclusions?,
+        enhanced_scanning: enhanced_scanning?,
     })
+}
+
+/// inspector2 GetConfiguration's ECR re-scan settings (members AWS leaves out are absent).
+async fn read_enhanced_scanning(aws: &Aws) -> Result<Value, AwsError> {
+    let out = aws
+        .inspector
+        .get_configuration()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetConfiguration", e))?;
+    let state = out
+        .ecr_configuration()
+        .and_then(|c| c.rescan_duration_state());
+    let mut doc = serde_json::Map::new();
+    if let Some(state) = state {
+        if let Some(v) = state.rescan_duration() {
+            doc.insert("rescanDuration".into(), json!(v.as_str()));
+        }
+        if let Some(v) = state.pull_date_rescan_duration() {
+            doc.insert("pullDateRescanDuration".into(), json!(v.as_str()));
+        }
+        if let Some(v) = state.pull_date_rescan_mode() {
+            doc.insert("pullDateRescanMode".into(), json!(v.as_str()));
+        }
+    }
+    Ok(Value::Object(doc))
 }
 
 /// The signing rules in AWS JSON shape; `[]` when the registry has no configuration.
@@ -371,6 +404,36 @@ async fn execute_supply_chain(aws: &Aws, operation: &RegistryOperation) -> Resul
                 .await
                 .map_err(|e| AwsError::from_sdk("DeregisterPullTimeUpdateExclusion", e))?;
         }
+        RegistryOperation::UpdateInspectorEcrConfiguration {
+            rescan_duration,
+            pull_date_rescan_duration,
+            pull_date_rescan_mode,
+        } => {
+            use aws_sdk_inspector2::types::{
+                EcrConfiguration, EcrPullDateRescanDuration, EcrPullDateRescanMode,
+                EcrRescanDuration,
+            };
+            let config = EcrConfiguration::builder()
+                .rescan_duration(EcrRescanDuration::from(rescan_duration.as_str()))
+                .set_pull_date_rescan_duration(
+                    pull_date_rescan_duration
+                        .as_deref()
+                        .map(EcrPullDateRescanDuration::from),
+                )
+                .set_pull_date_rescan_mode(
+                    pull_date_rescan_mode
+                        .as_deref()
+                        .map(EcrPullDateRescanMode::from),
+                )
+                .build()
+                .map_err(|e| AwsError::new(e.to_string()))?;
+            aws.inspector
+                .update_configuration()
+                .ecr_configuration(config)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("UpdateConfiguration", e))?;
+        }
         _ => {}
     }
     Ok(())
@@ -423,6 +486,7 @@ impl crate::aws::reads::ExportsLive for crate::kinds::registry::RegistryKind {
                     blob_mounting: Some(BlobMounting::Enabled),
                 }),
                 pull_time_update_exclusions: Some(Vec::new()),
+                enhanced_scanning: Some(Default::default()),
                 ..crate::manifest::model::Registry::default()
             };
             let registry = read_registry(aws, &every_section).await?;

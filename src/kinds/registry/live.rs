@@ -18,4 +18,7 @@ pub struct LiveRegistry {
     pub account_settings: Option<std::collections::BTreeMap<String, String>>,
     /// ListPullTimeUpdateExclusions: the principal ARNs.
     pub pull_time_update_exclusions: Option<Vec<String>>,
+    /// inspector2 GetConfiguration's ECR re-scan settings:
+    /// `{rescanDuration, pullDateRescanDuration, pullDateRescanMode}`.
+    pub enhanced_scanning: Option<serde_json::Value>,
 }

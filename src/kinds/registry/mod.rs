@@ -494,6 +494,10 @@ impl crate::kinds::Kind for RegistryKind {
                     .map(|s| serde_json::json!(s)),
             ),
             (
+                supply_chain::ENHANCED_SCANNING_ADDRESS,
+                registry.enhanced_scanning.clone(),
+            ),
+            (
                 supply_chain::EXCLUSIONS_ADDRESS,
                 registry
                     .pull_time_update_exclusions
@@ -666,6 +670,7 @@ mod tests {
                 "ENABLED".to_string(),
             )])),
             pull_time_update_exclusions: Some(vec!["arn:aws:iam::123456789012:role/x".into()]),
+            enhanced_scanning: Some(json!({"rescanDuration": "LIFETIME"})),
         });
         let p = plan_of(&m, &live);
         assert!(p.changes.is_empty() && p.conflicts.is_empty() && p.warnings.is_empty());

@@ -204,3 +204,90 @@ impl BlobMounting {
         }
     }
 }
+
+/// Amazon Inspector's ECR settings (inspector2 UpdateConfiguration `ecrConfiguration`):
+/// how long enhanced scanning keeps re-scanning an image. A member left out is not
+/// managed.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnhancedScanning {
+    /// Re-scan an image for this long after its push: LIFETIME or DAYS_3 to DAYS_180.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescan_duration: Option<RescanDuration>,
+    /// ... and for this long after its last pull or use (DAYS_3 to DAYS_180).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_date_rescan_duration: Option<PullDateRescanDuration>,
+    /// What that second date is: LAST_IN_USE_AT (a running container, Inspector's
+    /// default) or LAST_PULL_DATE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_date_rescan_mode: Option<PullDateRescanMode>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RescanDuration {
+    Lifetime,
+    #[serde(rename = "DAYS_3")]
+    Days3,
+    #[serde(rename = "DAYS_7")]
+    Days7,
+    #[serde(rename = "DAYS_14")]
+    Days14,
+    #[serde(rename = "DAYS_30")]
+    Days30,
+    #[serde(rename = "DAYS_60")]
+    Days60,
+    #[serde(rename = "DAYS_90")]
+    Days90,
+    #[serde(rename = "DAYS_180")]
+    Days180,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum PullDateRescanDuration {
+    #[serde(rename = "DAYS_3")]
+    Days3,
+    #[serde(rename = "DAYS_7")]
+    Days7,
+    #[serde(rename = "DAYS_14")]
+    Days14,
+    #[serde(rename = "DAYS_30")]
+    Days30,
+    #[serde(rename = "DAYS_60")]
+    Days60,
+    #[serde(rename = "DAYS_90")]
+    Days90,
+    #[serde(rename = "DAYS_180")]
+    Days180,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PullDateRescanMode {
+    LastPullDate,
+    LastInUseAt,
+}
+
+impl EnhancedScanning {
+    /// The declared members as (API name, value).
+    pub fn declared(&self) -> Vec<(&'static str, String)> {
+        let text = |v: Option<serde_json::Value>| v.and_then(|v| v.as_str().map(str::to_string));
+        [
+            (
+                "rescanDuration",
+                text(self.rescan_duration.map(|v| serde_json::json!(v))),
+            ),
+            (
+                "pullDateRescanDuration",
+                text(self.pull_date_rescan_duration.map(|v| serde_json::json!(v))),
+            ),
+            (
+                "pullDateRescanMode",
+                text(self.pull_date_rescan_mode.map(|v| serde_json::json!(v))),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
+    }
+}

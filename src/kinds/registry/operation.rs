@@ -18,6 +18,7 @@ pub const ENTRY: Entry = Entry {
             + usize::from(m.registry.signing.is_some())
             + usize::from(m.registry.account_settings.is_some())
             + usize::from(m.registry.pull_time_update_exclusions.is_some())
+            + usize::from(m.registry.enhanced_scanning.is_some())
     },
 };
 
@@ -49,6 +50,15 @@ pub enum RegistryOperation {
     },
     DeregisterPullTimeUpdateExclusion {
         principal_arn: String,
+    },
+    /// inspector2 UpdateConfiguration: every member is sent (the ones the manifest leaves
+    /// out as AWS holds them).
+    UpdateInspectorEcrConfiguration {
+        rescan_duration: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pull_date_rescan_duration: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pull_date_rescan_mode: Option<String>,
     },
 }
 
@@ -83,6 +93,9 @@ impl RegistryOperation {
             Self::DeregisterPullTimeUpdateExclusion { principal_arn } => {
                 format!("DeregisterPullTimeUpdateExclusion {principal_arn}")
             }
+            Self::UpdateInspectorEcrConfiguration {
+                rescan_duration, ..
+            } => format!("UpdateConfiguration (Inspector ECR re-scan {rescan_duration})"),
         }
     }
 }

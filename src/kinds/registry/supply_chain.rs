@@ -1,7 +1,8 @@
 //! The registry's supply-chain sections, PURE: managed image signing
-//! (`ecr.registry.signing`), account settings (`ecr.registry.account_settings`) and the
+//! (`ecr.registry.signing`), account settings (`ecr.registry.account_settings`), the
 //! principals excluded from updating last-pull times
-//! (`ecr.registry.pull_time_update_exclusions`). Like the other registry singletons they
+//! (`ecr.registry.pull_time_update_exclusions`) and Amazon Inspector's re-scan durations
+//! for enhanced scanning (`ecr.registry.enhanced_scanning`). Like the other registry singletons they
 //! are owned by presence: a section left out is not read and never reset.
 //!
 //! AWS facts encoded here (ECR API Reference): GetSigningConfiguration answers
@@ -20,6 +21,64 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const SIGNING_ADDRESS: &str = "ecr.registry.signing";
 pub const ACCOUNT_SETTINGS_ADDRESS: &str = "ecr.registry.account_settings";
 pub const EXCLUSIONS_ADDRESS: &str = "ecr.registry.pull_time_update_exclusions";
+pub const ENHANCED_SCANNING_ADDRESS: &str = "ecr.registry.enhanced_scanning";
+
+/// Amazon Inspector's ECR re-scan settings in a new account (Inspector User Guide,
+/// "Configuring the Amazon ECR re-scan duration": 14 days by default, monitored by the
+/// last-in-use date unless switched to the last pull date).
+pub const RESCAN_DEFAULTS: [(&str, &str); 3] = [
+    ("rescanDuration", "DAYS_14"),
+    ("pullDateRescanDuration", "DAYS_14"),
+    ("pullDateRescanMode", "LAST_IN_USE_AT"),
+];
+
+/// The re-scan change, if a declared member differs. UpdateConfiguration requires
+/// `rescanDuration` and replaces the whole ECR configuration, so every member is sent:
+/// those the manifest leaves out as AWS holds them.
+pub fn diff_enhanced_scanning(want: &[(&'static str, String)], have: &Value) -> Option<Change> {
+    let live = |name: &str| {
+        have.get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                RESCAN_DEFAULTS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            })
+    };
+    let fields: Vec<FieldChange> = want
+        .iter()
+        .filter(|(name, value)| live(name).as_deref() != Some(value.as_str()))
+        .map(|(name, value)| {
+            FieldChange::new(
+                *name,
+                live(name).map_or(Value::Null, |v| json!(v)),
+                json!(value),
+            )
+        })
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let value = |name: &str| {
+        want.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| live(name))
+    };
+    Some(change(
+        ENHANCED_SCANNING_ADDRESS,
+        ChangeAction::Update,
+        crate::kinds::common::differs_reason(&fields),
+        fields,
+        vec![RegistryOperation::UpdateInspectorEcrConfiguration {
+            rescan_duration: value("rescanDuration").unwrap_or_default(),
+            pull_date_rescan_duration: value("pullDateRescanDuration"),
+            pull_date_rescan_mode: value("pullDateRescanMode"),
+        }],
+    ))
+}
 
 /// The signing rules the manifest asks for, as a sorted set.
 pub fn desired_signing(signing: &Signing) -> Vec<SigningRuleSpec> {
@@ -216,6 +275,12 @@ pub fn plan(manifest: &Manifest, ctx: &Context, live: &crate::live::LiveRegistry
         let have = live.account_settings.clone().unwrap_or_default();
         out.extend(diff_account_settings(&settings.declared(), &have));
     }
+    if let Some(scanning) = &registry.enhanced_scanning {
+        out.extend(diff_enhanced_scanning(
+            &scanning.declared(),
+            live.enhanced_scanning.as_ref().unwrap_or(&Value::Null),
+        ));
+    }
     if let Some(principals) = &registry.pull_time_update_exclusions {
         let want: BTreeSet<String> = principals
             .iter()
@@ -259,6 +324,17 @@ pub fn after(live: &mut crate::live::LiveRegistry, operation: &RegistryOperation
             if let Some(list) = &mut live.pull_time_update_exclusions {
                 list.retain(|p| p != principal_arn);
             }
+        }
+        RegistryOperation::UpdateInspectorEcrConfiguration {
+            rescan_duration,
+            pull_date_rescan_duration,
+            pull_date_rescan_mode,
+        } => {
+            live.enhanced_scanning = Some(json!({
+                "rescanDuration": rescan_duration,
+                "pullDateRescanDuration": pull_date_rescan_duration,
+                "pullDateRescanMode": pull_date_rescan_mode,
+            }));
         }
         _ => {}
     }
@@ -380,6 +456,37 @@ mod tests {
             ]
         );
         converges(&m, live);
+    }
+
+    #[test]
+    fn enhanced_scanning_compares_stated_members_and_sends_all() {
+        let m = manifest("registry:\n  enhancedScanning: { pullDateRescanMode: LAST_PULL_DATE }\n");
+        let live = LiveRegistry {
+            enhanced_scanning: Some(
+                json!({"rescanDuration": "DAYS_30", "pullDateRescanDuration": "DAYS_90", "pullDateRescanMode": "LAST_IN_USE_AT"}),
+            ),
+            ..LiveRegistry::default()
+        };
+        let changes = plan_of(&m, &live);
+        assert_eq!(
+            changes[0].fields.len(),
+            1,
+            "only the stated member compares"
+        );
+        assert_eq!(
+            changes[0].operations,
+            [Operation::Registry(
+                RegistryOperation::UpdateInspectorEcrConfiguration {
+                    rescan_duration: "DAYS_30".into(),
+                    pull_date_rescan_duration: Some("DAYS_90".into()),
+                    pull_date_rescan_mode: Some("LAST_PULL_DATE".into()),
+                }
+            )]
+        );
+        converges(&m, live);
+        // Nothing read yet: Inspector's defaults are what AWS holds.
+        let at_defaults = manifest("registry:\n  enhancedScanning: { rescanDuration: DAYS_14 }\n");
+        assert!(plan_of(&at_defaults, &LiveRegistry::default()).is_empty());
     }
 
     #[test]
