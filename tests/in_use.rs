@@ -210,6 +210,25 @@ async fn a_rule_that_would_expire_images_in_use_is_named_and_refused() {
     moto.manifest(&manifest("[{ tagPrefixes: [v], keepLast: 1 }]"));
     moto.apply(&["--allow-expire-in-use"]);
     moto.assert_converged();
+
+    // The rule is in place now: `lint --live` reports what it would expire, at the rules.
+    let (code, stdout, stderr) =
+        moto.run(&["lint", "--live", "--format", "json", "--fail-on", "high"]);
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let found: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"]["id"] == "WHARF-ECR-007" || f["id"] == "WHARF-ECR-007")
+        .collect();
+    assert_eq!(found.len(), 3, "{report:#}");
+    let text = serde_json::to_string(&found).unwrap();
+    assert!(text.contains("ecs.service.old (old:1)"), "{text}");
+    assert!(
+        text.contains("a running task of batch:1 in cluster legacy"),
+        "{text}"
+    );
 }
 
 /// The archive short forms end to end, through the AWS-behaviour layer (moto refuses
