@@ -1,9 +1,10 @@
 //! The planning pipeline every command and the tests share: read live AWS for the
 //! manifest, build the plan (pure), then read what only the plan shows is needed — the
 //! image counts of repositories it would destroy (and build again with them), lifecycle
-//! impact previews (with the images in use they would expire), image tags that are not pushed, autoscaling that would fight a
-//! declared `desiredCount` — and add them to it. I/O lives here, in `aws` and in the kinds' `io.rs`; every
-//! decision stays in the pure planner.
+//! impact previews (with the images in use they would expire), image tags that are not
+//! pushed, autoscaling that would fight a declared `desiredCount` — and add them to it.
+//! I/O lives here, in `aws` and in the kinds' `io.rs`; every decision stays in the pure
+//! planner.
 
 use crate::aws::{self, Aws, AwsError};
 use crate::kinds::common::{Adoption, Conflict};
@@ -12,6 +13,7 @@ use crate::live::LiveSnapshot;
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::build::{self, PlanOptions};
 use crate::plan::{Change, Plan};
+use std::collections::BTreeMap;
 
 /// A plan, or the refusals that stopped it.
 pub type Planned = Result<Plan, Vec<Conflict>>;
@@ -106,24 +108,45 @@ async fn with_previews(
     if names.is_empty() {
         return Ok(Ok(plan));
     }
+    // What uses an image now: only read when a lifecycle policy changes.
+    let (images, used) = images_and_uses(aws, manifest, live, names).await?;
+    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, &used, now());
+    Ok(Ok(plan))
+}
+
+/// The seconds since the epoch: when lifecycle rules are evaluated.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Each repository's images, by name.
+type Images = BTreeMap<String, Vec<crate::documents::lifecycle_preview::ImageInfo>>;
+/// Each repository's digests in use, with who uses them.
+type Used = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// The images of the named repositories, and which of their digests something uses now:
+/// what lifecycle rules are evaluated against.
+async fn images_and_uses(
+    aws: &Aws,
+    manifest: &manifest::Manifest,
+    live: &LiveSnapshot,
+    names: Vec<String>,
+) -> Result<(Images, Used), AwsError> {
     // The repositories' URIs, which image references name them by.
-    let uris: std::collections::BTreeMap<String, String> = names
+    let uris: BTreeMap<String, String> = names
         .iter()
         .filter_map(|name| live.repositories.get(name))
         .filter(|r| !r.uri.is_empty())
         .map(|r| (r.name.clone(), r.uri.clone()))
         .collect();
     let images = crate::kinds::repository::io::images_for_preview(aws, names).await?;
-    // What uses an image now: only read when a lifecycle policy changes.
     let mut uses = crate::ops::in_use::image_uses(aws).await?;
     uses.extend(crate::ops::in_use::manifest_uses(manifest, &uris));
     let used = repository::in_use::used_digests(&uses, &uris, &images);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    repository::attach_lifecycle_previews(&mut plan.changes, live, &images, &used, now);
-    Ok(Ok(plan))
+    Ok((images, used))
 }
 
 /// For `lint --live`: per repository with a lifecycle policy in place, the images in use
@@ -149,20 +172,8 @@ pub async fn lifecycle_in_use(
         return Ok(Vec::new());
     }
     let names: Vec<String> = policies.iter().map(|(n, _)| n.clone()).collect();
-    let uris: std::collections::BTreeMap<String, String> = names
-        .iter()
-        .filter_map(|name| live.repositories.get(name))
-        .filter(|r| !r.uri.is_empty())
-        .map(|r| (r.name.clone(), r.uri.clone()))
-        .collect();
-    let images = crate::kinds::repository::io::images_for_preview(aws, names).await?;
-    let mut uses = crate::ops::in_use::image_uses(aws).await?;
-    uses.extend(crate::ops::in_use::manifest_uses(manifest, &uris));
-    let used = repository::in_use::used_digests(&uses, &uris, &images);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let (images, used) = images_and_uses(aws, manifest, live, names).await?;
+    let now = now();
     Ok(policies
         .into_iter()
         .filter_map(|(name, policy)| {
