@@ -182,6 +182,11 @@ async fn a_fleet_plans_applies_converges_and_reports_drift_in_one_target_only() 
         "{a_us}"
     );
     assert!(a_us.contains("iam.role.shop-pull-us-east-1"), "{a_us}");
+    assert_eq!(
+        plan["targets"][1]["after"],
+        serde_json::json!(["a-eu"]),
+        "applied after its role's owner"
+    );
     let prod = &plan["targets"][4];
     assert_eq!(prod["accountId"], "333333333333");
     assert_eq!(
@@ -629,13 +634,13 @@ async fn a_failure_while_applying_stops_later_waves_only_when_asked() {
         statuses(&report),
         [
             ("a-eu".to_string(), "failed".to_string()),
-            ("a-us".to_string(), "failed".to_string()),
+            ("a-us".to_string(), "skipped".to_string()),
             ("b-eu".to_string(), "skipped".to_string()),
             ("b-us".to_string(), "skipped".to_string()),
             ("c-eu".to_string(), "skipped".to_string()),
             ("c-us".to_string(), "skipped".to_string()),
         ],
-        "the first wave failed, so no other wave started: {report:#}"
+        "a-us waits for a-eu (which creates the role both declare), so the first wave is a-eu alone; it failed, so no other wave started: {report:#}"
     );
     let failed = &report["targets"][0]["apply"]["failed"][0];
     assert!(

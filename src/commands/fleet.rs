@@ -223,6 +223,7 @@ pub(super) fn entry(target: &Target, status: Status) -> TargetReport {
         plan: None,
         error: None,
         apply: None,
+        after: Vec::new(),
         saved: None,
     }
 }
@@ -645,10 +646,15 @@ pub(super) fn plan_all(
             ),
             (Ok(loaded), Some(Ok(mut planned))) => {
                 leave_to_owners(&mut planned.plan, &run);
+                let mut after: Vec<String> =
+                    run.left_to.iter().map(|(_, owner)| owner.clone()).collect();
+                after.sort();
+                after.dedup();
                 (
                     TargetReport {
                         stack: Some(planned.plan.stack.clone()),
                         plan: Some(planned.plan.clone()),
+                        after,
                         ..entry(target, Status::Clean)
                     },
                     Some((loaded, planned)),

@@ -389,9 +389,15 @@ fn review_and_apply(ui: &Ui, shell: &FleetReport, mut ready: Vec<Ready>, args: &
         )),
     };
     let signals = runtime().spawn(super::progress::watch_for_interruptions());
+    // A target waits for the one that creates an account-wide resource it shares.
+    let order: Vec<(String, Vec<String>)> = to_apply
+        .iter()
+        .map(|i| (ready[*i].entry.name.clone(), ready[*i].entry.after.clone()))
+        .collect();
+    let waves = fleet_ops::waves(&order, args.max_parallel);
     let outcomes = runtime().block_on(fleet_ops::apply_waves(
         &runs,
-        args.max_parallel,
+        &waves,
         args.stop_on_failure,
         failed_already,
         &args.settings,

@@ -123,6 +123,10 @@ pub struct TargetReport {
     pub error: Option<TargetError>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<ApplyOutcome>,
+    /// Targets this one is applied after: the ones that plan an account-wide resource
+    /// (an IAM role, an ECR Public repository) it declares too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
     /// Saved fleet plans only: what applying exactly this plan needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved: Option<SavedTarget>,
@@ -373,6 +377,7 @@ mod tests {
             plan: None,
             error: None,
             apply: None,
+            after: Vec::new(),
             saved: None,
         }
     }

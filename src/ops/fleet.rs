@@ -102,35 +102,84 @@ pub enum WaveOutcome {
     Skipped,
 }
 
-/// Applies each `(name, aws, plan)` in waves of `max_parallel`, in order. With
+/// The waves: `names` in order, at most `max_parallel` a wave, and a target never in the
+/// same wave as one it must follow (`after`: the owner of an account-wide resource it
+/// declares too, which that owner creates). Indexes into `names`. PURE.
+pub fn waves(names: &[(String, Vec<String>)], max_parallel: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    for (i, (_, after)) in names.iter().enumerate() {
+        let waits = current.iter().any(|j| after.contains(&names[*j].0));
+        if current.len() >= max_parallel.max(1) || waits {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push(i);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Applies each `(name, aws, plan)` in the given waves (see `waves`). With
 /// `stop_on_failure`, no wave starts after one in which a target failed (or when
 /// `failed_already` says a target failed before any wave). `progress` sees every step,
-/// with the target's name.
+/// with the target's name. The outcomes are in the order of `runs`.
 pub async fn apply_waves(
     runs: &[(String, Aws, Plan)],
-    max_parallel: usize,
+    waves: &[Vec<usize>],
     stop_on_failure: bool,
     failed_already: bool,
     settings: &ApplySettings,
     progress: &(dyn Fn(&str, Event) + Sync),
 ) -> Vec<WaveOutcome> {
-    let mut outcomes: Vec<WaveOutcome> = Vec::new();
+    let mut outcomes: Vec<Option<WaveOutcome>> = runs.iter().map(|_| None).collect();
     let mut stopped = stop_on_failure && failed_already;
-    for wave in runs.chunks(max_parallel.max(1)) {
+    for wave in waves {
         if stopped || apply::interrupted() {
-            outcomes.extend(wave.iter().map(|_| WaveOutcome::Skipped));
+            for i in wave {
+                outcomes[*i] = Some(WaveOutcome::Skipped);
+            }
             continue;
         }
-        let reports: Vec<ApplyReport> =
-            futures::future::join_all(wave.iter().map(|(name, aws, plan)| async move {
+        let reports: Vec<ApplyReport> = futures::future::join_all(wave.iter().map(|i| {
+            let (name, aws, plan) = &runs[*i];
+            async move {
                 let progress = |event: Event| progress(name, event);
                 apply::apply(aws, plan, settings, &progress).await
-            }))
-            .await;
+            }
+        }))
+        .await;
         if stop_on_failure && reports.iter().any(|r| r.failed() || r.interrupted()) {
             stopped = true;
         }
-        outcomes.extend(reports.into_iter().map(WaveOutcome::Applied));
+        for (i, report) in wave.iter().zip(reports) {
+            outcomes[*i] = Some(WaveOutcome::Applied(report));
+        }
     }
     outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(WaveOutcome::Skipped))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::waves;
+
+    fn named(list: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        list.iter()
+            .map(|(n, after)| (n.to_string(), after.iter().map(|a| a.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn waves_hold_at_most_max_parallel_and_owners_go_first() {
+        let plain = named(&[("a", &[]), ("b", &[]), ("c", &[]), ("d", &[]), ("e", &[])]);
+        assert_eq!(waves(&plain, 2), [vec![0, 1], vec![2, 3], vec![4]]);
+        // b follows a (the owner of a role both declare): never in a's wave.
+        let shared = named(&[("a", &[]), ("b", &["a"]), ("c", &[]), ("d", &["c"])]);
+        assert_eq!(waves(&shared, 3), [vec![0], vec![1, 2], vec![3]]);
+        assert_eq!(waves(&shared, 1), [vec![0], vec![1], vec![2], vec![3]]);
+    }
 }

@@ -35,6 +35,7 @@ fn target(name: &str, index: usize, status: Status, changes: Option<usize>) -> T
         plan: changes.map(plan),
         error: None,
         apply: None,
+        after: Vec::new(),
         saved: None,
     }
 }
