@@ -94,10 +94,7 @@ impl Selection {
 
     /// `fleet.yaml:12:5`
     pub fn location(&self, span: Span) -> Option<String> {
-        self.fleet
-            .sources
-            .position(span)
-            .map(|(file, line, column)| format!("{file}:{line}:{column}"))
+        location(&self.fleet, span)
     }
 
     /// A target's problem: printed to stderr at its place in the fleet file (unless
@@ -130,6 +127,14 @@ impl Selection {
             details,
         }
     }
+}
+
+/// `fleet.yaml:12:5`
+fn location(fleet: &Fleet, span: Span) -> Option<String> {
+    fleet
+        .sources
+        .position(span)
+        .map(|(file, line, column)| format!("{file}:{line}:{column}"))
 }
 
 /// Reads the fleet file and selects the targets. None when the fleet file itself is bad
@@ -185,17 +190,11 @@ pub(super) fn select(ui: &Ui, args: &FleetArgs) -> Option<Selection> {
     .into_iter()
     .cloned()
     .collect();
-    let location = |span: Span| {
-        fleet
-            .sources
-            .position(span)
-            .map(|(file, line, column)| format!("{file}:{line}:{column}"))
-    };
     let errors = problems
         .iter()
         .map(|d| TargetError {
             message: d.message.clone(),
-            location: location(d.span),
+            location: location(&fleet, d.span),
             hint: d.hint.clone(),
             details: None,
         })
