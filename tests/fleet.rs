@@ -534,6 +534,10 @@ async fn a_saved_fleet_plan_applies_what_was_reviewed_and_refuses_stale_targets(
         stdout.contains("AWS moved since the plan was saved"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("wharf fleet apply — fleet.yaml"),
+        "the report is an apply's: {stdout}"
+    );
     assert_eq!(
         repositories_in(&moto, ACCOUNTS[0], "eu-west-1").await,
         ["shop/api", "shop/web"],

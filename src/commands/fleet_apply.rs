@@ -257,6 +257,7 @@ fn apply_saved(ui: &Ui, global: &GlobalArgs, args: &Args, path: &Path) -> i32 {
     ));
     let mut shell = saved.clone();
     shell.targets = Vec::new();
+    shell.command = FleetCommand::Apply;
     review_and_apply(ui, &shell, ready, args)
 }
 
@@ -312,11 +313,13 @@ fn review_and_apply(ui: &Ui, shell: &FleetReport, mut ready: Vec<Ready>, args: &
             }
             target.entry.status = Status::Error;
             target.entry.error = Some(TargetError {
-                message:
-                    "the plan destroys what the flags do not allow; this target is not applied"
-                        .to_string(),
+                message: "the plan does what the flags do not allow; this target is not applied"
+                    .to_string(),
                 location: None,
-                hint: Some("review, then add --allow-replace / --allow-delete".to_string()),
+                hint: Some(
+                    "review, then add --allow-replace, --allow-delete or --allow-expire-in-use as the details say"
+                        .to_string(),
+                ),
                 details: Some(refusals.join("\n")),
             });
         }
