@@ -295,6 +295,7 @@ async fn read_and_plan(aws: &Aws, m: &LoadedManifest, prune: bool) -> (Plan, Liv
     let options = PlanOptions {
         prune,
         targets: vec![],
+        without_previews: false,
     };
     let (planned, live) = wharf::ops::plan::plan(aws, m, &options, Adoption::Refuse)
         .await

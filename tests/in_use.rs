@@ -140,6 +140,15 @@ async fn a_rule_that_would_expire_images_in_use_is_named_and_refused() {
 
     // Keep the newest v image: v1 to v4 expire, and three of them are in use.
     moto.manifest(&manifest("[{ tagPrefixes: [v], keepLast: 1 }]"));
+    // Drift reports the rule as drift and leaves previews (and their reads) out.
+    let (code, _, _) = moto.run(&["drift"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        proxy.requests().get("ListTasks"),
+        None,
+        "{:?}",
+        proxy.requests()
+    );
     let plan = moto.plan_json(&[]);
     let mut found = in_use(&plan);
     found.sort();

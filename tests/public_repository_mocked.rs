@@ -472,6 +472,7 @@ async fn plan(fake: &Fake, loaded: &LoadedManifest, prune: bool) -> Plan {
     let options = PlanOptions {
         prune,
         targets: vec![],
+        without_previews: false,
     };
     let (planned, _) = wharf::ops::plan::plan(&fake.aws, loaded, &options, Adoption::Refuse)
         .await

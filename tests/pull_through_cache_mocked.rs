@@ -112,6 +112,7 @@ async fn read_and_plan(aws: &Aws, m: &LoadedManifest, prune: bool) -> Plan {
     let options = PlanOptions {
         prune,
         targets: vec![],
+        without_previews: false,
     };
     let (planned, _) = wharf::ops::plan::plan(aws, m, &options, Adoption::Refuse)
         .await

@@ -226,6 +226,7 @@ async fn plan(aws: &Aws, m: &LoadedManifest) -> Plan {
     let options = PlanOptions {
         prune: false,
         targets: vec![],
+        without_previews: false,
     };
     let (planned, _) = wharf::ops::plan::plan(aws, m, &options, Adoption::Refuse)
         .await

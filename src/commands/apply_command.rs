@@ -65,6 +65,7 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
     let options = PlanOptions {
         prune,
         targets: targets.to_vec(),
+        without_previews: false,
     };
     let Some(Planned { aws, plan, .. }) =
         load_and_plan(ui, files, global, &options, adoption(adopt))

@@ -15,6 +15,7 @@ pub(super) fn run_drift(
     let options = PlanOptions {
         prune: true,
         targets: Vec::new(),
+        without_previews: true,
     };
     let Some(Planned {
         aws,

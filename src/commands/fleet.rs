@@ -689,6 +689,7 @@ fn plan_or_drift(
     let options = PlanOptions {
         prune: mode.prune,
         targets: Vec::new(),
+        without_previews: mode.command == FleetCommand::Drift,
     };
     let results = plan_all(ui, global, &selection, args.concurrency as usize, &options);
     let changed = match mode.command {

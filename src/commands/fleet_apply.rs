@@ -94,6 +94,7 @@ fn apply_fresh(ui: &Ui, global: &GlobalArgs, args: &Args) -> i32 {
     let options = PlanOptions {
         prune: args.prune,
         targets: Vec::new(),
+        without_previews: false,
     };
     let planned = plan_all(
         ui,

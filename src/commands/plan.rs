@@ -27,6 +27,7 @@ pub(super) fn run(ui: &Ui, files: &[PathBuf], global: &GlobalArgs, args: Args) -
     let options = PlanOptions {
         prune,
         targets: targets.to_vec(),
+        without_previews: false,
     };
     let Some(planned) = load_and_plan(ui, files, global, &options, adoption(adopt)) else {
         return EXIT_ERROR;

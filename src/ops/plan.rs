@@ -37,7 +37,7 @@ pub async fn plan(
     {
         planned = build::build_with(manifest, &live, options, adoption);
     }
-    let planned = with_previews(aws, manifest, &live, planned).await?;
+    let planned = with_previews(aws, manifest, &live, planned, options).await?;
     Ok((planned, live))
 }
 
@@ -98,6 +98,7 @@ async fn with_previews(
     manifest: &manifest::Manifest,
     live: &LiveSnapshot,
     plan: Planned,
+    options: &PlanOptions,
 ) -> Result<Planned, AwsError> {
     let Ok(mut plan) = plan else {
         return Ok(plan);
@@ -105,7 +106,7 @@ async fn with_previews(
     image_tag_warnings(aws, manifest, live, &mut plan).await?;
     autoscaling_warnings(aws, manifest, live, &mut plan).await?;
     let names = repository::lifecycle_preview_names(&plan.changes);
-    if names.is_empty() {
+    if names.is_empty() || options.without_previews {
         return Ok(Ok(plan));
     }
     // What uses an image now: only read when a lifecycle policy changes.

@@ -14,6 +14,9 @@ pub struct PlanOptions {
     pub prune: bool,
     /// Addresses (with `*` wildcards) to restrict the plan to; empty means everything.
     pub targets: Vec<String>,
+    /// Leave lifecycle impact previews out (and so their reads of images and of what uses
+    /// them): `drift` reports drift, not what a rule would expire today.
+    pub without_previews: bool,
 }
 
 pub fn build(
