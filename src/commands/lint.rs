@@ -25,7 +25,18 @@ pub(super) fn run_lint(
             let aws = Aws::connect(&connect).await?;
             let account_id = ops::plan::guarded_account(&aws, manifest).await?;
             // Owned resources the manifest dropped are linted too.
-            let live = aws::snapshot::read_snapshot(&aws, manifest, &account_id, true).await?;
+            let mut live = aws::snapshot::read_snapshot(&aws, manifest, &account_id, true).await?;
+            // A registry policy's scope (WHARF-ECR-009), unless accountSettings read it.
+            let read = live.registry.account_settings.as_ref();
+            if manifest.registry.policy.is_some()
+                && !read.is_some_and(|s| s.contains_key("REGISTRY_POLICY_SCOPE"))
+                && let Some(scope) = crate::kinds::registry::io::read_policy_scope(&aws).await?
+            {
+                live.registry
+                    .account_settings
+                    .get_or_insert_with(Default::default)
+                    .insert("REGISTRY_POLICY_SCOPE".to_string(), scope);
+            }
             let in_use = ops::plan::lifecycle_in_use(&aws, manifest, &live).await?;
             Ok::<_, aws::AwsError>((live, in_use))
         });

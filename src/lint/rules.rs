@@ -191,7 +191,7 @@ pub const REGISTRY_POLICY_SCOPE_V1: Rule = Rule {
     kind: Kind::Registry,
     security_hub: &[],
     checkov: &[],
-    help: "With REGISTRY_POLICY_SCOPE V1 (the default of registries created before ECR introduced V2) the registry policy governs only replication and pull through cache actions, so a statement meant to deny, say, PutImage across the registry has no effect. Set `registry.accountSettings.REGISTRY_POLICY_SCOPE: V2` (PutAccountSetting cannot set it back), after checking what the policy then allows and denies.",
+    help: "Checked with `--live` (when the manifest declares a registry policy or account settings). With REGISTRY_POLICY_SCOPE V1 (the default of registries created before ECR introduced V2) the registry policy governs only replication and pull through cache actions, so a statement meant to deny, say, PutImage across the registry has no effect. Set `registry.accountSettings.REGISTRY_POLICY_SCOPE: V2` (PutAccountSetting cannot set it back), after checking what the policy then allows and denies.",
 };
 
 pub const PRIVILEGED: Rule = Rule {

@@ -136,12 +136,6 @@ fn cases() -> Vec<Case> {
             ),
         },
         Case {
-            rule: "WHARF-ECR-009",
-            bad: format!("{HEAD}registry:\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Effect: Allow\n        Principal: {{ AWS: \"arn:aws:iam::210987654321:root\" }}\n        Action: [ecr:ReplicateImage]\n        Resource: \"*\"\n"),
-            at: "policy",
-            good: format!("{HEAD}registry:\n  accountSettings: {{ REGISTRY_POLICY_SCOPE: V2 }}\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Effect: Allow\n        Principal: {{ AWS: \"arn:aws:iam::210987654321:root\" }}\n        Action: [ecr:ReplicateImage]\n        Resource: \"*\"\n"),
-        },
-        Case {
             rule: "WHARF-ECS-001",
             bad: task("", &format!("{READ_ONLY}          privileged: true\n")),
             at: "true",
@@ -206,7 +200,10 @@ fn every_rule_fires_on_its_bad_manifest_at_the_node_and_not_on_the_good_one() {
     let mut covered: Vec<&str> = cases.iter().map(|c| c.rule).collect();
     covered.sort();
     // Only live state can show an image in use (its own test is below).
-    let live_only = [rules::EXPIRES_IMAGES_IN_USE.id];
+    let live_only = [
+        rules::EXPIRES_IMAGES_IN_USE.id,
+        rules::REGISTRY_POLICY_SCOPE_V1.id,
+    ];
     assert_eq!(
         covered,
         rules::RULES
@@ -789,4 +786,36 @@ fn images_in_use_a_rule_in_place_would_expire_are_found_at_the_rules() {
     assert!(finding.message.contains("lifecycle rule 1 in place would expire image sha256:0123456789ab (v1), which ecs.service.web (web:3) uses"), "{}", finding.message);
     let span = finding.span.expect("at the manifest");
     assert_eq!(&src[span.offset..span.offset + span.len], "lifecycle");
+}
+
+#[test]
+fn a_policy_scope_still_v1_is_found_with_live_state_only() {
+    let src = format!(
+        "{HEAD}registry:\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Effect: Allow\n        Principal: {{ AWS: \"arn:aws:iam::210987654321:root\" }}\n        Action: [ecr:ReplicateImage]\n        Resource: \"*\"\n"
+    );
+    let scope = |value: &str| LiveSnapshot {
+        registry: crate::live::LiveRegistry {
+            account_settings: Some(BTreeMap::from([(
+                "REGISTRY_POLICY_SCOPE".to_string(),
+                value.to_string(),
+            )])),
+            ..Default::default()
+        },
+        ..LiveSnapshot::default()
+    };
+    let ids =
+        |report: &Report| -> Vec<&str> { report.findings.iter().map(|f| f.rule.id).collect() };
+    assert!(
+        !ids(&run(&src, None, None)).contains(&"WHARF-ECR-009"),
+        "the manifest alone cannot tell"
+    );
+    assert!(!ids(&run(&src, Some(&scope("V2")), None)).contains(&"WHARF-ECR-009"));
+    let report = run(&src, Some(&scope("V1")), None);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "WHARF-ECR-009")
+        .expect("V1 is found");
+    let span = finding.span.expect("at the policy");
+    assert_eq!(&src[span.offset..span.offset + span.len], "policy");
 }

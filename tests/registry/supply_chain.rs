@@ -101,3 +101,39 @@ async fn signing_settings_and_exclusions_apply_converge_and_repair_drift() {
     assert!(ecr.get_signing_configuration().send().await.is_err());
     moto.assert_converged();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lint_live_finds_a_registry_policy_scope_still_v1() {
+    let moto = Moto::start_with_aws_behaviour();
+    manifest(
+        &moto,
+        "  policy:
+            Version: \"2012-10-17\"
+            Statement:
+              - Sid: ReplicateFromPartner
+                Effect: Allow
+                Principal: { AWS: \"arn:aws:iam::210987654321:root\" }
+                Action: [ecr:CreateRepository, ecr:ReplicateImage]
+                Resource: \"arn:aws:ecr:eu-west-1:123456789012:repository/*\"",
+    );
+    let finds = |moto: &Moto| {
+        let (_, stdout, stderr) = moto.run(&["lint", "--live", "--format", "json"]);
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}\n{stderr}"));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "WHARF-ECR-009")
+    };
+    // A new registry's scope is V2: nothing to say.
+    assert!(!finds(&moto));
+    let ecr = moto.ecr().await;
+    ecr.put_account_setting()
+        .name("REGISTRY_POLICY_SCOPE")
+        .value("V1")
+        .send()
+        .await
+        .expect("an older registry");
+    assert!(finds(&moto));
+}

@@ -154,6 +154,13 @@ async fn read_account_settings(
     Ok(out)
 }
 
+/// The registry policy scope (V1 or V2), for `lint --live`.
+pub async fn read_policy_scope(aws: &Aws) -> Result<Option<String>, AwsError> {
+    Ok(read_account_settings(aws, &["REGISTRY_POLICY_SCOPE"])
+        .await?
+        .remove("REGISTRY_POLICY_SCOPE"))
+}
+
 /// Every excluded principal (all pages), sorted.
 async fn read_exclusions(aws: &Aws) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();

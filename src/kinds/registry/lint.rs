@@ -1,12 +1,13 @@
 //! The registry's lint rules, PURE: repositories no signing rule covers when the stack
-//! asks for signing (WHARF-ECR-008, `lint: { requireSigning: true }`), and a registry
-//! policy whose scope is still V1 (WHARF-ECR-009): declared without
-//! `accountSettings.REGISTRY_POLICY_SCOPE: V2`, or read as V1 with `--live`.
+//! asks for signing (WHARF-ECR-008, `lint: { requireSigning: true }`), and, with
+//! `--live`, a registry policy scope that is still V1 (WHARF-ECR-009). The scope is a
+//! live fact: new registries are V2 (ECR User Guide, registry-permissions-account-settings),
+//! so a manifest alone cannot tell.
 
 use crate::lint::finding::{Finding, Options, Source};
 use crate::lint::rules::{REGISTRY_POLICY_SCOPE_V1, UNSIGNED_REPOSITORY};
 use crate::live::LiveSnapshot;
-use crate::manifest::model::{Manifest, RegistryPolicyScope};
+use crate::manifest::model::Manifest;
 use crate::manifest::spans::{SpanIndex, pointer};
 
 /// Whether some signing rule of the manifest signs pushes to `name`.
@@ -39,28 +40,11 @@ pub(crate) fn manifest(m: &Manifest, spans: &SpanIndex, options: &Options) -> Ve
             out.push(f);
         }
     }
-    let scope_v2 = m
-        .registry
-        .account_settings
-        .as_ref()
-        .and_then(|s| s.registry_policy_scope)
-        == Some(RegistryPolicyScope::V2);
-    if m.registry.policy.is_some() && !scope_v2 {
-        let mut f = Finding::new(
-            &REGISTRY_POLICY_SCOPE_V1,
-            Source::Manifest,
-            crate::kinds::registry::POLICY_ADDRESS.to_string(),
-        );
-        f.message = "the registry policy is declared, but not REGISTRY_POLICY_SCOPE: V2: in a registry still on V1 it governs only replication and pull through cache".into();
-        f.hint = "add `accountSettings: { REGISTRY_POLICY_SCOPE: V2 }` under registry, after checking what the policy then denies".into();
-        f.span = Some(spans.key(&pointer(&["registry", "policy"])));
-        out.push(f);
-    }
     out
 }
 
 /// With `--live`: the registry's policy scope as read (when the manifest manages the
-/// account settings, the only time it is read).
+/// account settings or declares a registry policy).
 pub(crate) fn live(m: &Manifest, spans: &SpanIndex, live: &LiveSnapshot) -> Vec<Finding> {
     let scope = live
         .registry
@@ -75,7 +59,11 @@ pub(crate) fn live(m: &Manifest, spans: &SpanIndex, live: &LiveSnapshot) -> Vec<
         Source::Live,
         crate::kinds::registry::supply_chain::ACCOUNT_SETTINGS_ADDRESS.to_string(),
     );
-    f.message = "the registry's policy scope is V1: its registry policy governs only replication and pull through cache".into();
+    f.message = if m.registry.policy.is_some() {
+        "the registry's policy scope is V1: the registry policy declared here governs only replication and pull through cache".into()
+    } else {
+        "the registry's policy scope is V1: a registry policy would govern only replication and pull through cache".into()
+    };
     f.hint = "set `REGISTRY_POLICY_SCOPE: V2` under registry.accountSettings".into();
     let at = pointer(&["registry", "accountSettings"]);
     f.span = spans.contains(&at).then(|| spans.key(&at)).or_else(|| {

@@ -26,9 +26,12 @@ static SIGNING_PROFILE_ARN: LazyLock<Regex> = LazyLock::new(|| {
 static PRINCIPAL_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$").expect("valid regex")
 });
-/// SigningRepositoryFilter `filter`: repository-name characters and `*`.
-static SIGNING_FILTER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9*][a-z0-9._/*-]*$").expect("valid regex"));
+/// SigningRepositoryFilter `filter` (ECR API Reference, SigningRepositoryFilter: 1 to 256
+/// characters of this pattern).
+static SIGNING_FILTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$")
+        .expect("valid regex")
+});
 
 impl Validator<'_> {
     pub(crate) fn supply_chain(&mut self) {
@@ -67,7 +70,7 @@ impl Validator<'_> {
                     );
                 }
                 for (j, filter) in rule.repository_filters.iter().enumerate() {
-                    if !SIGNING_FILTER.is_match(filter) {
+                    if !SIGNING_FILTER.is_match(filter) || filter.len() > 256 {
                         self.error(
                             self.at(&child(&filters, &j.to_string())),
                             format!("`{filter}` is not a repository filter"),
@@ -135,6 +138,13 @@ mod tests {
             ),
             "`Shop/*` is not a repository filter",
             "\"Shop/*\"",
+        );
+        has(
+            &registry(
+                "  signing:\n    rules:\n      - { signingProfileArn: \"arn:aws:signer:eu-west-1:123456789012:/signing-profiles/shop_release\", repositoryFilters: [\"shop//web\"] }\n",
+            ),
+            "`shop//web` is not a repository filter",
+            "\"shop//web\"",
         );
         let eleven: String = (0..11)
             .map(|i| format!("      - {{ signingProfileArn: \"arn:aws:signer:eu-west-1:123456789012:/signing-profiles/p{i:02}\" }}\n"))
